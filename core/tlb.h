@@ -1,0 +1,47 @@
+/*
+ * tlb.h — the CPU's TLB: final translations, tagged by VPID.
+ *
+ *   tag (vpid, virtual page, page size) -> frame, permissions, dirty
+ *   4-way set associative, 16 sets (64 entries by default), round-robin
+ *   replacement per set so runs are deterministic.
+ *
+ * A hit reads no paging-structure entry. With EPT, an entry caches the
+ * combined GVA -> HPA translation (Intel's "combined mappings"), so INVEPT
+ * for a VM drops that VM's entries; INVLPG drops one page of one VPID; a
+ * CR3 write drops all of a VPID (no global pages in this model).
+ *
+ * Not modelled: separate ITLB/DTLB, the paging-structure caches,
+ * PCID, global pages.
+ */
+#ifndef IOMMULAB_TLB_H
+#define IOMMULAB_TLB_H
+
+#include <stdint.h>
+
+#define TLB_WAYS 4
+#define TLB_MAX_SETS 64
+
+struct tlb_entry {
+	uint64_t vpn;          /* va >> 12, aligned to the page size */
+	uint64_t frame;        /* hpa of the page (aligned) */
+	uint64_t gpa_frame;    /* gpa of the page (guests) */
+	uint64_t psize;
+	uint16_t vpid;
+	uint8_t valid, writable, user, nx, dirty;
+};
+
+struct tlb {
+	struct tlb_entry e[TLB_MAX_SETS][TLB_WAYS];
+	uint8_t next[TLB_MAX_SETS];
+	int sets;
+};
+
+enum flush_kind { FLUSH_INVLPG, FLUSH_ALL, FLUSH_INVEPT, FLUSH_CR3 };
+
+void tlb_init(struct tlb *t, int entries);
+struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va);
+void tlb_insert(struct tlb *t, const struct tlb_entry *e);
+/* Returns the number of entries dropped. */
+int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va);
+
+#endif
