@@ -103,9 +103,32 @@ struct device_type {
 	void (*free_state)(struct machine *m, int dev);
 	uint64_t (*mmio_read)(struct machine *m, int dev, uint64_t off, unsigned len);
 	void (*mmio_write)(struct machine *m, int dev, uint64_t off, uint64_t val, unsigned len);
+	/* device timers (interrupt delay/throttle): as in module_def */
+	uint64_t (*next_deadline)(const struct machine *m, int dev);
+	void (*fire)(struct machine *m, int dev, uint64_t now);
+};
+
+/* A module's life-cycle hooks (boot, timers), called by machine.c in
+ * registry order. Any may be NULL. */
+struct module_def {
+	const char *name;
+	/* after memory, page tables and EPT are built, before devices init:
+	 * firmware/kernel boot decisions (IOMMU, domains). 0 or -1 + err. */
+	int (*boot)(struct machine *m, char *err, unsigned errcap);
+	/* after devices init (driver-independent setup such as VFIO domains) */
+	int (*late_boot)(struct machine *m, char *err, unsigned errcap);
+	void (*free)(struct machine *m);
+	/* timers: earliest pending deadline (UINT64_MAX = none), and fire it */
+	uint64_t (*next_deadline)(const struct machine *m);
+	void (*fire)(struct machine *m, uint64_t now);
+	/* narration of this module's event kinds (kind range), or NULL */
+	int kind_lo, kind_hi;
+	size_t (*narrate)(const struct machine *m, const struct trace *t, const struct ev *e, enum lang lang,
+	                  char *buf, size_t cap);
 };
 
 /* registry.c */
+const struct module_def *const *module_list(void);
 const struct action_def *action_find(const char *name);
 const struct expect_def *expect_find(const char *key);
 const struct device_type *device_type_find(const char *name);
