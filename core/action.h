@@ -121,6 +121,9 @@ struct module_def {
 	/* timers: earliest pending deadline (UINT64_MAX = none), and fire it */
 	uint64_t (*next_deadline)(const struct machine *m);
 	void (*fire)(struct machine *m, uint64_t now);
+	/* every CPU data access to RAM after translation (e.g. the DMA-API
+	 * misuse checker); vm = -1 for the host CPU */
+	void (*cpu_access)(struct machine *m, int vm, uint64_t hpa, uint64_t len, int write);
 	/* narration of this module's event kinds (kind range), or NULL */
 	int kind_lo, kind_hi;
 	size_t (*narrate)(const struct machine *m, const struct trace *t, const struct ev *e, enum lang lang,
@@ -133,9 +136,9 @@ const struct action_def *action_find(const char *name);
 const struct expect_def *expect_find(const char *key);
 const struct device_type *device_type_find(const char *name);
 const struct device_type *device_type_by_id(int id);
-/* All names, for "did you mean" and docs (NULL-terminated, static). */
-const char *const *action_names(void);
-const char *const *expect_keys(void);
+/* All names into out (NULL-terminated, at most cap-1); returns the count. */
+int action_names(const char **out, int cap);
+int expect_keys(const char **out, int cap);
 
 /* Helpers for parse functions. */
 int pc_vm(struct parse_ctx *pc, const char *key, int required, int *vm);         /* vm index or -1 (host) */

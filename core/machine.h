@@ -169,6 +169,7 @@ struct machine {
 	int nvars;
 	struct counter counters[MAX_COUNTERS];
 	int ncounters;
+	uint64_t ioremap_next[MAX_VMS + 1];   /* next free VA in each vmalloc area */
 	/* set when a cap (memory, trace) stopped the run */
 	char stop_reason[160];
 };
@@ -187,6 +188,13 @@ int machine_dev_index(const struct machine *m, const char *name);      /* -1 if 
 
 /* GPA -> HPA by the VM's RAM layout (what KVM's memslots know; no walk). */
 uint64_t vm_gpa_to_hpa(const struct machine *m, int vm, uint64_t gpa, int *ok);
+
+/* ioremap(): map [pa, pa+size) uncached at a fresh kernel VA (vmalloc
+ * area) in the host's (vm = -1) or a guest's page tables. Returns the VA,
+ * or 0 when the tables could not be extended. */
+uint64_t machine_ioremap(struct machine *m, int vm, uint64_t pa, uint64_t size);
+/* Advance simulated time to t, firing module and device timers in order. */
+void machine_run_until(struct machine *m, uint64_t t);
 
 /* events: fills step, t_ns, seq */
 struct ev *machine_emit(struct machine *m, struct ev *e);

@@ -22,6 +22,10 @@ int cmd_quiz(int argc, char **argv);        /* cmd_quiz.c */
 /* Read FILE (at most max_bytes; 0 = 16 MiB) and load it. On failure prints
  * every problem to stderr and returns 2; on success 0. */
 int app_load(const char *path, struct scenario *sc, const struct load_limits *lim, size_t max_bytes);
+/* Parse a limit option (--max-steps, --max-memory, --max-events,
+ * --max-input) at argv[*i]. Returns 1 consumed, 0 not a limit option,
+ * -1 bad value (message printed). */
+int app_limit_opt(int *i, int argc, char **argv, struct load_limits *lim, size_t *max_input);
 /* Find a shipped file (lessons/, scenarios/, assets/) from the build or an install. */
 const char *app_data_path(const char *rel, char *buf, size_t cap);
 /* Write `len` bytes to path atomically (temp file + rename). Refuses a

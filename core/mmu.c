@@ -1,0 +1,385 @@
+/*
+ * mmu.c — the CPU side: TLB, native and two-dimensional walks, A/D
+ * updates, #PF / EPT violation / EPT misconfiguration, RAM vs MMIO.
+ * See mmu.h for the walk order; xv6's walk() is the ancestor of walk_x86().
+ */
+#include "mmu.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ept.h"
+#include "paging.h"
+
+#define MAXPHYADDR 52
+
+static int vm_levels(const struct machine *m, int vm)
+{
+	return vm < 0 ? m->d->host_levels : m->vms[vm].d->levels;
+}
+
+static int16_t actor_of(const struct machine *m, int vm)
+{
+	return (int16_t)(vm < 0 ? 0 : m->vms[vm].entity);
+}
+
+static void emit_ref(struct machine *m, int vm, enum walker w, int level, uint64_t for_addr, uint64_t ea,
+                     uint64_t e, uint8_t flags)
+{
+	m->now_ns += m->cost.mem_ref_ns;
+	if (!m->trace.enabled) {
+		m->trace.count++;
+		return;
+	}
+	struct ev ev = {0};
+	ev.kind = EV_WALK_REF;
+	ev.unit = w == WALKER_EPT ? UNIT_EPT : UNIT_MMU;
+	ev.walker = (uint8_t)w;
+	ev.level = (int8_t)level;
+	ev.actor = actor_of(m, vm);
+	ev.addr_in = for_addr;
+	ev.addr_out = ea;
+	ev.entry = e;
+	ev.flags = flags;
+	machine_emit(m, &ev);
+}
+
+static void emit_vmexit(struct machine *m, int vm, int reason, uint64_t gpa, uint64_t gla, uint64_t qual,
+                        struct step_result *r)
+{
+	struct ev ev = {0};
+	ev.kind = EV_VMEXIT;
+	ev.unit = UNIT_EPT;
+	ev.actor = actor_of(m, vm);
+	ev.code = (uint16_t)reason;
+	ev.addr_in = gpa;
+	ev.addr_out = gla;
+	ev.extra = qual;
+	machine_emit(m, &ev);
+	r->fault.valid = 1;
+	r->fault.unit = FU_EPT;
+	r->fault.exit_reason = reason;
+	r->fault.qualification = qual;
+	r->fault.addr = gpa;
+	counter_add(m, "vmexits", 1);
+}
+
+int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
+                  struct step_result *r, uint64_t *hpa)
+{
+	struct vm *v = &m->vms[vm];
+	int levels = v->d->ept_levels;
+	int ad = v->d->ept_ad;
+	/* with EPT A/D on, guest paging-structure accesses count as writes */
+	int write = acc == ACC_WRITE || (!final && ad);
+	uint64_t table = v->ept_root, eaddr[5];
+	int eff = 7, n = 0, lvl;
+	uint64_t e = 0;
+	uint8_t fl = final ? EVF_FINAL : 0;
+	for (lvl = levels; lvl >= 1; lvl--) {
+		uint64_t ea = table + 8 * PX(lvl, gpa);
+		e = mem_read64(&m->mem, ea);
+		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & EPT_PS) && (e & EPT_XWR));
+		emit_ref(m, vm, WALKER_EPT, lvl, gpa, ea, e, (uint8_t)(fl | (leaf ? EVF_LEAF : 0)));
+		r->walk_refs++;
+		eaddr[n++] = ea;
+		if (!(e & EPT_XWR)) {
+			eff = 0;
+			break;
+		}
+		if (ept_misconfigured(e, lvl, MAXPHYADDR)) {
+			emit_vmexit(m, vm, EXIT_EPT_MISCONFIG, gpa, gla, 0, r);
+			return -1;
+		}
+		eff &= (int)(e & EPT_XWR);
+		if (leaf)
+			break;
+		table = e & EPT_ADDR;
+	}
+	int need = acc == ACC_FETCH ? EPT_X : write ? EPT_W : EPT_R;
+	if (eff == 0 || !(eff & need)) {
+		uint64_t q = 0;
+		q |= acc == ACC_FETCH ? EPTQ_FETCH : write ? EPTQ_WRITE : EPTQ_READ;
+		if (!final && ad && acc != ACC_WRITE)
+			q = EPTQ_WRITE | EPTQ_READ; /* A/D assist: the paging access is a write */
+		q |= (uint64_t)(eff & 7) << 3;
+		q |= EPTQ_GLA;
+		if (final)
+			q |= EPTQ_FINAL;
+		emit_vmexit(m, vm, EXIT_EPT_VIOLATION, gpa, gla, q, r);
+		return -1;
+	}
+	uint64_t psize = LEVEL_SIZE(lvl);
+	*hpa = (e & EPT_ADDR & ~(psize - 1)) | (gpa & (psize - 1));
+	if (ad) {
+		for (int i = 0; i < n; i++) {
+			uint64_t x = mem_read64(&m->mem, eaddr[i]) | EPT_A;
+			if (i == n - 1 && write)
+				x |= EPT_D;
+			mem_write64(&m->mem, eaddr[i], x);
+		}
+	}
+	return 0;
+}
+
+static void pf(struct machine *m, int vm, uint64_t va, uint32_t code, struct step_result *r)
+{
+	struct ev ev = {0};
+	ev.kind = EV_FAULT;
+	ev.unit = UNIT_MMU;
+	ev.actor = actor_of(m, vm);
+	ev.addr_in = va;
+	ev.extra = code;
+	ev.flags = (code & PFEC_W) ? EVF_WRITE : 0;
+	machine_emit(m, &ev);
+	r->fault.valid = 1;
+	r->fault.unit = FU_MMU;
+	r->fault.error_code = code;
+	r->fault.addr = va;
+	counter_add(m, "page_faults", 1);
+}
+
+static void emit_translate(struct machine *m, int vm, enum space a, uint64_t in, enum space b, uint64_t out, int refs)
+{
+	if (!m->trace.enabled) {
+		m->trace.count++;
+		return;
+	}
+	struct ev ev = {0};
+	ev.kind = EV_TRANSLATE;
+	ev.unit = a == SPACE_GPA ? UNIT_EPT : UNIT_MMU;
+	ev.actor = actor_of(m, vm);
+	ev.space_in = (uint8_t)a;
+	ev.space_out = (uint8_t)b;
+	ev.addr_in = in;
+	ev.addr_out = out;
+	ev.len = (uint32_t)refs;
+	machine_emit(m, &ev);
+}
+
+static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,
+                uint64_t *hpa, struct tlb_entry *te)
+{
+	int guest = vm >= 0, levels = vm_levels(m, vm);
+	uint64_t table = guest ? m->vms[vm].cr3 : m->host_cr3;
+	uint64_t eaddr[5];
+	int n = 0, lvl, rw = 1, us = 1, nx = 0, refs0 = r->walk_refs;
+	uint64_t e = 0;
+	uint32_t accbits = (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
+	for (lvl = levels; lvl >= 1; lvl--) {
+		uint64_t ta = table + 8 * PX(lvl, va), ea = ta;
+		if (guest && ept_translate(m, vm, ta, ACC_READ, 0, va, r, &ea))
+			return -1;
+		e = mem_read64(&m->mem, ea);
+		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & PTE_PS));
+		emit_ref(m, vm, guest ? WALKER_GUEST : WALKER_HOST, lvl, va, ea, e, leaf ? EVF_LEAF : 0);
+		r->walk_refs++;
+		eaddr[n++] = ea;
+		if (!(e & PTE_P)) {
+			pf(m, vm, va, accbits, r);
+			return -1;
+		}
+		/* reserved: PS in PML4E/PML5E; low address bits of a large leaf */
+		if ((lvl >= 4 && (e & PTE_PS)) || (leaf && lvl == 2 && (e & MASK(20, 13))) ||
+		    (leaf && lvl == 3 && (e & MASK(29, 13)))) {
+			pf(m, vm, va, accbits | PFEC_P | PFEC_RSVD, r);
+			return -1;
+		}
+		rw &= !!(e & PTE_RW);
+		us &= !!(e & PTE_US);
+		nx |= !!(e & PTE_NX);
+		if (leaf)
+			break;
+		table = e & PTE_ADDR;
+	}
+	if ((acc == ACC_WRITE && !rw) || (user && !us) || (acc == ACC_FETCH && nx)) {
+		pf(m, vm, va, accbits | PFEC_P, r);
+		return -1;
+	}
+	uint64_t psize = LEVEL_SIZE(lvl);
+	uint64_t frame_mask = PTE_ADDR & ~(psize - 1);
+	uint64_t pa = (e & frame_mask) | (va & (psize - 1));
+	uint64_t out = pa;
+	int gwalk_refs = r->walk_refs - refs0;
+	if (guest) {
+		emit_translate(m, vm, SPACE_GVA, va, SPACE_GPA, pa, gwalk_refs);
+		int before = r->walk_refs;
+		if (ept_translate(m, vm, pa, acc, 1, va, r, &out))
+			return -1;
+		emit_translate(m, vm, SPACE_GPA, pa, SPACE_HPA, out, r->walk_refs - before);
+		r->has_gpa = 1;
+		r->gpa = pa;
+	} else {
+		emit_translate(m, vm, SPACE_VA, va, SPACE_HPA, out, gwalk_refs);
+	}
+	/* A on every entry used, D on the leaf for a write */
+	for (int i = 0; i < n; i++) {
+		uint64_t x = mem_read64(&m->mem, eaddr[i]) | PTE_A;
+		if (i == n - 1 && acc == ACC_WRITE)
+			x |= PTE_D;
+		mem_write64(&m->mem, eaddr[i], x);
+	}
+	*hpa = out;
+	memset(te, 0, sizeof *te);
+	te->vpid = (uint16_t)(vm + 1);
+	/* a 2-D translation is cached at the smaller of the two page sizes */
+	if (guest && m->vms[vm].d->ept_page < psize)
+		psize = m->vms[vm].d->ept_page;
+	te->psize = psize;
+	te->vpn = (va & ~(psize - 1)) >> 12;
+	te->frame = out & ~(psize - 1);
+	te->gpa_frame = pa & ~(psize - 1);
+	te->writable = (uint8_t)rw;
+	te->user = (uint8_t)us;
+	te->nx = (uint8_t)nx;
+	te->dirty = acc == ACC_WRITE;
+	return 0;
+}
+
+int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,
+                  uint64_t *hpa)
+{
+	uint16_t vpid = (uint16_t)(vm + 1);
+	struct tlb_entry *t = tlb_lookup(&m->tlb, vpid, va);
+	if (t && !(acc == ACC_WRITE && (!t->writable || !t->dirty)) && !(user && !t->user) &&
+	    !(acc == ACC_FETCH && t->nx)) {
+		uint64_t off = va & (t->psize - 1);
+		*hpa = t->frame | off;
+		m->now_ns += m->cost.tlb_hit_ns;
+		if (!r->tlb)
+			r->tlb = 1;
+		if (vm >= 0) {
+			r->has_gpa = 1;
+			r->gpa = t->gpa_frame | off;
+		}
+		if (m->trace.enabled) {
+			struct ev ev = {0};
+			ev.kind = EV_TLB_HIT;
+			ev.unit = UNIT_MMU;
+			ev.actor = actor_of(m, vm);
+			ev.addr_in = va;
+			ev.addr_out = *hpa;
+			machine_emit(m, &ev);
+		} else
+			m->trace.count++;
+		counter_add_id(m, counter_id(m, "tlb_hits"), 1);
+		return 0;
+	}
+	if (!r->tlb)
+		r->tlb = 2;
+	if (m->trace.enabled) {
+		struct ev ev = {0};
+		ev.kind = EV_TLB_MISS;
+		ev.unit = UNIT_MMU;
+		ev.actor = actor_of(m, vm);
+		ev.addr_in = va;
+		machine_emit(m, &ev);
+	} else
+		m->trace.count++;
+	counter_add_id(m, counter_id(m, "tlb_misses"), 1);
+	struct tlb_entry te;
+	if (walk(m, vm, va, acc, user, r, hpa, &te))
+		return -1;
+	tlb_insert(&m->tlb, &te);
+	return 0;
+}
+
+uint64_t cpu_mmio(struct machine *m, int vm, uint64_t hpa, int write, uint64_t val, unsigned len)
+{
+	const struct span *s = mem_span_at(&m->mem, hpa);
+	m->now_ns += m->cost.mmio_ns;
+	uint64_t v = val;
+	if (s && s->kind == SPAN_MMIO && s->device >= 0) {
+		const struct device *d = &m->devs[s->device];
+		const struct device_type *dt = device_type_by_id(d->d->type_id);
+		if (write) {
+			if (dt && dt->mmio_write)
+				dt->mmio_write(m, s->device, hpa - s->base, val, len);
+		} else {
+			v = dt && dt->mmio_read ? dt->mmio_read(m, s->device, hpa - s->base, len) : ~0ull;
+		}
+	} else if (!write) {
+		v = ~0ull; /* master abort: all ones */
+	}
+	struct ev ev = {0};
+	ev.kind = EV_MMIO;
+	ev.unit = UNIT_CPU;
+	ev.actor = actor_of(m, vm);
+	ev.addr_in = hpa;
+	ev.entry = write ? val : v;
+	ev.len = len;
+	ev.flags = write ? EVF_WRITE : 0;
+	ev.code = s && s->device >= 0 ? (uint16_t)s->device : 0xffff;
+	machine_emit(m, &ev);
+	counter_add(m, "mmio", 1);
+	if (len < 8)
+		v &= (1ull << (8 * len)) - 1;
+	return v;
+}
+
+int cpu_access(struct machine *m, int vm, uint64_t va, enum access acc, int user, void *buf, size_t len,
+               struct step_result *r)
+{
+	uint8_t *p = buf;
+	while (len) {
+		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		if (chunk > len)
+			chunk = len;
+		uint64_t hpa;
+		if (mmu_translate(m, vm, va, acc, user, r, &hpa))
+			return -1;
+		if (!r->has_hpa) {
+			r->has_hpa = 1;
+			r->hpa = hpa;
+		}
+		const struct span *s = mem_span_at(&m->mem, hpa);
+		if (s && s->kind == SPAN_MMIO) {
+			uint64_t v = 0;
+			if (acc == ACC_WRITE)
+				for (size_t i = 0; i < chunk && i < 8; i++)
+					v |= (uint64_t)p[i] << (8 * i);
+			unsigned l = chunk > 8 ? 8 : (unsigned)chunk;
+			v = cpu_mmio(m, vm, hpa, acc == ACC_WRITE, v, l);
+			if (acc != ACC_WRITE)
+				for (size_t i = 0; i < chunk; i++)
+					p[i] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0xff;
+		} else {
+			if (acc == ACC_WRITE) {
+				if (mem_write(&m->mem, hpa, p, chunk)) {
+					snprintf(r->error, sizeof r->error, "memory cap reached (raise --max-memory)");
+					return -1;
+				}
+			} else
+				mem_read(&m->mem, hpa, p, chunk);
+			m->now_ns += m->cost.mem_ref_ns;
+			for (const struct module_def *const *md = module_list(); *md; md++)
+				if ((*md)->cpu_access)
+					(*md)->cpu_access(m, vm, hpa, chunk, acc == ACC_WRITE);
+			if (m->trace.enabled) {
+				struct ev ev = {0};
+				ev.kind = acc == ACC_WRITE ? EV_MEM_WRITE : EV_MEM_READ;
+				ev.unit = UNIT_CPU;
+				ev.actor = actor_of(m, vm);
+				ev.addr_in = hpa;
+				ev.len = (uint32_t)chunk;
+				ev.extra = (uint64_t)(s ? s->owner : 0);
+				const struct mem_note *note = mem_note_at(&m->mem, hpa);
+				if (note)
+					ev.str = trace_str(&m->trace, note->label);
+				else if (s)
+					ev.str = trace_str(&m->trace, s->label);
+				machine_emit(m, &ev);
+			} else
+				m->trace.count++;
+		}
+		va += chunk;
+		p += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+uint64_t mmu_ioremap(struct machine *m, int vm, uint64_t pa, uint64_t size)
+{
+	return machine_ioremap(m, vm, pa, size);
+}

@@ -1,0 +1,89 @@
+/*
+ * registry.c — the one list of what scenarios can say. A module adds its
+ * tables here (one line each); nothing else needs to know about it.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "action.h"
+
+/* core (act_cpu.c) */
+extern const struct action_def cpu_actions[];
+extern const struct expect_def core_expects[];
+
+static const struct action_def *const action_tables[] = {
+	cpu_actions,
+	NULL,
+};
+
+static const struct expect_def *const expect_tables[] = {
+	core_expects,
+	NULL,
+};
+
+static const struct device_type *const device_types[] = {
+	NULL,
+};
+
+static const struct module_def *const modules[] = {
+	NULL,
+};
+
+const struct module_def *const *module_list(void)
+{
+	return modules;
+}
+
+const struct action_def *action_find(const char *name)
+{
+	for (int t = 0; action_tables[t]; t++)
+		for (const struct action_def *a = action_tables[t]; a->name; a++)
+			if (!strcmp(a->name, name))
+				return a;
+	return NULL;
+}
+
+const struct expect_def *expect_find(const char *key)
+{
+	for (int t = 0; expect_tables[t]; t++)
+		for (const struct expect_def *x = expect_tables[t]; x->key; x++)
+			if (!strcmp(x->key, key))
+				return x;
+	return NULL;
+}
+
+const struct device_type *device_type_find(const char *name)
+{
+	for (int i = 0; device_types[i]; i++)
+		if (!strcmp(device_types[i]->name, name))
+			return device_types[i];
+	return NULL;
+}
+
+const struct device_type *device_type_by_id(int id)
+{
+	for (int i = 0; device_types[i]; i++)
+		if (device_types[i]->type_id == id)
+			return device_types[i];
+	return NULL;
+}
+
+int action_names(const char **out, int cap)
+{
+	int n = 0;
+	for (int t = 0; action_tables[t]; t++)
+		for (const struct action_def *a = action_tables[t]; a->name && n < cap - 1; a++)
+			out[n++] = a->name;
+	out[n] = NULL;
+	return n;
+}
+
+int expect_keys(const char **out, int cap)
+{
+	int n = 0;
+	for (int t = 0; expect_tables[t]; t++)
+		for (const struct expect_def *x = expect_tables[t]; x->key && n < cap - 1; x++)
+			out[n++] = x->key;
+	out[n] = NULL;
+	return n;
+}
