@@ -219,18 +219,43 @@ struct set_args {
 	int table;          /* 0 guest, 1 ept, 2 host */
 	int vm, level, field;
 	uint64_t addr, value;
+	int gtl;            /* ept only: addr is a GVA; use the GPA of its guest table at this level */
 };
 
-static const char *const set_keys[] = {"table", "vm", "gva", "va", "gpa", "level", "field", "value", NULL};
-/* field names: x86 then EPT; "entry" replaces all 64 bits, "addr" the frame */
-static const char *const x86_fields[] = {"P", "RW", "US", "PWT", "PCD", "A", "D", "PS", "G", "NX", "addr", "entry", NULL};
-static const int x86_bits[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 63};
-static const char *const ept_fields[] = {"R", "W", "X", "MT", "IPAT", "PS", "A", "D", "addr", "entry", NULL};
-static const int ept_bits[] = {0, 1, 2, -1, 6, 7, 8, 9};
-
-static int parse_set(struct parse_ctx *pc, void *args)
+/* GPA of the guest page table that a walk of gva uses at `level`
+ * (level = guest levels: the root, CR3). No trace, no A/D. */
+static int guest_table_gpa(const struct machine *m, int vm, uint64_t gva, int level, uint64_t *gpa)
 {
-	struct set_args *a = args;
+	int levels = m->vms[vm].d->levels;
+	uint64_t table = m->vms[vm].cr3;
+	for (int lvl = levels; lvl > level; lvl--) {
+		uint64_t ea = vm_gpa_to_hpa(m, vm, table + 8 * PX(lvl, gva), NULL);
+		if (ea == MEM_NO_ADDR)
+			return -1;
+		uint64_t e = mem_read64(&m->mem, ea);
+		if (!(e & PTE_P) || (lvl <= 3 && (e & PTE_PS)))
+			return -1;
+		table = e & PTE_ADDR;
+	}
+	*gpa = table;
+	return 0;
+}
+
+/* the address a set/entry refers to, after resolving guest_table_level */
+static int where_addr(const struct machine *m, const struct set_args *a, uint64_t *addr, char *err, size_t cap)
+{
+	*addr = a->addr;
+	if (!a->gtl)
+		return 0;
+	if (guest_table_gpa(m, a->vm, a->addr, a->gtl, addr)) {
+		snprintf(err, cap, "no guest page table at level %d for GVA 0x%" PRIx64, a->gtl, a->addr);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_where(struct parse_ctx *pc, struct set_args *a)
+{
 	static const char *const tables[] = {"guest", "ept", "host", NULL};
 	int rc = pc_enum(pc, "table", 1, tables, 0, &a->table);
 	rc |= pc_vm(pc, "vm", a->table != 2, &a->vm);
@@ -240,7 +265,21 @@ static int parse_set(struct parse_ctx *pc, void *args)
 		jr_error(pc->jr, jr_member(pc->step, "vm"), pc->path, "table \"%s\" belongs to a VM; name one", tables[a->table]);
 		return -1;
 	}
-	const char *key = a->table == 1 ? "gpa" : (jr_member(pc->step, "gva") ? "gva" : "va");
+	uint64_t gtl = 0;
+	if (jr_member(pc->step, "guest_table_level")) {
+		if (a->table != 1) {
+			jr_error(pc->jr, jr_member(pc->step, "guest_table_level"), pc->path,
+				 "guest_table_level picks the EPT entry of a guest page-table page: it needs \"table\": \"ept\"");
+			return -1;
+		}
+		if (pc_u64(pc, "guest_table_level", 1, (uint64_t)pc->md->vms[a->vm].levels, 0, &gtl) || gtl < 1) {
+			if (!gtl)
+				jr_error(pc->jr, jr_member(pc->step, "guest_table_level"), pc->path, "guest_table_level counts from 1 (the PT page)");
+			return -1;
+		}
+		a->gtl = (int)gtl;
+	}
+	const char *key = a->table == 1 && !a->gtl ? "gpa" : (jr_member(pc->step, "gva") ? "gva" : "va");
 	struct addr_arg x;
 	if (pc_addr(pc, key, 1, &x))
 		return -1;
@@ -253,6 +292,22 @@ static int parse_set(struct parse_ctx *pc, void *args)
 		rc = -1;
 	}
 	a->level = (int)lvl;
+	return rc;
+}
+
+static const char *const set_keys[] = {"table", "vm", "gva", "va", "gpa", "guest_table_level", "level", "field", "value", NULL};
+/* field names: x86 then EPT; "entry" replaces all 64 bits, "addr" the frame */
+static const char *const x86_fields[] = {"P", "RW", "US", "PWT", "PCD", "A", "D", "PS", "G", "NX", "addr", "entry", NULL};
+static const int x86_bits[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 63};
+static const char *const ept_fields[] = {"R", "W", "X", "MT", "IPAT", "PS", "A", "D", "addr", "entry", NULL};
+static const int ept_bits[] = {0, 1, 2, -1, 6, 7, 8, 9};
+
+static int parse_set(struct parse_ctx *pc, void *args)
+{
+	struct set_args *a = args;
+	int rc = parse_where(pc, a);
+	if (rc)
+		return -1;
 	rc |= pc_enum(pc, "field", 1, a->table == 1 ? ept_fields : x86_fields, 0, &a->field);
 	rc |= pc_u64(pc, "value", 1, UINT64_MAX, 0, &a->value);
 	return rc ? -1 : 0;
@@ -278,9 +333,11 @@ static int exec_set(struct machine *m, const void *args, struct step_result *r)
 		root = m->host_cr3;
 	}
 	/* resolve entry address: walk without trace */
-	uint64_t table = root;
+	uint64_t table = root, addr;
+	if (where_addr(m, a, &addr, r->error, sizeof r->error))
+		return -1;
 	for (int lvl = p.levels; lvl >= a->level; lvl--) {
-		uint64_t ta = table + 8 * PX(lvl, a->addr);
+		uint64_t ta = table + 8 * PX(lvl, addr);
 		ea = a->table == 0 ? vm_gpa_to_hpa(m, a->vm, ta, NULL) : ta;
 		if (ea == MEM_NO_ADDR) {
 			snprintf(r->error, sizeof r->error, "set: the table at GPA 0x%" PRIx64 " is outside guest RAM", ta);
@@ -292,7 +349,7 @@ static int exec_set(struct machine *m, const void *args, struct step_result *r)
 		int pres = p.fmt == PT_EPT ? (e & EPT_XWR) != 0 : (e & PTE_P) != 0;
 		if (!pres || (lvl <= 3 && (e & PTE_PS))) {
 			snprintf(r->error, sizeof r->error,
-				 "set: no level-%d entry for 0x%" PRIx64 ": the level-%d entry is %s", a->level, a->addr, lvl,
+				 "set: no level-%d entry for 0x%" PRIx64 ": the level-%d entry is %s", a->level, addr, lvl,
 				 pres ? "a large-page leaf" : "not present");
 			return -1;
 		}
@@ -649,23 +706,14 @@ static int xp_entry(struct parse_ctx *pc, const cJSON *val, const char *path, vo
 	struct x_entry *a = args;
 	if (jr_expect_object(pc->jr, val, path))
 		return -1;
-	static const char *const keys[] = {"table", "vm", "gva", "va", "gpa", "level", "set", "clear", NULL};
+	static const char *const keys[] = {"table", "vm", "gva", "va", "gpa", "guest_table_level", "level", "set", "clear", NULL};
 	int rc = jr_check_keys(pc->jr, val, path, keys);
 	struct parse_ctx sub = *pc;
 	sub.step = val;
 	sub.path = path;
-	static const char *const tables[] = {"guest", "ept", "host", NULL};
-	rc |= pc_enum(&sub, "table", 1, tables, 0, &a->where.table);
-	rc |= pc_vm(&sub, "vm", a->where.table != 2, &a->where.vm);
+	rc |= parse_where(&sub, &a->where);
 	if (rc)
 		return -1;
-	const char *key = a->where.table == 1 ? "gpa" : (jr_member(val, "gva") ? "gva" : "va");
-	struct addr_arg x;
-	rc |= pc_addr(&sub, key, 1, &x);
-	a->where.addr = x.v;
-	uint64_t lvl;
-	rc |= pc_u64(&sub, "level", 0, 5, 1, &lvl);
-	a->where.level = lvl ? (int)lvl : 1;
 	char p[256];
 	const cJSON *s = jr_member(val, "set"), *c = jr_member(val, "clear");
 	if (s) {
@@ -685,9 +733,11 @@ static int xc_entry(const struct machine *m, const struct step_result *r, const 
 	const struct set_args *w = &a->where;
 	int levels = w->table == 1 ? m->vms[w->vm].d->ept_levels : w->table == 0 ? m->vms[w->vm].d->levels : m->d->host_levels;
 	uint64_t table = w->table == 1 ? m->vms[w->vm].ept_root : w->table == 0 ? m->vms[w->vm].cr3 : m->host_cr3;
-	uint64_t e = 0, ea = 0;
+	uint64_t e = 0, ea = 0, addr;
+	if (where_addr(m, w, &addr, msg, cap))
+		return 1;
 	for (int lvl = levels; lvl >= w->level; lvl--) {
-		uint64_t ta = table + 8 * PX(lvl, w->addr);
+		uint64_t ta = table + 8 * PX(lvl, addr);
 		ea = w->table == 0 ? vm_gpa_to_hpa(m, w->vm, ta, NULL) : ta;
 		e = mem_read64(&m->mem, ea);
 		table = e & PTE_ADDR;

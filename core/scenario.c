@@ -399,19 +399,20 @@ static int parse_mappings(struct ld *L, const cJSON *arr, const char *path, stru
 			}
 		}
 		if (!r && vm >= 0) {
-			/* the GPA must be guest RAM or an MMIO window */
+			/* every page's GPA must be guest RAM or an MMIO window */
 			const struct vm_desc *d = &L->md->vms[vm];
-			int ok = 0;
-			for (int k = 0; k < d->nram; k++)
-				if (mp->pa >= d->ram[k].gpa && mp->pa + mp->size <= d->ram[k].gpa + d->ram[k].size)
-					ok = 1;
-			for (int k = 0; k < d->nmmio; k++)
-				if (mp->pa >= d->mmio[k].gpa && mp->pa + mp->size <= d->mmio[k].gpa + d->mmio[k].size)
-					ok = 1;
-			if (!ok) {
-				jr_error(L->jr, pa, p, "GPA range 0x%" PRIx64 "–0x%" PRIx64 " is not inside one RAM range or MMIO window of %s",
-					 mp->pa, mp->pa + mp->size - 1, d->name);
-				r = -1;
+			for (uint64_t off = 0; !r && off < mp->size; off += mp->psize) {
+				uint64_t g = mp->pa + off;
+				int ok = 0;
+				for (int k = 0; k < d->nram && !ok; k++)
+					ok = g >= d->ram[k].gpa && g + mp->psize <= d->ram[k].gpa + d->ram[k].size;
+				for (int k = 0; k < d->nmmio && !ok; k++)
+					ok = g >= d->mmio[k].gpa && g + mp->psize <= d->mmio[k].gpa + d->mmio[k].size;
+				if (!ok) {
+					jr_error(L->jr, pa, p, "GPA page 0x%" PRIx64 " is not inside a RAM range or MMIO window of %s", g,
+						 d->name);
+					r = -1;
+				}
 			}
 		}
 		/* overlaps in VA space */
