@@ -10,22 +10,31 @@
 /* core (act_cpu.c) */
 extern const struct action_def cpu_actions[];
 extern const struct expect_def core_expects[];
+/* nic + driver (nic.c, drv_e1000.c, nic_narrate.c) */
+extern const struct action_def nic_actions[];
+extern const struct expect_def nic_expects[];
+extern const struct device_type e1000_device_type;
+extern const struct module_def nic_module;
 
 static const struct action_def *const action_tables[] = {
 	cpu_actions,
+	nic_actions,
 	NULL,
 };
 
 static const struct expect_def *const expect_tables[] = {
 	core_expects,
+	nic_expects,
 	NULL,
 };
 
 static const struct device_type *const device_types[] = {
+	&e1000_device_type,
 	NULL,
 };
 
 static const struct module_def *const modules[] = {
+	&nic_module,
 	NULL,
 };
 
