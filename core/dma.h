@@ -65,4 +65,82 @@ int dev_dma_write(struct machine *m, int dev, uint64_t addr, const void *buf, si
 /* An MSI: a DMA write of `data` to 0xFEE00000 | apic_id << 12 by the device. */
 int dev_msi(struct machine *m, int dev, uint32_t apic_id, uint32_t data, struct step_result *r);
 
+
+/* ---- additions (issue 3): state and helpers of the DMA layer ---- */
+
+#include "boot.h"
+#include "iommu.h"
+
+/* Which path a mapping took (EV_DMA_MAP code). */
+enum dma_path { DMA_PATH_DIRECT = 0, DMA_PATH_BOUNCE = 1, DMA_PATH_IOMMU = 2 };
+
+/* dma_set_mask (dma_set_mask_and_coherent): 0, or -1 (mask below 24 bits). */
+int dma_set_mask(struct machine *m, int dev, int bits, struct step_result *r);
+
+/* A CPU access by the owner's kernel to [phys, phys+len) (owner's view):
+ * flags DMA-API misuse (reading a streaming buffer the device owns).
+ * Returns the number of misuse events emitted. kmem_read/kmem_write call it;
+ * other CPU paths may too. */
+int dma_check_cpu_access(struct machine *m, int owner, uint64_t phys, uint64_t len, int write);
+
+/* Drain domain dom's flush queue: one domain-selective IOTLB flush, then
+ * the queued IOVAs become free again. timer = 1 when the 10 ms timer fired. */
+void dma_fq_flush(struct machine *m, int dom, int timer);
+
+/* Carve swiotlb + a ZONE_DMA32 pool from low host RAM (boot; only when RAM reaches above 4 GiB). */
+int dma_swiotlb_setup(struct machine *m);
+
+/* What a device's DMA API does: its domain type (DOM_NONE = dma-direct, no IOMMU). */
+enum dom_type dma_dev_domain(const struct machine *m, int dev);
+uint16_t dma_dev_sid(const struct machine *m, int dev);
+
+struct dma_map_rec {
+	uint64_t handle, phys, size;
+	uint64_t slot;          /* swiotlb slot (bounced), else 0 */
+	uint64_t iova_pfn, iova_pages;
+	uint8_t used, dir, bounced, cpu_owned, coherent;
+};
+
+struct dma_dev {
+	enum dom_type type;     /* what the DMA API uses (VFIO: unmanaged) */
+	enum boot_reason why;
+	int dom;                /* index in iommu->doms, -1 none */
+	int group;              /* iommu group id, -1 none */
+	int hidden;             /* never enumerated by the kernel */
+	int noiommu;            /* VFIO unsafe no-IOMMU */
+	int mask_bits;
+	struct dma_map_rec *maps;
+	int nmaps, capmaps;
+	int c_maps, c_unmaps, c_hits, c_misses, c_walks, c_faults, c_bounces, c_bytes, c_irqs;
+};
+
+/* Events of the current step that expects may ask about. */
+struct dma_step_flags {
+	uint32_t step;
+	int valid;
+	int breaches, stale_hits, irqs, bounces, misuse, iotlb_hits, iotlb_misses, faults;
+	int last_bounced;
+	unsigned fault_sid;      /* of the first DMAR fault in this step */
+	int fault_write;
+};
+
+struct dma_layer {
+	struct boot_state boot;
+	struct dma_dev dev[MAX_DEVICES];
+	int ndev;
+	int ngroups;
+	/* swiotlb: a pool in low host RAM, 2 KiB slots */
+	uint64_t swiotlb_base, swiotlb_size;
+	uint8_t *slot_used;     /* one byte per slot: run length at the start of a run */
+	uint64_t nslots, slot_index;
+	/* low memory for coherent allocations of small-mask devices (ZONE_DMA32) */
+	uint64_t dma32_base, dma32_size, dma32_top;
+	struct dma_step_flags sf;
+	int c_breaches;
+};
+
+/* Per-step flags for expects (zeros when nothing happened in this step). */
+const struct dma_step_flags *dma_step(const struct machine *m);
+struct dma_step_flags *dma_step_mut(struct machine *m);
+
 #endif

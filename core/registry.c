@@ -10,6 +10,12 @@
 /* core (act_cpu.c) */
 extern const struct action_def cpu_actions[];
 extern const struct expect_def core_expects[];
+/* iommu + dma api + boot (iommu.c, dma.c, boot.c, act_dma.c, dev_dma.c, iommu_narrate.c) */
+extern const struct action_def dma_actions[];
+extern const struct action_def dev_dma_actions[];
+extern const struct expect_def dma_expects[];
+extern const struct device_type dma_device_type;
+extern const struct module_def iommu_module;
 /* nic + driver (nic.c, drv_e1000.c, nic_narrate.c) */
 extern const struct action_def nic_actions[];
 extern const struct expect_def nic_expects[];
@@ -18,22 +24,27 @@ extern const struct module_def nic_module;
 
 static const struct action_def *const action_tables[] = {
 	cpu_actions,
+	dma_actions,
+	dev_dma_actions,
 	nic_actions,
 	NULL,
 };
 
 static const struct expect_def *const expect_tables[] = {
 	core_expects,
+	dma_expects,
 	nic_expects,
 	NULL,
 };
 
 static const struct device_type *const device_types[] = {
+	&dma_device_type,
 	&e1000_device_type,
 	NULL,
 };
 
 static const struct module_def *const modules[] = {
+	&iommu_module,
 	&nic_module,
 	NULL,
 };
