@@ -20,6 +20,7 @@
 
 struct cpu_args {
 	int vm;
+	struct addr_arg vaa;
 	uint64_t va;
 	uint64_t size;
 	int user;
@@ -51,10 +52,11 @@ static int parse_cpu_common(struct parse_ctx *pc, struct cpu_args *a, int acc)
 	}
 	const cJSON *n = g ? g : v;
 	jr_path_key(path, sizeof path, pc->path, g ? "gva" : "va");
-	if (jr_u64(pc->jr, n, path, UINT64_MAX, &a->va))
+	if (pc_addr(pc, g ? "gva" : "va", 1, &a->vaa))
 		return -1;
+	a->va = a->vaa.v;
 	int levels = a->vm >= 0 ? pc->md->vms[a->vm].levels : pc->md->host_levels;
-	if (rc == 0 && !va_canonical(a->va, levels)) {
+	if (rc == 0 && a->vaa.var < 0 && !va_canonical(a->va, levels)) {
 		jr_error(pc->jr, n, path, "expected a canonical %d-bit address, got \"0x%" PRIx64 "\"",
 			 levels == 5 ? 57 : 48, a->va);
 		return -1;
@@ -130,7 +132,14 @@ static int exec_cpu(struct machine *m, const void *args, struct step_result *r)
 			for (uint64_t i = 0; i < a->size; i++)
 				buf[i] = (uint8_t)(a->value >> (8 * i));
 	}
-	int rc = cpu_access(m, a->vm, a->va, (enum access)a->acc, a->user, buf, a->size, r);
+	uint64_t va;
+	int rc = addr_resolve(m, &a->vaa, r, &va);
+	if (!rc && !va_canonical(va, a->vm >= 0 ? m->vms[a->vm].d->levels : m->d->host_levels)) {
+		snprintf(r->error, sizeof r->error, "address 0x%" PRIx64 " is not canonical", va);
+		rc = -1;
+	}
+	if (!rc)
+		rc = cpu_access(m, a->vm, va, (enum access)a->acc, a->user, buf, a->size, r);
 	if (!rc && a->acc != ACC_WRITE) {
 		uint64_t v = 0;
 		for (uint64_t i = 0; i < a->size && i < 8; i++)
