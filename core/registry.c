@@ -21,12 +21,18 @@ extern const struct action_def nic_actions[];
 extern const struct expect_def nic_expects[];
 extern const struct device_type e1000_device_type;
 extern const struct module_def nic_module;
+/* DMA controller + UART (dmac.c) */
+extern const struct action_def dmac_actions[];
+extern const struct expect_def dmac_expects[];
+extern const struct device_type pl330_device_type;
+extern const struct device_type uart_device_type;
 
 static const struct action_def *const action_tables[] = {
 	cpu_actions,
 	dma_actions,
 	dev_dma_actions,
 	nic_actions,
+	dmac_actions,
 	NULL,
 };
 
@@ -34,12 +40,15 @@ static const struct expect_def *const expect_tables[] = {
 	core_expects,
 	dma_expects,
 	nic_expects,
+	dmac_expects,
 	NULL,
 };
 
 static const struct device_type *const device_types[] = {
 	&dma_device_type,
 	&e1000_device_type,
+	&pl330_device_type,
+	&uart_device_type,
 	NULL,
 };
 
