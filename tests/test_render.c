@@ -1,0 +1,238 @@
+/*
+ * test_render.c — the viewer's pixels, headless (software renderer on a
+ * surface; no video driver).
+ *
+ *   - at the #PF event the MMU box is painted in the fault red, and it is
+ *     not before the fault;
+ *   - every character of every string on screen, in Chinese and English,
+ *     has a glyph in the font the viewer uses (no tofu boxes);
+ *   - `screenshot` writes a PNG of the asked size, atomically.
+ */
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "scene.h"
+#include "sdl_draw.h"
+#include "testutil.h"
+#include "theme.h"
+#include "viewer.h"
+
+static const char *PF_JSON =
+	"{\"format\": \"iommulab/1\", \"title\": {\"en\": \"A page fault\", \"zh\": \"缺页异常\"},"
+	" \"vms\": [{\"name\": \"vm1\", \"ram\": [{\"gpa\": \"0x0\", \"size\": \"32MiB\", \"hpa\": \"0x4000000\"}],"
+	"  \"pages\": [{\"gva\": \"0x7f0000400000\", \"gpa\": \"0x1200000\", \"size\": \"4KiB\", \"perm\": \"rw-\"}]}],"
+	" \"steps\": ["
+	"  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000400010\", \"size\": 8,"
+	"   \"say\": {\"en\": \"A mapped address.\", \"zh\": \"已映射的地址。\"}},"
+	"  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000800000\", \"size\": 8,"
+	"   \"say\": {\"en\": \"An unmapped address raises #PF.\", \"zh\": \"未映射的地址触发缺页异常 #PF。\"}}"
+	" ]}";
+
+struct rig {
+	struct scenario sc;
+	struct engine e;
+	uint64_t *mark;
+	struct scene_src src;
+	SDL_Surface *surf;
+	SDL_Renderer *r;
+	struct sdl_gfx g;
+	struct scene s;
+};
+
+static void rig_open(struct rig *x, int w, int h)
+{
+	memset(x, 0, sizeof(*x));
+	tu_start(&x->sc, &x->e, PF_JSON);
+	int failed = 0;
+	engine_run_all(&x->e, &failed);
+	x->mark = calloc((size_t)x->sc.nsteps + 1, sizeof(*x->mark));
+	memcpy(x->mark, x->e.mark, ((size_t)x->sc.nsteps + 1) * sizeof(*x->mark));
+	x->src.sc = &x->sc;
+	x->src.m = &x->e.m;
+	x->src.t = &x->e.m.trace;
+	x->src.mark = x->mark;
+	x->src.nsteps = x->sc.nsteps;
+	cr_assert_eq(TTF_Init(), 0);
+	x->surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+	cr_assert(x->surf);
+	x->r = SDL_CreateSoftwareRenderer(x->surf);
+	cr_assert(x->r);
+	char err[256];
+	cr_assert_eq(gfx_init(&x->g, x->r, err, sizeof(err)), 0, "%s", err);
+	scene_init(&x->s);
+}
+
+static void rig_close(struct rig *x)
+{
+	scene_free(&x->s);
+	gfx_free(&x->g);
+	SDL_DestroyRenderer(x->r);
+	SDL_FreeSurface(x->surf);
+	TTF_Quit();
+	engine_free(&x->e);
+	scenario_free(&x->sc);
+	free(x->mark);
+}
+
+static void frame(struct rig *x, uint64_t cur, enum lang lang)
+{
+	struct scene_view v;
+	memset(&v, 0, sizeof(v));
+	v.w = x->surf->w;
+	v.h = x->surf->h;
+	v.lang = lang;
+	v.cur = cur;
+	v.t = 1;
+	v.pulse = 1;
+	v.hover = -1;
+	v.dump = -1;
+	scene_build(&x->s, &x->src, &v, &x->g.mx);
+	SDL_SetRenderDrawColor(x->r, 0, 0, 0, 255);
+	SDL_RenderClear(x->r);
+	gfx_draw(&x->g, &x->s);
+	SDL_RenderPresent(x->r);
+}
+
+/* pixels within tol of colour c inside the element's rectangle */
+static int count_colour(struct rig *x, int elem, struct rgb c, int tol)
+{
+	const struct scene_elem *e = &x->s.e[elem];
+	SDL_Surface *s = x->surf;
+	int n = 0;
+	for (int y = (int)e->y; y < (int)(e->y + e->h) && y < s->h; y++)
+		for (int xx = (int)e->x; xx < (int)(e->x + e->w) && xx < s->w; xx++) {
+			uint32_t p = ((uint32_t *)((uint8_t *)s->pixels + y * s->pitch))[xx];
+			uint8_t r, g, b;
+			SDL_GetRGB(p, s->format, &r, &g, &b);
+			if (abs(r - c.r) <= tol && abs(g - c.g) <= tol && abs(b - c.b) <= tol)
+				n++;
+		}
+	return n;
+}
+
+Test(render, the_fault_red_fills_the_mmu_box_at_the_page_fault)
+{
+	struct rig x;
+	rig_open(&x, 1280, 800);
+	uint64_t pf = UINT64_MAX, before = UINT64_MAX;
+	for (uint64_t i = 0; i < x.src.t->n; i++) {
+		if (x.src.t->ev[i].kind == EV_FAULT && pf == UINT64_MAX)
+			pf = i;
+		if (x.src.t->ev[i].kind == EV_WALK_REF && before == UINT64_MAX)
+			before = i;
+	}
+	cr_assert_neq(pf, UINT64_MAX, "the scenario raises a #PF");
+	frame(&x, before, LANG_EN);
+	int k = scene_find(&x.s, SE_BOX, SB_MMU);
+	cr_assert(k >= 0);
+	int red_before = count_colour(&x, k, THEME_FAULT, 10);
+	frame(&x, pf, LANG_EN);
+	k = scene_find(&x.s, SE_BOX, SB_MMU);
+	int red_at = count_colour(&x, k, THEME_FAULT, 10);
+	const struct scene_elem *e = &x.s.e[k];
+	int perimeter = (int)(2 * (e->w + e->h));
+	cr_assert_eq(red_before, 0, "no fault red in the MMU box before the fault (%d px)", red_before);
+	cr_assert_gt(red_at, perimeter * 3, "the MMU box is outlined in fault red at the #PF (%d px)", red_at);
+	/* the fault banner: a large red area somewhere on screen */
+	int banner = 0;
+	SDL_Surface *s = x.surf;
+	for (int y = 0; y < s->h; y += 2)
+		for (int xx = 0; xx < s->w; xx += 2) {
+			uint32_t p = ((uint32_t *)((uint8_t *)s->pixels + y * s->pitch))[xx];
+			uint8_t r, g, b;
+			SDL_GetRGB(p, s->format, &r, &g, &b);
+			banner += abs(r - 0xD3) < 12 && abs(g - 0x2F) < 14 && abs(b - 0x2F) < 14;
+		}
+	cr_assert_gt(banner, 3000, "a red fault banner is shown (%d samples)", banner);
+	rig_close(&x);
+}
+
+Test(render, every_character_on_screen_has_a_glyph)
+{
+	struct rig x;
+	rig_open(&x, 1024, 640);
+	TTF_Font *sans = TTF_OpenFont(x.g.font_path[SF_SANS], 16);
+	TTF_Font *mono = TTF_OpenFont(x.g.font_path[SF_MONO], 16);
+	cr_assert(sans && mono);
+	int checked = 0;
+	for (int lang = 0; lang < 2; lang++)
+		for (uint64_t i = 0; i < x.src.t->n; i += 3) {
+			frame(&x, i, lang ? LANG_ZH : LANG_EN);
+			for (int p = 0; p < x.s.np; p++) {
+				if (x.s.p[p].kind != SP_TEXT)
+					continue;
+				const char *str = scene_str(&x.s, x.s.p[p].text);
+				int ascii = 1;
+				for (const char *q = str; *q; q++)
+					ascii &= (unsigned char)*q < 0x80;
+				TTF_Font *f = x.s.p[p].face == SF_MONO && ascii ? mono : sans;
+				for (const unsigned char *q = (const unsigned char *)str; *q;) {
+					uint32_t cp;
+					int k;
+					if (*q < 0x80) {
+						cp = *q;
+						k = 1;
+					} else if ((*q & 0xE0) == 0xC0) {
+						cp = ((uint32_t)(q[0] & 0x1F) << 6) | (q[1] & 0x3F);
+						k = 2;
+					} else if ((*q & 0xF0) == 0xE0) {
+						cp = ((uint32_t)(q[0] & 0x0F) << 12) | ((uint32_t)(q[1] & 0x3F) << 6) | (q[2] & 0x3F);
+						k = 3;
+					} else {
+						cp = ((uint32_t)(q[0] & 0x07) << 18) | ((uint32_t)(q[1] & 0x3F) << 12) |
+						     ((uint32_t)(q[2] & 0x3F) << 6) | (q[3] & 0x3F);
+						k = 4;
+					}
+					cr_assert(TTF_GlyphIsProvided32(f, cp), "U+%04X in \"%s\" has no glyph (tofu)", cp, str);
+					checked++;
+					q += k;
+				}
+			}
+		}
+	cr_assert_gt(checked, 1000);
+	TTF_CloseFont(sans);
+	TTF_CloseFont(mono);
+	rig_close(&x);
+}
+
+Test(render, screenshot_writes_a_png_of_the_asked_size)
+{
+	char dir[] = "/tmp/iommulab-shot-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char json[300], png[300];
+	snprintf(json, sizeof(json), "%s/pf.json", dir);
+	snprintf(png, sizeof(png), "%s/pf.png", dir);
+	FILE *f = fopen(json, "w");
+	cr_assert(f);
+	fputs(PF_JSON, f);
+	fclose(f);
+	struct viewer_opts o;
+	viewer_opts_default(&o);
+	o.w = 1024;
+	o.h = 640;
+	o.step = 2;
+	o.lang = LANG_ZH;
+	o.presenter = 1;
+	cr_assert_eq(viewer_screenshot(json, &o, png), 0);
+	SDL_Surface *s = IMG_Load(png);
+	cr_assert(s, "PNG loads back: %s", IMG_GetError());
+	cr_assert_eq(s->w, 1024);
+	cr_assert_eq(s->h, 640);
+	SDL_FreeSurface(s);
+	/* no temp file is left behind */
+	char tmp[400];
+	snprintf(tmp, sizeof(tmp), "%s/pf.png.tmp%ld", dir, (long)getpid());
+	cr_assert_eq(access(tmp, F_OK), -1);
+	/* a directory as the output is refused */
+	cr_assert_eq(viewer_screenshot(json, &o, dir), 2);
+	remove(png);
+	remove(json);
+	rmdir(dir);
+}
