@@ -475,14 +475,19 @@ static int iommu_late_boot(struct machine *m, char *err, unsigned errcap)
 		char line[BOOT_LINE_LEN + 80];
 		if (!m->iommu || dv->hidden) {
 			if (!vd->vfio_unsafe_noiommu) {
+				static const char *const why_short[] = {
+				    [BR_NO_DMAR] = "IOMMU off: no ACPI DMAR table (VT-d off in firmware)",
+				    [BR_INTEL_OFF] = "IOMMU off: intel_iommu=off",
+				    [BR_IOMMU_OFF] = "IOMMU off: iommu=off",
+				    [BR_DEFAULT_OFF] = "IOMMU off: INTEL_IOMMU_DEFAULT_ON=n, no intel_iommu=on",
+				    [BR_DEFAULT_ON] = "the kernel never enumerated the device",
+				    [BR_INTEL_ON] = "the kernel never enumerated the device"};
+				enum boot_reason w = dl->boot.why;
 				snprintf(err, errcap,
-					 "devices[%d] (%s, %02x:%02x.%d) cannot be assigned to %s: %s, so the device has "
-					 "no IOMMU group and VFIO refuses it (QEMU: \"vfio 0000:%02x:%02x.%d: no "
-					 "iommu_group found\"). Turn the IOMMU on (intel_iommu=on, firmware VT-d) or, to "
-					 "see what would go wrong, set \"unsafe_noiommu\": true on the VM",
-					 i, dd->name, dd->bdf >> 8, (dd->bdf >> 3) & 31, dd->bdf & 7, vd->name,
-					 boot_reason_text(dl->boot.why, 0), dd->bdf >> 8, (dd->bdf >> 3) & 31,
-					 dd->bdf & 7);
+					 "%s -> %s refused: vfio 0000:%02x:%02x.%d: no iommu_group found (%s). "
+					 "Fix: intel_iommu=on + VT-d in firmware, or \"unsafe_noiommu\": true on the VM",
+					 dd->name, vd->name, dd->bdf >> 8, (dd->bdf >> 3) & 31, dd->bdf & 7,
+					 w <= BR_DEFAULT_ON && why_short[w] ? why_short[w] : "?");
 				return -1;
 			}
 			dv->noiommu = 1;

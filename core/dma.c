@@ -136,24 +136,6 @@ static int owner_to_hpa(const struct machine *m, int owner, uint64_t phys, uint6
 	return ok ? 0 : -1;
 }
 
-static int hpa_to_owner(const struct machine *m, int owner, uint64_t hpa, uint64_t *phys)
-{
-	if (owner == 0) {
-		*phys = hpa;
-		return 0;
-	}
-	const struct vm *v = &m->vms[owner - 1];
-	for (int i = 0; i < v->d->nram; i++) {
-		int ok = 0;
-		uint64_t base = vm_gpa_to_hpa(m, owner - 1, v->d->ram[i].gpa, &ok);
-		if (ok && hpa >= base && hpa - base < v->d->ram[i].size) {
-			*phys = v->d->ram[i].gpa + (hpa - base);
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static void set_error(struct step_result *r, const char *fmt, const char *a, uint64_t v)
 {
 	if (r)
@@ -162,16 +144,44 @@ static void set_error(struct step_result *r, const char *fmt, const char *a, uin
 
 /* ---- kernel memory for drivers ---- */
 
+/* The guest kernel's allocator: the same top-down cursor machine.c uses for
+ * guest page tables (vm.pt_alloc_top), skipping GPAs the scenario's guest
+ * mappings use. Returns a GPA or MEM_NO_ADDR. */
+static uint64_t guest_kalloc(struct machine *m, int vmi, uint64_t size, const char *label)
+{
+	struct vm *v = &m->vms[vmi];
+	const struct vm_desc *d = v->d;
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	for (int r = d->nram - 1; r >= 0; r--) {
+		uint64_t top = v->pt_alloc_top[r];
+		while (top >= d->ram[r].gpa + size) {
+			uint64_t g = top - size, clash = 0;
+			for (int k = 0; k < d->npages; k++) {
+				const struct mapping_desc *p = &d->pages[k];
+				if (p->pa < g + size && g < p->pa + p->size && (!clash || p->pa < clash))
+					clash = p->pa ? p->pa : 1;
+			}
+			if (clash) {
+				top = clash == 1 ? 0 : clash & PAGE_MASK;
+				continue;
+			}
+			v->pt_alloc_top[r] = g;
+			int ok = 0;
+			uint64_t hpa = vm_gpa_to_hpa(m, vmi, g, &ok);
+			if (ok)
+				mem_note(&m->mem, hpa, size, v->entity, label);
+			return g;
+		}
+	}
+	return MEM_NO_ADDR;
+}
+
 uint64_t dma_kalloc(struct machine *m, int dev, uint64_t size, const char *label)
 {
 	int owner = dev_owner(m, dev);
-	uint64_t hpa = mem_alloc(&m->mem, owner, size, PAGE_SIZE, label);
-	if (hpa == MEM_NO_ADDR)
-		return MEM_NO_ADDR;
-	uint64_t phys;
-	if (hpa_to_owner(m, owner, hpa, &phys))
-		return MEM_NO_ADDR;
-	return phys;
+	if (owner > 0)
+		return guest_kalloc(m, owner - 1, size, label);
+	return mem_alloc(&m->mem, 0, size, PAGE_SIZE, label);
 }
 
 static int cpu_access(struct machine *m, int dev, uint64_t phys, void *buf, size_t len, int write)
@@ -555,7 +565,11 @@ void dma_fq_flush(struct machine *m, int dom, int timer)
 	uint64_t n = d->nfq;
 	if (timer)
 		d->fq_deadline = UINT64_MAX;
+	if (d->flushing)
+		return; /* the timer fired during this very flush: it covers the queue */
+	d->flushing = 1;
 	iommu_inv_iotlb(m, VTD_INV_DOMAIN, d->did, 0, 0);
+	d->flushing = 0;
 	for (uint64_t i = 0; i < d->nfq; i++)
 		iova_free(d, d->fq[i].pfn);
 	d->nfq = 0;
@@ -758,12 +772,14 @@ static void land(struct machine *m, int dev, uint64_t bus, uint64_t hpa, void *b
 		for (size_t o = 0; o < len; o += 4) {
 			unsigned l = len - o >= 4 ? 4 : (unsigned)(len - o);
 			uint64_t off = hpa + o - s->base;
-			if (write && m->mem.mmio_write) {
+			const struct device_type *dt =
+			    s->device >= 0 ? device_type_by_id(m->d->devs[s->device].type_id) : NULL;
+			if (write && dt && dt->mmio_write) {
 				uint64_t v = 0;
 				memcpy(&v, (uint8_t *)buf + o, l);
-				m->mem.mmio_write(m->mem.mmio_ctx, s->device, off, v, l);
-			} else if (!write && m->mem.mmio_read) {
-				uint64_t v = m->mem.mmio_read(m->mem.mmio_ctx, s->device, off, l);
+				dt->mmio_write(m, s->device, off, v, l);
+			} else if (!write) {
+				uint64_t v = dt && dt->mmio_read ? dt->mmio_read(m, s->device, off, l) : ~0ull;
 				memcpy((uint8_t *)buf + o, &v, l);
 			}
 		}

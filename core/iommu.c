@@ -162,6 +162,18 @@ void iommu_reg_write(struct machine *m, unsigned off, uint64_t v, unsigned len)
 		set32(io, VTD_GSTS, sts);
 		return;
 	}
+	if (off == VTD_FECTL) {
+		/* IM is software's; IP is hardware's. Unmasking with IP set delivers the held interrupt. */
+		uint32_t old = reg32(io, VTD_FECTL);
+		uint32_t nv = ((uint32_t)v & (uint32_t)VTD_FECTL_IM) | (old & (uint32_t)VTD_FECTL_IP);
+		if (!(nv & VTD_FECTL_IM) && (nv & VTD_FECTL_IP)) {
+			nv &= ~(uint32_t)VTD_FECTL_IP;
+			if (io->fault_deadline == UINT64_MAX)
+				io->fault_deadline = m->now_ns + m->cost.irq_ns;
+		}
+		set32(io, VTD_FECTL, nv);
+		return;
+	}
 	if (off == VTD_FSTS) {
 		uint32_t f = reg32(io, VTD_FSTS);
 		f &= ~((uint32_t)v & (uint32_t)VTD_FSTS_PFO); /* RW1C */
@@ -275,10 +287,10 @@ static void record_fault(struct machine *m, int actor, uint16_t sid, uint64_t io
 	if (!(fsts & VTD_FSTS_PPF)) {
 		fsts = (fsts & ~(uint32_t)MASK(15, 8)) | ((uint32_t)idx << 8) | VTD_FSTS_PPF;
 		/* the fault event: an MSI to FEADDR unless masked; Linux's handler runs after it */
-		if (!(reg32(io, VTD_FECTL) & VTD_FECTL_IM) && io->fault_deadline == UINT64_MAX)
+		if (reg32(io, VTD_FECTL) & VTD_FECTL_IM)
+			set32(io, VTD_FECTL, reg32(io, VTD_FECTL) | VTD_FECTL_IP); /* held until unmasked */
+		else if (io->fault_deadline == UINT64_MAX)
 			io->fault_deadline = m->now_ns + m->cost.irq_ns;
-		else
-			set32(io, VTD_FECTL, reg32(io, VTD_FECTL) | VTD_FECTL_IP);
 	}
 	set32(io, VTD_FSTS, fsts);
 	io->next_frcd = (io->next_frcd + 1) % io->nrec;

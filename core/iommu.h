@@ -198,6 +198,7 @@ struct iommu_domain {
 	struct fq_entry *fq;
 	uint64_t nfq, capfq;
 	uint64_t fq_deadline; /* UINT64_MAX: no timer armed */
+	int flushing;
 };
 
 struct iommu {

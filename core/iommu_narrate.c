@@ -153,10 +153,15 @@ size_t iommu_narrate(const struct machine *m, const struct trace *t, const struc
 				who(m, e), m ? entity_name(m, (int)e->entry) : "?", e->len, e->addr_out,
 				m ? entity_name(m, (int)e->extra) : "?")
 			  : out(buf, cap, "ISOLATION BREACH: %s", s);
-	case EV_MMIO:
-		return out(buf, cap, zh ? "CPU 访问设备寄存器 HPA 0x%" PRIx64 "（MMIO，不经过 IOMMU）"
-				       : "CPU access to a device register at HPA 0x%" PRIx64 " (MMIO, never through the IOMMU)",
-			   e->addr_in);
+	case EV_MMIO: {
+		const char *dev = m && e->code != 0xffff && e->code < m->d->ndevs ? m->d->devs[e->code].name : "no device";
+		int w = (e->flags & EVF_WRITE) != 0;
+		return out(buf, cap,
+			   zh ? "%s 的 CPU %s设备寄存器（%s）HPA 0x%" PRIx64 " = 0x%" PRIx64 "：MMIO，CPU -> 设备，不经过 IOMMU"
+			      : "%s CPU %s a register of %s at HPA 0x%" PRIx64 " = 0x%" PRIx64
+				": MMIO, CPU -> device, never through the IOMMU",
+			   who(m, e), w ? (zh ? "写" : "writes") : (zh ? "读" : "reads"), dev, e->addr_in, e->entry);
+	}
 	case EV_IRQ:
 		return zh ? out(buf, cap, "中断请求：%s 写 0x%" PRIx64 "（中断地址窗口），APIC %u，向量 0x%02x —— 不是 DMA",
 				who(m, e), e->addr_in, (unsigned)((e->addr_in >> 12) & 0xff), e->code)
