@@ -140,6 +140,7 @@ struct dmac_state {
 	int icache_valid;
 	uint8_t icache[PL330_ICACHE];
 	int irq_latched, in_handler;
+	struct fault_info fault;     /* first DMA fault of the last run, for the step's expects */
 	/* driver (pl330.c + dmaengine core), one per controller */
 	int probed;
 	uint64_t bar_va;
@@ -332,6 +333,8 @@ static int ifetch(struct machine *m, int dev, uint32_t pc, uint8_t *out, unsigne
 			struct step_result r;
 			memset(&r, 0, sizeof r);
 			if (dev_dma_read(m, dev, line, s->icache, PL330_ICACHE, &r)) {
+				if (!s->fault.valid)
+					s->fault = r.fault;
 				s->icache_valid = 0;
 				return -1;
 			}
@@ -473,6 +476,8 @@ static void chan_run(struct machine *m, int dev, int c)
 			chan_fault(m, dev, c, FTC_UNDEF_INSTR, ch->pc);
 			break;
 		}
+		if (r.fault.valid && !s->fault.valid)
+			s->fault = r.fault;
 		if (ch->state != CH_FAULTING)
 			ch->pc = next;
 	}
@@ -998,7 +1003,10 @@ static int exec_issue(struct machine *m, const void *args, struct step_result *r
 	/* _execute_DBGINSN(DMAGO) as the manager thread */
 	dwr(m, a->dev, PL330_DBGINST0, (0xA0u << 16) | ((uint32_t)chan << 24));
 	dwr(m, a->dev, PL330_DBGINST1, (uint32_t)pdma);
+	memset(&s->fault, 0, sizeof s->fault);
 	dwr(m, a->dev, PL330_DBGCMD, 0);
+	if (s->fault.valid && !r->fault.valid)
+		r->fault = s->fault;
 	r->value = n;
 	r->has_value = 1;
 	return 0;

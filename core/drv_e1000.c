@@ -480,6 +480,7 @@ static int exec_wire(struct machine *m, const void *args, struct step_result *r)
 		if (m->stop_reason[0])
 			break;
 	}
+	nic_take_fault(m, a->dev, r);
 	r->value = ok;
 	r->has_value = 1;
 	return 0;
@@ -563,6 +564,7 @@ static int exec_xmit(struct machine *m, const void *args, struct step_result *r)
 		if (m->stop_reason[0])
 			break;
 	}
+	nic_take_fault(m, a->dev, r);
 	r->value = sent;
 	r->has_value = 1;
 	return 0;
@@ -600,6 +602,7 @@ static int exec_poll(struct machine *m, const void *args, struct step_result *r)
 	nic_hold(m, a->dev);
 	uint32_t w = drv_poll(m, a->dev, a->has_budget ? (uint32_t)a->budget : s->o.budget);
 	nic_release(m, a->dev);
+	nic_take_fault(m, a->dev, r);
 	r->value = w;
 	r->has_value = 1;
 	return 0;
@@ -673,6 +676,7 @@ static int exec_wreg(struct machine *m, const void *args, struct step_result *r)
 	nic_hold(m, a->dev);
 	wr32(m, a->dev, a->off, (uint32_t)a->value);
 	nic_release(m, a->dev);
+	nic_take_fault(m, a->dev, r);
 	return 0;
 }
 

@@ -448,6 +448,20 @@ static void wire_send(struct machine *m, int dev)
 	counter_add_id(m, h->c_tx_bytes, h->frame_len);
 }
 
+static void keep_fault(struct nic_hw *h, const struct step_result *r)
+{
+	if (r->fault.valid && !h->fault.valid)
+		h->fault = r->fault;
+}
+
+void nic_take_fault(struct machine *m, int dev, struct step_result *r)
+{
+	struct nic_hw *h = &nic_get(m, dev)->hw;
+	if (h->fault.valid && !r->fault.valid)
+		r->fault = h->fault;
+	memset(&h->fault, 0, sizeof h->fault);
+}
+
 static void nic_start_xmit(struct machine *m, int dev)
 {
 	struct nic_hw *h = &nic_get(m, dev)->hw;
@@ -505,6 +519,7 @@ static void nic_start_xmit(struct machine *m, int dev)
 		}
 		h->tdh = (h->tdh + 1) % n;
 	}
+	keep_fault(h, &r);
 	if (h->tdh != h->tdt)
 		cause &= ~E1000_ICR_TXQE;
 	if ((cause & E1000_ICR_TXDW) && ide && (h->tidv & 0xFFFF)) {

@@ -73,6 +73,7 @@ struct nic_hw {
 	void (*irq_handler)(struct machine *m, int dev);
 	int irq_latched, in_handler;
 	int busy;                         /* inside Rx/Tx processing: handlers wait */
+	struct fault_info fault;          /* first DMA fault since the last nic_take_fault */
 	/* Rx frame + FCS as written to memory; Tx assembly; the wire */
 	uint8_t rxframe[NIC_MAX_FRAME + 4];
 	uint8_t frame[NIC_MAX_FRAME];
@@ -142,6 +143,9 @@ enum nic_rx_result { NIC_RX_OK, NIC_RX_NO_BUFFERS, NIC_RX_DISABLED, NIC_RX_TOO_L
 /* A frame arrives from the wire. Faults are recorded in r (data, not errors). */
 enum nic_rx_result nic_receive(struct machine *m, int dev, const uint8_t *frame, uint32_t len,
                                struct step_result *r);
+/* Move a DMA fault the NIC met outside a step's own call chain (an MMIO
+ * doorbell, a timer) into r, so the step's "fault" expect sees it. */
+void nic_take_fault(struct machine *m, int dev, struct step_result *r);
 /* Run interrupt handlers for delivered MSIs (no-op while one runs). */
 void nic_deliver(struct machine *m, int dev);
 
