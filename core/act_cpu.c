@@ -425,14 +425,52 @@ static int exec_time(struct machine *m, const void *args, struct step_result *r)
 	return 0;
 }
 
+static void describe_flush(const struct machine *m, const void *args, int lang, char *buf, size_t cap)
+{
+	const struct flush_args *a = args;
+	static const char *const en[] = {"INVLPG 0x%" PRIx64, "flush the whole TLB", "INVEPT for %s", "write CR3 of %s"};
+	static const char *const zh[] = {"INVLPG 0x%" PRIx64, "刷新整个 TLB", "对 %s 执行 INVEPT", "写 %s 的 CR3"};
+	const char *who = a->vm >= 0 ? m->vms[a->vm].d->name : "host";
+	if (a->kind == FLUSH_INVLPG)
+		snprintf(buf, cap, lang ? zh[0] : en[0], a->va);
+	else if (a->kind == FLUSH_ALL)
+		snprintf(buf, cap, "%s", lang ? zh[1] : en[1]);
+	else
+		snprintf(buf, cap, lang ? zh[a->kind] : en[a->kind], who);
+}
+
+static void describe_set(const struct machine *m, const void *args, int lang, char *buf, size_t cap)
+{
+	const struct set_args *a = args;
+	static const char *const tn[] = {"guest page table", "EPT", "host page table"};
+	static const char *const tz[] = {"客户机页表", "EPT", "主机页表"};
+	const char *f = a->table == 1 ? ept_fields[a->field] : x86_fields[a->field];
+	if (a->gtl && lang)
+		snprintf(buf, cap, "EPT：映射 GVA 0x%" PRIx64 " 的第 %d 级客户机页表页的第 %d 级表项，%s = 0x%" PRIx64, a->addr, a->gtl,
+			 a->level, f, a->value);
+	else if (a->gtl)
+		snprintf(buf, cap, "EPT: level-%d entry mapping the level-%d guest page-table page of GVA 0x%" PRIx64 ", %s = 0x%" PRIx64,
+			 a->level, a->gtl, a->addr, f, a->value);
+	else if (lang)
+		snprintf(buf, cap, "%s：0x%" PRIx64 " 的第 %d 级表项，%s = 0x%" PRIx64, tz[a->table], a->addr, a->level, f, a->value);
+	else
+		snprintf(buf, cap, "%s: level-%d entry of 0x%" PRIx64 ", %s = 0x%" PRIx64, tn[a->table], a->level, a->addr, f, a->value);
+}
+
+static void describe_time(const struct machine *m, const void *args, int lang, char *buf, size_t cap)
+{
+	const struct time_args *a = args;
+	snprintf(buf, cap, lang ? "模拟时钟前进 %" PRIu64 " ns" : "the simulated clock advances %" PRIu64 " ns", a->ns);
+}
+
 const struct action_def cpu_actions[] = {
 	{"cpu.read", sizeof(struct cpu_args), cpu_keys, parse_read, exec_cpu, describe_cpu},
 	{"cpu.write", sizeof(struct cpu_args), cpu_keys, parse_write, exec_cpu, describe_cpu},
 	{"cpu.fetch", sizeof(struct cpu_args), cpu_keys, parse_fetch, exec_cpu, describe_cpu},
-	{"tlb.flush", sizeof(struct flush_args), flush_keys, parse_flush, exec_flush, NULL},
+	{"tlb.flush", sizeof(struct flush_args), flush_keys, parse_flush, exec_flush, describe_flush},
 	{"note", 0, note_keys, parse_note, exec_note, NULL},
-	{"set", sizeof(struct set_args), set_keys, parse_set, exec_set, NULL},
-	{"time.advance", sizeof(struct time_args), time_keys, parse_time, exec_time, NULL},
+	{"set", sizeof(struct set_args), set_keys, parse_set, exec_set, describe_set},
+	{"time.advance", sizeof(struct time_args), time_keys, parse_time, exec_time, describe_time},
 	{NULL, 0, NULL, NULL, NULL, NULL},
 };
 
