@@ -74,6 +74,9 @@ struct flow {
 	uint64_t pend_hpa;
 	int pend_num;
 	char pend_in[64];
+	/* a device DMA in flight: where its memory access comes from (the
+	 * IOMMU once it translated, else the device itself) */
+	int dma_from;
 };
 
 static int vm_node(int vm)
@@ -170,15 +173,25 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 		           t->ev[j + 1].kind == EV_WALK_REF) {
 			/* GVA -> GPA in the middle of a 2-D walk: keep it as its own hop */
 			break;
-		} else if (e->kind != EV_IOTLB_MISS && e->kind != EV_CTX_CACHE_HIT) {
-			break;
-		} else if (e->kind == EV_IOTLB_MISS) {
+		} else if (e->kind == EV_IOTLB_MISS && (root || ctx)) {
+			/* VT-d reads root and context before the IOTLB lookup: the
+			 * miss is its own hop, the walk goes on */
+			struct hop *mh = hop_add(f, N_IOMMU, N_IOTLB, HS_MISS, ++*num);
+			if (mh) {
+				snprintf(mh->label, sizeof mh->label,
+				         f->v->lang == LANG_ZH ? "IOTLB 未命中 IOVA 0x%" PRIx64 : "IOTLB miss IOVA 0x%" PRIx64,
+				         e->addr_in);
+				snprintf(mh->key, sizeof mh->key, "iotlb:%d", e->kind);
+			}
+		} else if (e->kind != EV_CTX_CACHE_HIT) {
 			break;
 		}
 		j++;
 	}
 	(void)actor;
 	int n = ++*num;
+	if (root || ctx || sl)
+		f->dma_from = N_IOMMU;
 	enum lang L = f->v->lang;
 	if (cpu || ept) {
 		struct hop *h = hop_add(f, ept && !cpu ? N_EPT : N_MMU, N_MEM, HS_WALK, n);
@@ -201,11 +214,14 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 	if (root || ctx || sl) {
 		struct hop *h = hop_add(f, N_IOMMU, N_MEM, HS_WALK, n);
 		if (h) {
-			if (root || ctx)
+			if ((root || ctx) && sl)
 				snprintf(h->label, sizeof h->label,
 				         L == LANG_ZH ? "读取根表项 %d + 上下文表项 %d + 二级页表项 %d"
 				                      : "read %d root + %d context + %d second-level entries",
 				         root, ctx, sl);
+			else if (root || ctx)
+				snprintf(h->label, sizeof h->label,
+				         L == LANG_ZH ? "读取根表项 %d + 上下文表项 %d" : "read %d root + %d context entries", root, ctx);
 			else
 				snprintf(h->label, sizeof h->label,
 				         L == LANG_ZH ? "读取 %d 个二级页表项" : "read %d second-level entries", sl);
@@ -248,6 +264,7 @@ static void collect(struct flow *f)
 	enum lang L = v->lang;
 	char tmp[200];
 	f->pend_from = -1;
+	f->dma_from = -1;
 	for (uint64_t i = v->ev_lo; i < hi; i++) {
 		const struct ev *e = &t->ev[i];
 		int an = actor_node(m, e->actor);
@@ -312,11 +329,12 @@ static void collect(struct flow *f)
 				num0 = f->pend_num;
 				f->pend_from = -1;
 			} else if (e->unit == UNIT_DEVICE || (e->actor > m->nvms)) {
-				from = an;
+				from = f->dma_from >= 0 ? f->dma_from : an;
+				f->dma_from = -1;
 			} else if (e->unit == UNIT_CPU || e->unit == UNIT_MMU) {
 				from = e->actor >= 1 && e->actor <= m->nvms ? N_MMU : N_MMU;
 			}
-			h = hop_add(f, from, N_MEM, from == an && an >= N_FIXED + MAX_VMS ? HS_DMA : HS_ADDR,
+			h = hop_add(f, from, N_MEM, e->unit == UNIT_DEVICE ? HS_DMA : HS_ADDR,
 			            num0 ? num0 : ++num);
 			if (h) {
 				if (L == LANG_ZH)
@@ -385,6 +403,7 @@ static void collect(struct flow *f)
 			break;
 		case EV_DEV_DMA:
 			flush_pending(f);
+			f->dma_from = an;
 			h = hop_add(f, an, m->iommu ? N_IOMMU : N_MEM, HS_DMA, ++num);
 			if (h) {
 				snprintf(h->label, sizeof h->label,
@@ -397,6 +416,7 @@ static void collect(struct flow *f)
 		case EV_IOTLB_HIT:
 		case EV_IOTLB_MISS:
 		case EV_CTX_CACHE_HIT:
+			f->dma_from = N_IOMMU;
 			h = hop_add(f, N_IOMMU, N_IOTLB, e->kind == EV_IOTLB_MISS ? HS_MISS : HS_HIT, ++num);
 			if (h) {
 				if (e->kind == EV_CTX_CACHE_HIT)
@@ -474,6 +494,24 @@ static void collect(struct flow *f)
 				snprintf(h->key, sizeof h->key, "wire:%d", e->kind);
 			}
 			break;
+		case EV_DESC_FETCH:
+		case EV_DESC_WB: {
+			/* name the device DMA that just moved the descriptor */
+			for (int j = f->n - 1; j >= 0 && j >= f->n - 12; j--) {
+				struct hop *p = &f->h[j];
+				if (p->from == an && (p->to == N_IOMMU || p->to == N_MEM) && p->st == HS_DMA) {
+					char old[sizeof p->label];
+					memcpy(old, p->label, sizeof old);
+					snprintf(p->label, sizeof p->label, "%s %s[%" PRIu64 "] %s: %.120s", e->code ? "Tx" : "Rx",
+					         L == LANG_ZH ? "描述符" : "desc", e->extra,
+					         e->kind == EV_DESC_FETCH ? (L == LANG_ZH ? "读取" : "fetch") : (L == LANG_ZH ? "回写" : "write-back"),
+					         old);
+					snprintf(p->key, sizeof p->key, "desc:%d:%u:%d", e->kind, e->code, an);
+					break;
+				}
+			}
+			break;
+		}
 		case EV_RX_DROP:
 			h = hop_add(f, N_WIRE, an, HS_FAULT, ++num);
 			if (h) {
@@ -613,13 +651,16 @@ static void style_for(Agedge_t *e, enum hop_style st)
 	}
 }
 
-static void badge(struct gv_sb *b, int num, int count, enum hop_style st, const char *text)
+/* One row of an edge label: a numbered badge and the text. */
+static void badge_row(struct gv_sb *b, int num, int count, enum hop_style st, const char *text)
 {
 	const char *bg = st == HS_FAULT ? gv_hex(THEME_FAULT) : gv_hex(THEME_INK);
-	sb_puts(b, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\"><TR>");
+	sb_puts(b, "<TR>");
 	if (num > 0)
-		sb_printf(b, "<TD BGCOLOR=\"%s\"><FONT COLOR=\"#FFFFFF\"><B> %d </B></FONT></TD>", bg, num);
-	sb_puts(b, "<TD BGCOLOR=\"#FFFFFF\"> ");
+		sb_printf(b, "<TD BGCOLOR=\"%s\" ALIGN=\"RIGHT\"><FONT COLOR=\"#FFFFFF\"><B> %d </B></FONT></TD>", bg, num);
+	else
+		sb_puts(b, "<TD></TD>");
+	sb_puts(b, "<TD BGCOLOR=\"#FFFFFF\" ALIGN=\"LEFT\"> ");
 	if (st == HS_FAULT)
 		sb_puts(b, "<B>✗ ");
 	sb_esc(b, text);
@@ -627,7 +668,24 @@ static void badge(struct gv_sb *b, int num, int count, enum hop_style st, const 
 		sb_puts(b, "</B>");
 	if (count > 1)
 		sb_printf(b, "  <B>×%d</B>", count);
-	sb_puts(b, "</TD></TR></TABLE>");
+	sb_puts(b, "</TD></TR>");
+}
+
+#define ROWS_PER_EDGE 5
+
+/* All hops between the same two boxes in the same style become one edge
+ * whose label lists them in order (number, text): fewer parallel edges,
+ * the same story. Returns the number of hops consumed into group[]. */
+static int group_of(const struct flow *f, int first, const char *done, int *group, int max)
+{
+	const struct hop *h0 = &f->h[first];
+	int n = 0;
+	for (int j = first; j < f->n && n < max; j++) {
+		const struct hop *h = &f->h[j];
+		if (!done[j] && h->from == h0->from && h->to == h0->to && h->st == h0->st)
+			group[n++] = j;
+	}
+	return n;
 }
 
 Agraph_t *gv_build_flow(const struct gv_view *v, char *err, size_t cap)
@@ -637,7 +695,7 @@ Agraph_t *gv_build_flow(const struct gv_view *v, char *err, size_t cap)
 	memset(&f, 0, sizeof f);
 	f.v = v;
 	collect(&f);
-	merge(&f, 36);
+	merge(&f, 60);
 
 	Agraph_t *g = gv_open(v, "flow", "TB", NULL);
 	gv_set(g, "nodesep", "0.5");
@@ -773,13 +831,42 @@ Agraph_t *gv_build_flow(const struct gv_view *v, char *err, size_t cap)
 		gv_set(e, "minlen", "2");
 	}
 
-	/* the hops */
-	for (int i = 0; i < f.n; i++) {
+	/* the hops, grouped per (from, to, style) */
+	char *done = calloc((size_t)f.n + 1, 1);
+	int *grp = malloc(sizeof *grp * ((size_t)f.n + 1));
+	for (int i = 0; i < f.n && done && grp; i++) {
+		if (done[i])
+			continue;
 		const struct hop *h = &f.h[i];
+		int ng = group_of(&f, i, done, grp, f.n);
+		for (int j = 0; j < ng; j++)
+			done[grp[j]] = 1;
 		if (!node[h->from] || !node[h->to])
 			continue;
 		sb_clear(&b);
-		badge(&b, h->num, h->count, h->st, h->label);
+		sb_puts(&b, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"1\">");
+		int rows = 0, rest = 0, rest_lo = 0, rest_hi = 0;
+		for (int j = 0; j < ng; j++) {
+			const struct hop *x = &f.h[grp[j]];
+			if (rows < ROWS_PER_EDGE || ng == ROWS_PER_EDGE + 1) {
+				badge_row(&b, x->num, x->count, x->st, x->label);
+				rows++;
+			} else {
+				if (!rest)
+					rest_lo = x->num;
+				rest_hi = x->num;
+				rest += x->count;
+			}
+		}
+		if (rest) {
+			sb_printf(&b, "<TR><TD></TD><TD ALIGN=\"LEFT\"><FONT COLOR=\"%s\"> ", gv_hex(THEME_MUTED));
+			if (v->lang == LANG_ZH)
+				sb_printf(&b, "……另有 %d 次（%d–%d）", rest, rest_lo, rest_hi);
+			else
+				sb_printf(&b, "… %d more (%d–%d)", rest, rest_lo, rest_hi);
+			sb_puts(&b, "</FONT></TD></TR>");
+		}
+		sb_puts(&b, "</TABLE>");
 		Agedge_t *e = gv_edge(g, node[h->from], node[h->to], sb_str(&b));
 		style_for(e, h->st);
 		if (h->to == N_KVM || (h->st == HS_FAULT && h->to < N_MMU) || h->to >= N_FIXED) {
@@ -790,6 +877,8 @@ Agraph_t *gv_build_flow(const struct gv_view *v, char *err, size_t cap)
 		if (h->from == N_KERNEL && h->to == N_MEM)
 			gv_set(e, "constraint", "false");
 	}
+	free(done);
+	free(grp);
 
 	/* legend */
 	sb_clear(&b);

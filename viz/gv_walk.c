@@ -220,14 +220,15 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 	const struct ev *first = &t->ev[w->first];
 	struct cell cells[MAXR][MAXC];
 	uint64_t rowgpa[MAXR];
-	int rowguestlvl[MAXR];
+	int rowguestlvl[MAXR], rowfinal[MAXR];
 	for (int r = 0; r < MAXR; r++) {
 		rowgpa[r] = NONE;
+		rowfinal[r] = 0;
 		rowguestlvl[r] = 0;
 		for (int c = 0; c < MAXC; c++)
 			cells[r][c].ev = NONE;
 	}
-	int two_d = 0, ept_max = 0, top = 0;
+	int two_d = 0, ept_max = 0, ept_min = 9, top = 0;
 	for (uint64_t i = w->first; i <= w->last; i++) {
 		const struct ev *e = &t->ev[i];
 		if (e->kind != EV_WALK_REF)
@@ -236,10 +237,14 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 			two_d = 1;
 			if (e->level > ept_max)
 				ept_max = e->level;
+			if (e->level < ept_min)
+				ept_min = e->level;
 		}
 		if (e->level > top && !is_iommu_walker(e->walker) && e->walker != WALKER_EPT)
 			top = e->level;
 	}
+	/* EPT columns: only the levels this walk used (large EPT pages end higher) */
+	int gcol = two_d ? ept_max - ept_min + 1 : 0;
 	int nrows = 1, ncols = 0, k = 0, closed = 0;
 	for (uint64_t i = w->first; i <= w->last; i++) {
 		const struct ev *e = &t->ev[i];
@@ -258,8 +263,10 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 				col = ept_max - e->level;
 				if (rowgpa[nrows - 1] == NONE)
 					rowgpa[nrows - 1] = e->addr_in;
+				if (e->flags & EVF_FINAL)
+					rowfinal[nrows - 1] = 1;
 			} else {
-				col = ept_max;
+				col = gcol;
 				rowguestlvl[nrows - 1] = e->level;
 				closed = 1;
 			}
@@ -267,7 +274,7 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 				continue;
 			cells[nrows - 1][col].ev = i;
 			cells[nrows - 1][col].k = k;
-			ncols = ept_max + 1;
+			ncols = gcol + 1;
 		} else {
 			if (ncols == MAXC)
 				break;
@@ -284,7 +291,7 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 			data_row = nrows - 1;
 			data_col = ncols;
 		} else {
-			data_col = ept_max;
+			data_col = gcol;
 		}
 	} else {
 		data_col = ncols;
@@ -317,8 +324,13 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 		const struct ev *t2 = &t->ev[w->translate2];
 		if (w->translate2 != w->translate && t2->space_in == tr->space_out)
 			sb_printf(&b, " → %s 0x%" PRIx64, space_name(t2->space_out), t2->addr_out);
-	} else
+	} else if (w->start != w->first && (t->ev[w->start].kind == EV_TLB_MISS || t->ev[w->start].kind == EV_DEV_DMA)) {
+		const struct ev *st = &t->ev[w->start];
+		const char *sp = st->kind == EV_DEV_DMA ? "IOVA" : (st->actor >= 1 && st->actor <= v->m->nvms) ? "GVA" : "VA";
+		sb_printf(&b, "%s 0x%" PRIx64, sp, st->addr_in);
+	} else {
 		sb_printf(&b, "0x%" PRIx64, first->addr_in);
+	}
 	if (v->lang == LANG_ZH)
 		sb_printf(&b, "  ·  读取 %d 个表项", w->nrefs);
 	else
@@ -339,10 +351,10 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 	for (int c = 0; c < total_cols; c++) {
 		sb_clear(&b);
 		sb_printf(&b, "<FONT COLOR=\"%s\"><B>", gv_hex(THEME_MUTED));
-		if (two_d && c < ept_max) {
+		if (two_d && c < gcol) {
 			static const char *const en[] = {"", "EPT PTE", "EPT PDE", "EPT PDPTE", "EPT PML4E", "EPT PML5E"};
 			sb_puts(&b, en[ept_max - c]);
-		} else if (two_d && c == ept_max) {
+		} else if (two_d && c == gcol) {
 			sb_esc(&b, gv_tr(v, "guest entry", "客户机表项"));
 		} else if (c < ncols && cells[0][c].ev != NONE) {
 			sb_esc(&b, gv_level_name(&t->ev[cells[0][c].ev], v->lang));
@@ -381,7 +393,7 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 		/* row header */
 		sb_clear(&b);
 		if (two_d) {
-			int is_final = (r == nrows - 1 && !closed);
+			int is_final = rowfinal[r];
 			if (r == 0) {
 				sb_printf(&b, "<B>%s</B><BR/>", gv_tr(v, "guest CR3", "客户机 CR3"));
 				if (v->lang == LANG_ZH)
@@ -393,7 +405,7 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 				          gv_tr(v, "GPA of the data", "数据的 GPA"));
 			} else {
 				int gl = rowguestlvl[r - 1];
-				const struct ev *ge = cells[r - 1][ept_max].ev != NONE ? &t->ev[cells[r - 1][ept_max].ev] : NULL;
+				const struct ev *ge = cells[r - 1][gcol].ev != NONE ? &t->ev[cells[r - 1][gcol].ev] : NULL;
 				sb_printf(&b, "<B>%s → %s</B><BR/>", ge ? gv_level_name(ge, v->lang) : "?",
 				          table_name(gl - 1));
 				static const char *const ent[] = {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"};

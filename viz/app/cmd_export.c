@@ -127,7 +127,7 @@ static int do_bench(struct engine *e, const struct scenario *sc, const char *fil
 {
 	/* the whole scenario, every diagram that applies, every format */
 	engine_goto(e, sc->nsteps);
-	struct gv_view v = {&e->m, sc, 0, e->m.trace.n, 0, 0, LANG_EN};
+	struct gv_view v = {&e->m, sc, e->mark[0], e->m.trace.n, 0, 0, LANG_EN};
 	printf("{\"scenario\":\"%s\",\"steps\":%d,\"events\":%llu,\"diagrams\":[", file, sc->nsteps,
 	       (unsigned long long)e->m.trace.n);
 	int first = 1;
@@ -353,9 +353,10 @@ int cmd_export(int argc, char **argv)
 	int upto = hi ? hi : sc.nsteps;
 	engine_goto(&e, upto);
 	struct gv_view v = {&e.m, &sc, 0, e.m.trace.n, lo, hi, lang};
-	/* after engine_goto(hi) the trace ends with step hi */
-	if (lo)
-		v.ev_lo = e.mark[lo - 1] < e.m.trace.n ? e.mark[lo - 1] : e.m.trace.n;
+	/* after engine_goto(hi) the trace ends with step hi; the whole
+	 * scenario starts at step 1 (boot is the boot diagram's business) */
+	uint64_t from = e.mark[lo ? lo - 1 : 0];
+	v.ev_lo = from < e.m.trace.n ? from : e.m.trace.n;
 	char err[256];
 	Agraph_t *g = gv_build(&v, d, err, sizeof err);
 	if (!g) {
