@@ -322,7 +322,24 @@ int sc_wrap(struct scene *s, float x, float y, float w, int face, int px, struct
 			const char *t = q;
 			int k = sc_utf8_next(t, &cp);
 			if (is_break_cp(cp)) {
+				/* keep CJK punctuation with its neighbour: no line starts
+				 * with a closing mark, none ends with an opening one */
+				int open = cp == 0xFF08 || cp == 0x300C || cp == 0x300A || cp == 0x300E || cp == 0x201C;
 				t += k;
+				for (;;) {
+					int cp2, k2 = sc_utf8_next(t, &cp2);
+					if (!*t)
+						break;
+					if (open || cp2 == 0xFF0C || cp2 == 0x3002 || cp2 == 0x3001 || cp2 == 0xFF1B ||
+					    cp2 == 0xFF1A || cp2 == 0xFF01 || cp2 == 0xFF1F || cp2 == 0xFF09 || cp2 == 0x300D ||
+					    cp2 == 0x300B || cp2 == 0x300F || cp2 == 0x201D || cp2 == 0x2026 || cp2 == ')' ||
+					    cp2 == ',' || cp2 == '.' || cp2 == ':' || cp2 == ';') {
+						open = cp2 == 0xFF08 || cp2 == 0x300C;
+						t += k2;
+						continue;
+					}
+					break;
+				}
 			} else if (cp == ' ') {
 				t += 1;
 			} else {
@@ -332,6 +349,16 @@ int sc_wrap(struct scene *s, float x, float y, float w, int face, int px, struct
 						break;
 					t += k2;
 				}
+			}
+			/* closing marks stay on the line of what they close */
+			for (;;) {
+				int cp3, k3 = sc_utf8_next(t, &cp3);
+				if (*t && (cp3 == 0xFF0C || cp3 == 0x3002 || cp3 == 0x3001 || cp3 == 0xFF1B || cp3 == 0xFF1A ||
+				           cp3 == 0xFF01 || cp3 == 0xFF1F || cp3 == 0xFF09 || cp3 == 0x300D || cp3 == 0x300B)) {
+					t += k3;
+					continue;
+				}
+				break;
 			}
 			if (sc_tw(s, face, px, p, (int)(t - p)) > w) {
 				if (last_ok == p)
@@ -841,7 +868,7 @@ static void arch_diagram(struct scene *s, const struct scene_src *src, const str
 			const struct ev *fe = &src->t->ev[cnt.last_fault[i]];
 			if (fy + s->px_small * 1.3f > r2 + sub_top + ih2)
 				break;
-			snprintf(buf, sizeof(buf), "%c 0x%llx r=0x%02x", (fe->flags & EVF_WRITE) ? 'W' : 'R',
+			snprintf(buf, sizeof(buf), "%c %llx r%x", (fe->flags & EVF_WRITE) ? 'W' : 'R',
 			         (unsigned long long)fe->addr_in, fe->code);
 			sc_text(s, flx + 8 * sc, fy, flw - 12 * sc, SF_MONO, s->px_small, SA_LEFT,
 			        sc_rgba(THEME_FAULT, 255), buf);
@@ -1097,9 +1124,10 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	float g = 10 * sc;
 	float hh = 44 * sc;
 	float tlh = 40 * sc;
-	int nlines = v->presenter ? 3 : 3;
-	float nh = s->px_body * 1.35f * nlines + s->px_title * 1.35f + 22 * sc;
 	float evw = v->presenter ? 0 : W * 0.2f;
+	float nh = sc_narration_height(s, src, v, W - 2 * g - (evw > 0 ? evw + g : 0));
+	if (nh > H * 0.3f)
+		nh = H * 0.3f;
 	header(s, src, v, hh);
 	float my = hh + g, mh = H - hh - g - nh - g - tlh - g;
 	float mx0 = g, mw = W - 2 * g - (evw > 0 ? evw + g : 0);
@@ -1111,8 +1139,9 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	float rx = mx0 + aw + g, rw = mw - aw - g;
 	/* the right column: walk, ring (when a NIC exists), memory */
 	int has_ring = sc_has_ring(src);
-	float wh = mh * (has_ring ? 0.40f : 0.52f);
-	float rh = has_ring ? mh * 0.20f : 0;
+	int novm = !src->m || src->m->nvms == 0;
+	float wh = mh * (has_ring ? 0.34f : 0.50f);
+	float rh = has_ring ? mh * (novm ? 0.27f : 0.22f) : 0;
 	float memh = mh - wh - rh - g - (has_ring ? g : 0);
 	arch_diagram(s, src, v, mx0, my, aw, mh);
 	sc_walk_panel(s, src, v, rx, my, rw, wh);

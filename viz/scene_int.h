@@ -49,6 +49,7 @@ void sc_event_list(struct scene *s, const struct scene_src *src, const struct sc
                    float w, float h);
 void sc_narration(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y,
                   float w, float h);
+float sc_narration_height(struct scene *s, const struct scene_src *src, const struct scene_view *v, float w);
 void sc_timeline(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y,
                  float w, float h);
 void sc_fault_banner(struct scene *s, const struct scene_src *src, const struct scene_view *v);

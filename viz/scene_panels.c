@@ -85,7 +85,7 @@ static int walk_group(const struct scene_src *src, uint64_t i, uint64_t *a, uint
 	uint64_t lo = j;
 	while (lo > s0) {
 		const struct ev *e = &t->ev[lo - 1];
-		if (e->kind == EV_WALK_REF || (neutral(e) && e->kind != EV_TLB_MISS && e->kind != EV_IOTLB_MISS))
+		if (e->kind == EV_WALK_REF || (neutral(e) && e->kind != EV_TLB_MISS))
 			lo--;
 		else
 			break;
@@ -298,7 +298,10 @@ static void no_walk(struct scene *s, const struct scene_src *src, const struct s
 		const struct ev *ce = &t->ev[v->cur];
 		if (ce->kind == EV_TLB_HIT || ce->kind == EV_IOTLB_HIT || ce->kind == EV_SET)
 			he = ce;
-		for (uint64_t i = a; !he && i < b && i < t->n && i < a + 2000; i++)
+		for (uint64_t i = v->cur + 1; !he && i-- > a && i + 4000 > v->cur;)
+			if (t->ev[i].kind == EV_TLB_HIT || t->ev[i].kind == EV_SET || t->ev[i].kind == EV_IOTLB_HIT)
+				he = &t->ev[i];
+		for (uint64_t i = v->cur; !he && i < b && i < t->n && i < v->cur + 4000; i++)
 			if (t->ev[i].kind == EV_TLB_HIT || t->ev[i].kind == EV_SET || t->ev[i].kind == EV_IOTLB_HIT)
 				he = &t->ev[i];
 	}
@@ -316,8 +319,11 @@ static void no_walk(struct scene *s, const struct scene_src *src, const struct s
 		sc_wrap(s, x + pad, by + bh + 10 * sc, w - 2 * pad, SF_SANS, s->px_body, sc_rgba(THEME_INK, 255),
 		        io ? sc_L(v, "The IOTLB holds this IOVA's translation: no context or second-level entry is read.",
 		                  "IOTLB 缓存了该 IOVA 的转换：不读上下文表，也不读二级页表。")
-		           : sc_L(v, "The TLB holds the combined translation (GVA → HPA with EPT): no guest entry and no EPT entry is read.",
-		                  "TLB 缓存了组合转换（有 EPT 时是 GVA → HPA）：客户机页表和 EPT 表项都不必读取。"),
+		           : he->actor > 0
+		                 ? sc_L(v, "The TLB holds the combined translation GVA → HPA: no guest entry and no EPT entry is read.",
+		                        "TLB 缓存了 GVA → HPA 的组合转换：客户机页表和 EPT 表项都不必读取。")
+		                 : sc_L(v, "The TLB holds this VA's translation: no page-table entry is read.",
+		                        "TLB 缓存了该 VA 的转换：不读任何页表项。"),
 		        3, 1);
 		float my = y + h - s->px_body * 1.6f - 10 * sc, mx = x + pad;
 		char vb[32];
@@ -386,7 +392,7 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 	}
 	const char *title = !have ? sc_L(v, "Page walk", "页表遍历")
 	                    : nested ? sc_L(v, "2-D page walk: guest tables × EPT", "二维页表遍历：客户机页表 × EPT")
-	                    : iommu ? sc_L(v, "IOMMU walk: root → context → second level", "IOMMU 遍历：根表 → 上下文 → 二级页表")
+	                    : iommu ? sc_L(v, "IOMMU walk (VT-d)", "IOMMU 页表遍历（VT-d）")
 	                            : sc_L(v, "Page walk", "页表遍历");
 	panel(s, x, y, w, h, title, 0.62f);
 	float pad = 12 * sc, top = y + s->px_label * 1.3f + 14 * sc;
@@ -516,7 +522,7 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 			sc_text(s, cx, cy - s->px_small * 1.4f, cw - 12 * sc, SF_BOLD, s->px_small, SA_CENTER,
 			        sc_rgba(walker_colour(e->walker), 255), name);
 			char sub[32];
-			snprintf(sub, sizeof(sub), "@%llx", (unsigned long long)e->addr_out);
+			snprintf(sub, sizeof(sub), "%llx", (unsigned long long)e->addr_out);
 			num++;
 			cell(s, v, cx, cy, cw - 12 * sc, ch, num, e, k, state, sub);
 			if (num < n)
@@ -553,6 +559,23 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 		    (e->kind == EV_WALK_REF && e->walker != WALKER_EPT)) {
 			first = e;
 			in = e->addr_in;
+			break;
+		}
+	}
+	if (!hpa_known && !hpa) {
+		/* no translate event (the IOMMU): the leaf entry gives the frame */
+		for (uint64_t k = b + 1; k-- > a;) {
+			const struct ev *e = &t->ev[k];
+			if (e->kind != EV_WALK_REF || e->walker == WALKER_IOMMU_ROOT || e->walker == WALKER_IOMMU_CONTEXT)
+				continue;
+			if ((e->flags & EVF_LEAF) || e->level == 1) {
+				int lv = e->level >= 1 && e->level <= 3 ? e->level : 1;
+				uint64_t ps = 1ull << (12 + 9 * (lv - 1));
+				if (e->entry & 3) {
+					hpa = (e->entry & 0x000FFFFFFFFFF000ull & ~(ps - 1)) | (in & (ps - 1));
+					hpa_known = v->cur >= k;
+				}
+			}
 			break;
 		}
 	}
@@ -593,6 +616,14 @@ static float span_weight(uint64_t size)
 	return w < 1 ? 1 : w;
 }
 
+static int mem_span_index(const struct mem *mem, uint64_t a)
+{
+	for (int i = 0; i < mem->nspans; i++)
+		if (a >= mem->spans[i].base && a - mem->spans[i].base < mem->spans[i].size)
+			return i;
+	return 0;
+}
+
 static struct rgb owner_colour(const struct machine *m, int owner)
 {
 	if (!m || owner <= 0)
@@ -628,7 +659,9 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 	/* HPA bar layout */
 	float bx = x + pad + 44 * sc, bw = w - 2 * pad - 44 * sc;
 	float bh = s->px_small * 2.2f;
-	float by = y + h - pad - bh - s->px_small * 1.4f;
+	float strip_h = s->px_small * 1.3f * 2 + 6 * sc, conn_h = 16 * sc, lbl_h = s->px_small * 1.5f;
+	int have_notes = mem->nnotes > 0;
+	float by = y + h - pad - bh - lbl_h - (have_notes ? strip_h + conn_h : 0);
 	float gap = 12 * sc;
 	float tw = 0;
 	int n = mem->nspans < SCENE_MEM_MAX ? mem->nspans : SCENE_MEM_MAX;
@@ -678,23 +711,98 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 	}
 	s->mem_y = by;
 	s->mem_h = bh;
-	/* notes (page tables, rings, buffers): ticks under the bar */
-	float ny = by + bh + 2 * sc, nh2 = 6 * sc;
+	/* notes (page tables, rings, buffers): a strip of labelled allocations
+	 * under the bar, each tied to its place in HPA */
 	const struct mem_note *act_note = NULL;
-	float act_x = 0;
-	int nn = mem->nnotes;
-	for (int i = 0; i < nn; i++) {
-		const struct mem_note *no = &mem->notes[i];
-		float nx;
-		float dummy;
-		if (!sc_mem_point(s, no->base, &nx, &dummy))
-			continue;
-		int act = have_hpa && cur_hpa >= no->base && cur_hpa - no->base < no->size;
-		if (act) {
-			act_note = no;
-			act_x = nx;
+	int nn = mem->nnotes < MEM_MAX_NOTES ? mem->nnotes : MEM_MAX_NOTES;
+	if (have_notes) {
+		struct nref {
+			uint64_t base;
+			int i;
+		} ord[MEM_MAX_NOTES];
+		for (int i = 0; i < nn; i++) {
+			ord[i].base = mem->notes[i].base;
+			ord[i].i = i;
 		}
-		sc_rect(s, nx - 1 * sc, ny, 2 * sc, nh2, sc_rgba(THEME_MEMORY, 140), NONE, 0, 0);
+		for (int i = 1; i < nn; i++) /* nearly sorted already: insertion sort */
+			for (int j = i; j > 0 && ord[j].base < ord[j - 1].base; j--) {
+				struct nref tmp = ord[j];
+				ord[j] = ord[j - 1];
+				ord[j - 1] = tmp;
+			}
+		/* focus: the note touched now, else the last one touched before */
+		int focus = -1;
+		const struct trace *t = src->t;
+		for (uint64_t k = v->cur + 1, lim = 0; k-- > 0 && lim < 400 && t && k < t->n; lim++) {
+			uint64_t a2;
+			if (!sc_ev_hpa(&t->ev[k], &a2))
+				continue;
+			for (int i = 0; i < nn; i++) {
+				const struct mem_note *no = &mem->notes[ord[i].i];
+				if (a2 >= no->base && a2 - no->base < no->size) {
+					focus = i;
+					break;
+				}
+			}
+			if (focus >= 0)
+				break;
+		}
+		float cwmin = 92 * sc;
+		int cells = (int)(bw / cwmin);
+		if (cells < 1)
+			cells = 1;
+		if (cells > nn)
+			cells = nn;
+		int first = 0;
+		if (focus >= 0) {
+			first = focus - cells / 2;
+			if (first + cells > nn)
+				first = nn - cells;
+			if (first < 0)
+				first = 0;
+		}
+		float cw = bw / (float)cells, sy = by + bh + conn_h;
+		sc_text(s, x + pad, sy + (strip_h - s->px_small * 1.3f) / 2, 44 * sc, SF_SANS, s->px_small * 9 / 10,
+		        SA_LEFT, sc_rgba(THEME_MUTED, 255), sc_L(v, "in use", "已分配"));
+		for (int c = 0; c < cells; c++) {
+			const struct mem_note *no = &mem->notes[ord[first + c].i];
+			float cx2 = bx + c * cw, nx, dummy;
+			int act = have_hpa && cur_hpa >= no->base && cur_hpa - no->base < no->size;
+			if (act)
+				act_note = no;
+			struct rgb oc = owner_colour(m, no->owner);
+			(void)nx;
+			(void)dummy;
+			int ei = sc_elem(s, SE_SPAN, mem_span_index(mem, no->base), cx2 + 1 * sc, sy, cw - 2 * sc, strip_h, -1);
+			s->e[ei].addr = no->base;
+			s->e[ei].addr2 = no->size;
+			s->e[ei].active = (uint8_t)act;
+			s->e[ei].text = sc_pool(s, no->label, -1);
+			sc_rect(s, cx2 + 1 * sc, sy, cw - 2 * sc, strip_h,
+			        act ? sc_mix(THEME_ACTIVE, THEME_PANEL, 0.35f) : sc_mix(oc, THEME_PANEL, 0.55f),
+			        act ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255), 3 * sc, (act ? 2.0f : 1.0f) * sc);
+			sc_text(s, cx2 + 4 * sc, sy + 3 * sc, cw - 8 * sc, SF_SANS, s->px_small * 9 / 10, SA_CENTER,
+			        sc_rgba(THEME_INK, 255), no->label);
+			char ab[32];
+			snprintf(ab, sizeof(ab), "0x%llx", (unsigned long long)no->base);
+			sc_text(s, cx2 + 4 * sc, sy + 3 * sc + s->px_small * 1.2f, cw - 8 * sc, SF_MONO, s->px_small * 9 / 10,
+			        SA_CENTER, sc_rgba(THEME_MUTED, 255), ab);
+		}
+		if (first > 0)
+			sc_text(s, bx - 14 * sc, sy, 14 * sc, SF_BOLD, s->px_small, SA_CENTER, sc_rgba(THEME_MUTED, 255), "…");
+		/* a magnifier: the part of HPA these allocations cover, opened up */
+		float z0, z1, dz;
+		const struct mem_note *n0 = &mem->notes[ord[first].i], *n1 = &mem->notes[ord[first + cells - 1].i];
+		if (sc_mem_point(s, n0->base, &z0, &dz) && sc_mem_point(s, n1->base + n1->size - 1, &z1, &dz)) {
+			if (z1 - z0 < 3 * sc)
+				z1 = z0 + 3 * sc;
+			struct rgba zc = sc_rgba(THEME_MUTED, 90);
+			sc_tri(s, z0, by + bh, z1, by + bh, bx + cells * cw, sy, zc);
+			sc_tri(s, z0, by + bh, bx + cells * cw, sy, bx, sy, zc);
+			sc_line(s, z0, by + bh, bx, sy, sc_rgba(THEME_MUTED, 200), 1 * sc);
+			sc_line(s, z1, by + bh, bx + cells * cw, sy, sc_rgba(THEME_MUTED, 200), 1 * sc);
+			sc_rect(s, z0, by - 2 * sc, z1 - z0, bh + 4 * sc, NONE, sc_rgba(THEME_INK, 200), 0, 1.5f * sc);
+		}
 	}
 	/* the frame being touched */
 	float hx = 0, hy = 0;
@@ -703,21 +811,16 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 		float pulse = 0.5f + 0.5f * v->pulse;
 		sc_rect(s, hx - 5 * sc, by - 5 * sc, 10 * sc, bh + 10 * sc, sc_rgba(c, (uint8_t)(120 + 100 * pulse)),
 		        sc_rgba(THEME_INK, 255), 2 * sc, 1.5f * sc);
-		char lb[120];
+		char lb[160];
+		const struct span *sp = mem_span_at(mem, cur_hpa);
 		if (act_note)
-			snprintf(lb, sizeof(lb), "0x%llx · %s", (unsigned long long)cur_hpa, act_note->label);
+			snprintf(lb, sizeof(lb), sc_L(v, "now: HPA 0x%llx · %s · owner %s", "当前：HPA 0x%llx · %s · 属于 %s"),
+			         (unsigned long long)cur_hpa, act_note->label, entity_name(m, act_note->owner));
 		else
-			snprintf(lb, sizeof(lb), "0x%llx", (unsigned long long)cur_hpa);
-		(void)act_x;
-		float lw = (float)sc_tw(s, SF_MONO, s->px_small, lb, -1) + 8 * sc;
-		if (lw > bw)
-			lw = bw;
-		float lx = hx - lw / 2;
-		if (lx < bx)
-			lx = bx;
-		if (lx + lw > x + w - pad)
-			lx = x + w - pad - lw;
-		sc_text(s, lx, ny + nh2, lw, SF_MONO, s->px_small, SA_CENTER, sc_rgba(THEME_INK, 255), lb);
+			snprintf(lb, sizeof(lb), sc_L(v, "now: HPA 0x%llx · owner %s", "当前：HPA 0x%llx · 属于 %s"),
+			         (unsigned long long)cur_hpa, sp ? (sp->kind == SPAN_MMIO ? sp->label : entity_name(m, sp->owner)) : "-");
+		sc_text(s, x + pad, y + h - pad * 0.5f - lbl_h, w - 2 * pad, SF_MONO, s->px_small, SA_LEFT,
+		        sc_rgba(s->fault ? THEME_FAULT : THEME_INK, 255), lb);
 	}
 	/* VM GPA bars, linked to HPA */
 	int nv = m->nvms < 4 ? m->nvms : 4;
@@ -803,7 +906,7 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 			vx += rw;
 		}
 	}
-	if (nv == 0)
+	if (nv == 0 && by - top > s->px_small * 1.4f * 2)
 		sc_wrap(s, x + pad, top, w - 2 * pad, SF_SANS, s->px_small, sc_rgba(THEME_MUTED, 255),
 		        sc_L(v, "No VM: the host sees HPA directly; device DMA goes through the IOMMU (when on).",
 		             "没有虚拟机：宿主机直接使用 HPA；设备 DMA 经过 IOMMU（若开启）。"),
@@ -825,6 +928,62 @@ int sc_has_ring(const struct scene_src *src)
 
 /* ----------------------------------------------------------- narration */
 
+static const char *step_say(const struct scene_src *src, const struct scene_view *v, int st)
+{
+	if (st < 0)
+		return sc_L(v, "The machine is built: firmware, kernel boot, page tables, EPT, IOMMU and devices.",
+		            "搭建机器：固件、内核启动、页表、EPT、IOMMU 与设备。");
+	if (!src->sc || st >= src->sc->nsteps)
+		return NULL;
+	const struct step *sp = &src->sc->steps[st];
+	const char *say = v->lang == LANG_ZH ? (sp->say_zh ? sp->say_zh : sp->say_en) : (sp->say_en ? sp->say_en : sp->say_zh);
+	if (!say && sp->act)
+		say = sp->act->name;
+	return say;
+}
+
+static float badge_w(struct scene *s, const struct scene_view *v, int st, char *badge, size_t cap)
+{
+	if (st >= 0)
+		snprintf(badge, cap, sc_L(v, "STEP %d", "第 %d 步"), st + 1);
+	else
+		snprintf(badge, cap, "%s", sc_L(v, "SETUP", "启动"));
+	return (float)sc_tw(s, SF_BOLD, s->px_body, badge, -1) + 16 * s->s;
+}
+
+/* The step text: title size in up to 2 lines, else body size in up to 4. */
+static void say_fit(struct scene *s, const char *say, float tw, int *px, int *lines)
+{
+	*px = s->px_title;
+	*lines = 0;
+	if (!say)
+		return;
+	int n = sc_wrap(s, 0, 0, tw, SF_BOLD, s->px_title, (struct rgba){0, 0, 0, 0}, say, 8, 0);
+	if (n <= 2) {
+		*lines = n;
+		return;
+	}
+	*px = s->px_body + 1;
+	n = sc_wrap(s, 0, 0, tw, SF_SANS, *px, (struct rgba){0, 0, 0, 0}, say, 8, 0);
+	*lines = n < 6 ? n : 6;
+}
+
+float sc_narration_height(struct scene *s, const struct scene_src *src, const struct scene_view *v, float w)
+{
+	float sc = s->s, pad = 14 * sc;
+	char badge[48];
+	int st = src->t && v->cur < src->t->n ? scene_step_of(src, v->cur) : -1;
+	float bw = badge_w(s, v, st, badge, sizeof(badge));
+	int px, lines;
+	say_fit(s, step_say(src, v, st), w - 2 * pad - bw - 10 * sc, &px, &lines);
+	if (lines < 1)
+		lines = 1;
+	float sayh = px * 1.35f * (float)lines;
+	if (sayh < s->px_body * 1.6f)
+		sayh = s->px_body * 1.6f;
+	return pad * 2 + sayh + 6 * sc + s->px_body * 1.35f * 2;
+}
+
 void sc_narration(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y,
                   float w, float h)
 {
@@ -834,32 +993,24 @@ void sc_narration(struct scene *s, const struct scene_src *src, const struct sce
 	sc_rect(s, x, y, w, h, sc_rgba(THEME_PANEL, 255), fault ? sc_rgba(THEME_FAULT, 255) : sc_rgba(THEME_GRID, 255),
 	        8 * sc, (fault ? 3.0f : 1.2f) * sc);
 	int st = s->step;
-	/* step badge */
 	char badge[48];
-	if (st >= 0)
-		snprintf(badge, sizeof(badge), sc_L(v, "STEP %d", "第 %d 步"), st + 1);
-	else
-		snprintf(badge, sizeof(badge), "%s", sc_L(v, "SETUP", "启动"));
-	float bw = (float)sc_tw(s, SF_BOLD, s->px_body, badge, -1) + 16 * sc;
+	float bw = badge_w(s, v, st, badge, sizeof(badge));
 	float bh = s->px_body * 1.6f;
 	sc_rect(s, x + pad, y + pad, bw, bh, sc_rgba(THEME_INK, 255), NONE, bh / 2, 0);
 	sc_text(s, x + pad, y + pad + (bh - s->px_body * 1.3f) / 2, bw, SF_BOLD, s->px_body, SA_CENTER,
 	        sc_rgba(THEME_PANEL, 255), badge);
-	const char *say = NULL;
-	if (src->sc && st >= 0 && st < src->sc->nsteps) {
-		const struct step *sp = &src->sc->steps[st];
-		say = v->lang == LANG_ZH ? (sp->say_zh ? sp->say_zh : sp->say_en) : (sp->say_en ? sp->say_en : sp->say_zh);
-		if (!say && sp->act)
-			say = sp->act->name;
-	}
-	if (st < 0)
-		say = sc_L(v, "The machine is built: firmware, kernel boot, page tables, EPT, IOMMU and devices.",
-		           "搭建机器：固件、内核启动、页表、EPT、IOMMU 与设备。");
+	const char *say = step_say(src, v, st);
 	float tx = x + pad + bw + 10 * sc, tw = x + w - pad - tx;
-	int lines = say ? sc_wrap(s, tx, y + pad + (bh - s->px_title * 1.35f) / 2, tw, SF_BOLD, s->px_title,
-	                          sc_rgba(THEME_INK, 255), say, 2, 1)
-	                : 0;
-	float ey = y + pad + (lines > 1 ? s->px_title * 1.35f * lines : bh) + 6 * sc;
+	int px, lines;
+	say_fit(s, say, tw, &px, &lines);
+	float sy = y + pad + (lines <= 1 ? (bh - px * 1.35f) / 2 : 0);
+	if (say)
+		sc_wrap(s, tx, sy, tw, px == s->px_title ? SF_BOLD : SF_SANS, px, sc_rgba(THEME_INK, 255), say,
+		        lines > 0 ? lines : 1, 1);
+	float sayh = px * 1.35f * (float)(lines > 0 ? lines : 1);
+	if (sayh < bh)
+		sayh = bh;
+	float ey = y + pad + sayh + 6 * sc;
 	const struct trace *t = src->t;
 	if (t && v->cur < t->n) {
 		char buf[600];
@@ -871,7 +1022,7 @@ void sc_narration(struct scene *s, const struct scene_src *src, const struct sce
 			kw = w * 0.3f;
 		sc_text(s, x + pad, ey, kw, SF_MONO, s->px_body, SA_LEFT,
 		        fault ? sc_rgba(THEME_FAULT, 255) : sc_rgba(THEME_MUTED, 255), kb);
-		int maxl = (int)((y + h - pad * 0.6f - ey) / (s->px_body * 1.35f));
+		int maxl = (int)((y + h - pad * 0.5f - ey) / (s->px_body * 1.35f));
 		if (maxl < 1)
 			maxl = 1;
 		sc_wrap(s, x + pad + kw + 6 * sc, ey, w - 2 * pad - kw - 6 * sc, SF_SANS, s->px_body,
@@ -1061,7 +1212,7 @@ void sc_event_list(struct scene *s, const struct scene_src *src, const struct sc
 		first = t->n > (uint64_t)rows ? t->n - (uint64_t)rows : 0;
 	s->ev_first = (int)first;
 	s->ev_rows = rows;
-	float kw = (float)sc_tw(s, SF_MONO, s->px_small, "tlb.miss", -1);
+	float kw = (float)sc_tw(s, SF_MONO, s->px_small, "desc.wb", -1);
 	for (int r = 0; r < rows && first + (uint64_t)r < t->n; r++) {
 		uint64_t i = first + (uint64_t)r;
 		const struct ev *e = &t->ev[i];

@@ -205,11 +205,26 @@ void sc_ring_panel(struct scene *s, const struct scene_src *src, const struct sc
 	ring_state(src, v->cur, 0, &rv);
 	char buf[160];
 	const char *name = rv.nic >= 0 ? entity_name(src->m, rv.nic + src->m->nvms + 1) : "nic";
-	snprintf(buf, sizeof(buf), sc_L(v, "%s rings   ■ hardware-owned  ■ written back (DD)  □ driver-owned",
-	                                "%s 描述符环   ■ 硬件持有  ■ 已回写 (DD)  □ 驱动持有"),
-	         name);
-	sc_text(s, x + pad, y + 4 * sc, w - 2 * pad, SF_BOLD, s->px_small, SA_LEFT, sc_rgba(THEME_INK, 255), buf);
-	float top = y + s->px_small * 1.3f + 8 * sc, sh = (y + h - pad * 0.5f - top) / 2;
+	snprintf(buf, sizeof(buf), sc_L(v, "%s descriptor rings", "%s 描述符环"), name);
+	float tw = (float)sc_tw(s, SF_BOLD, s->px_label, buf, -1);
+	sc_text(s, x + pad, y + 4 * sc, w * 0.4f, SF_BOLD, s->px_label, SA_LEFT, sc_rgba(THEME_INK, 255), buf);
+	/* legend, right-aligned */
+	const char *lg[3] = {sc_L(v, "hardware owns", "硬件持有"), sc_L(v, "done (DD)", "已完成 (DD)"),
+	                     sc_L(v, "driver owns", "驱动持有")};
+	struct rgba lc[3] = {sc_mix(THEME_DEVICE, THEME_PANEL, 0.45f), sc_mix(THEME_HIT, THEME_PANEL, 0.45f),
+	                     sc_rgba(THEME_BG, 255)};
+	float lx = x + w - pad, ly = y + 4 * sc + (s->px_label - s->px_small) * 0.65f, box = s->px_small * 0.9f;
+	for (int i = 2; i >= 0; i--) {
+		float lw2 = (float)sc_tw(s, SF_SANS, s->px_small, lg[i], -1);
+		if (lx - lw2 - box - 14 * sc < x + pad + tw + 10 * sc)
+			break;
+		lx -= lw2;
+		sc_text(s, lx, ly, lw2 + 1, SF_SANS, s->px_small, SA_LEFT, sc_rgba(THEME_MUTED, 255), lg[i]);
+		lx -= box + 4 * sc;
+		sc_rect(s, lx, ly + (s->px_small * 1.3f - box) / 2, box, box, lc[i], sc_rgba(THEME_GRID, 255), 2 * sc, 1 * sc);
+		lx -= 12 * sc;
+	}
+	float top = y + s->px_label * 1.3f + 8 * sc, sh = (y + h - pad * 0.5f - top) / 2;
 	strip(s, v, &rv, 0, x + pad, top, w - 2 * pad, sh - 2 * sc);
 	ring_state(src, v->cur, 1, &rv);
 	strip(s, v, &rv, 1, x + pad, top + sh, w - 2 * pad, sh - 2 * sc);
