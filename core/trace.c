@@ -216,8 +216,8 @@ size_t ev_to_json(const struct machine *m, const struct trace *t, const struct e
 			sbf(&s, ",\"final\":true");
 		if (e->flags & EVF_LEAF)
 			sbf(&s, ",\"leaf\":true");
-		if (e->extra)
-			sbf(&s, ",\"set_bits\":" HEX(e->extra));
+		if (e->extra && (e->walker == WALKER_IOMMU_ROOT || e->walker == WALKER_IOMMU_CONTEXT))
+			sbf(&s, ",\"entry_hi\":" HEX(e->extra));
 		break;
 	case EV_TRANSLATE:
 		sbf(&s, ",\"from\":\"%s\",\"in\":", space_name(e->space_in));
@@ -365,6 +365,40 @@ size_t ev_narrate(const struct machine *m, const struct trace *t, const struct e
 		break;
 	case EV_WALK_REF: {
 		char bits[64];
+		if (e->walker == WALKER_IOMMU_ROOT) {
+			int bus = (int)((e->addr_out & 0xfff) / 16);
+			sbf(&s,
+			    zh ? "IOMMU 根表：读取总线 %02x 的根表项（HPA 0x%" PRIx64 "）= 0x%" PRIx64 " [%s，上下文表位于 0x%" PRIx64 "]"
+			       : "IOMMU root table: root entry of bus %02x at HPA 0x%" PRIx64 " = 0x%" PRIx64 " [%s, context table at 0x%" PRIx64 "]",
+			    bus, e->addr_out, e->entry, (e->entry & 1) ? "P" : (zh ? "不存在" : "not present"), (uint64_t)(e->entry & PTE_ADDR));
+			break;
+		}
+		if (e->walker == WALKER_IOMMU_CONTEXT) {
+			int devfn = (int)((e->addr_out & 0xfff) / 16);
+			unsigned tt = (unsigned)((e->entry >> 2) & 3), aw = (unsigned)(e->extra & 7);
+			unsigned did = (unsigned)((e->extra >> 8) & 0xffff);
+			static const char *const tten[] = {"translate", "translate + ATS", "pass-through", "reserved"};
+			static const char *const ttzh[] = {"转换", "转换 + ATS", "直通", "保留"};
+			if (!(e->entry & 1))
+				sbf(&s, zh ? "IOMMU 上下文表：%02x.%x 的上下文表项（HPA 0x%" PRIx64 "）不存在"
+					   : "IOMMU context table: context entry of %02x.%x at HPA 0x%" PRIx64 " is not present",
+				    devfn >> 3, devfn & 7, e->addr_out);
+			else
+				sbf(&s,
+				    zh ? "IOMMU 上下文表：%02x.%x 的上下文表项（HPA 0x%" PRIx64 "）= [P%s TT=%u%u（%s）AW=%u（%d 级）DID=%u，二级页表位于 0x%" PRIx64 "]"
+				       : "IOMMU context table: context entry of %02x.%x at HPA 0x%" PRIx64 " = [P%s TT=%u%u (%s) AW=%u (%d levels) DID=%u, second-level table at 0x%" PRIx64 "]",
+				    devfn >> 3, devfn & 7, e->addr_out, (e->entry & 2) ? " FPD" : "", tt >> 1, tt & 1,
+				    zh ? ttzh[tt] : tten[tt], aw, (int)aw + 2, did, (uint64_t)(e->entry & PTE_ADDR));
+			break;
+		}
+		if (e->walker == WALKER_IOMMU) {
+			sbf(&s,
+			    zh ? "IOMMU 二级页表第 %d 级：为 IOVA 0x%" PRIx64 " 读取 HPA 0x%" PRIx64 " 处的表项 = 0x%" PRIx64 " [%s%s%s]"
+			       : "IOMMU second level, level %d: read the entry at HPA 0x%" PRIx64 " for IOVA 0x%" PRIx64 " = 0x%" PRIx64 " [%s%s%s]",
+			    e->level, zh ? e->addr_in : e->addr_out, zh ? e->addr_out : e->addr_in, e->entry,
+			    (e->entry & 1) ? "R" : "-", (e->entry & 2) ? "W" : "-", (e->entry & BIT(7)) ? " PS" : "");
+			break;
+		}
 		if (e->walker == WALKER_EPT)
 			epte_decode(e->entry, e->level, bits, sizeof bits);
 		else
