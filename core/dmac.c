@@ -148,7 +148,7 @@ struct dmac_state {
 	uint32_t chan_used;          /* bitmap of requested channels */
 	struct pl330_desc desc[PL330_MAX_DESC];
 	uint32_t next_cookie;
-	int c_bytes, c_irqs_done, c_callbacks, c_faults, c_transfer_ns, c_insns;
+	int c_bytes, c_irqs_done, c_callbacks, c_faults, c_transfer_ns, c_insns, c_cpu_ns;
 };
 
 struct uart_opts {
@@ -594,6 +594,7 @@ static int dmac_init(struct machine *m, int dev)
 	s->c_faults = dmac_counter(m, dev, "channel_faults");
 	s->c_transfer_ns = dmac_counter(m, dev, "transfer_ns");
 	s->c_insns = dmac_counter(m, dev, "instructions");
+	s->c_cpu_ns = dmac_counter(m, dev, "cpu_ns");
 	s->c_irqs_done = -1;
 	s->next_cookie = 1;
 	m->devs[dev].state = s;
@@ -975,6 +976,7 @@ static int exec_issue(struct machine *m, const void *args, struct step_result *r
 	}
 	uint8_t prog[PL330_MCODE_PER_CHAN];
 	uint32_t at = 0, n = 0;
+	uint64_t t0 = m->now_ns, busy0 = counter_get(m, m->counters[s->c_transfer_ns].name, NULL);
 	for (int i = 0; i < PL330_MAX_DESC; i++) {
 		struct pl330_desc *d = &s->desc[i];
 		if (d->st != D_SUBMITTED || d->chan != (int)chan)
@@ -1007,6 +1009,9 @@ static int exec_issue(struct machine *m, const void *args, struct step_result *r
 	dwr(m, a->dev, PL330_DBGCMD, 0);
 	if (s->fault.valid && !r->fault.valid)
 		r->fault = s->fault;
+	/* CPU time: the driver's work (program, MMIO, interrupt handler), not the transfer itself */
+	uint64_t dev_ns = counter_get(m, m->counters[s->c_transfer_ns].name, NULL) - busy0;
+	counter_add_id(m, s->c_cpu_ns, m->now_ns - t0 - dev_ns);
 	r->value = n;
 	r->has_value = 1;
 	return 0;
