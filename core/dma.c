@@ -406,7 +406,7 @@ int dma_set_mask(struct machine *m, int dev, int bits, struct step_result *r)
 	m->dma->dev[dev].mask_bits = bits;
 	char line[120];
 	snprintf(line, sizeof line, "dma_set_mask_and_coherent(%s, DMA_BIT_MASK(%d))", dev_name(m, dev), bits);
-	emit(m, EV_DMA_MAP, UNIT_DMA_API, dev_ent(m, dev), 0, mask_of(bits), 0, 0xffff, 0, 0, 0, line);
+	emit(m, EV_NOTE, UNIT_DMA_API, dev_ent(m, dev), 0, mask_of(bits), 0, 0, 0, 0, 0, line);
 	return 0;
 }
 

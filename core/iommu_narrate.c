@@ -101,9 +101,6 @@ size_t iommu_narrate(const struct machine *m, const struct trace *t, const struc
 			      : "context-cache hit for %02x:%02x.%d: no root or context entry read",
 			   e->code >> 8, (e->code >> 3) & 31, e->code & 7);
 	case EV_DMA_MAP:
-		if (e->code == 0xffff)
-			return zh ? out(buf, cap, "%s 的 DMA 掩码设为 0x%" PRIx64, who(m, e), e->addr_out)
-				  : out(buf, cap, "%s", s);
 		return zh ? out(buf, cap, "dma_map_single(%s)：物理地址 0x%" PRIx64 "，%u 字节，%s -> 句柄 0x%" PRIx64 "（%s）",
 				who(m, e), e->addr_in, e->len, dir_zh(e->entry), e->addr_out, path_zh(e->code))
 			  : out(buf, cap, "%s", s);
