@@ -35,6 +35,17 @@ static const char *PF_JSON =
 	"   \"say\": {\"en\": \"An unmapped address raises #PF.\", \"zh\": \"未映射的地址触发缺页异常 #PF。\"}}"
 	" ]}";
 
+/* A device DMA to an IOVA nobody mapped: the IOMMU blocks it (DMAR fault). */
+static const char *DMAR_JSON =
+	"{\"format\": \"iommulab/1\", \"title\": {\"en\": \"DMAR fault\", \"zh\": \"DMAR 故障\"},"
+	" \"devices\": [{\"name\": \"dev0\", \"type\": \"dma-device\", \"bdf\": \"01:00.0\"}],"
+	" \"steps\": ["
+	"  {\"do\": \"kmem.alloc\", \"device\": \"dev0\", \"size\": 4096, \"as\": \"buf\"},"
+	"  {\"do\": \"dma.map\", \"device\": \"dev0\", \"addr\": \"$buf\", \"size\": 4096, \"dir\": \"from_device\", \"as\": \"h\"},"
+	"  {\"do\": \"device.write\", \"device\": \"dev0\", \"addr\": \"$h\", \"bytes\": \"de ad be ef\"},"
+	"  {\"do\": \"device.write\", \"device\": \"dev0\", \"addr\": \"0x7fff0000\", \"bytes\": \"01 02\"}"
+	" ]}";
+
 struct rig {
 	struct scenario sc;
 	struct engine e;
@@ -46,10 +57,10 @@ struct rig {
 	struct scene s;
 };
 
-static void rig_open(struct rig *x, int w, int h)
+static void rig_open_json(struct rig *x, int w, int h, const char *json)
 {
 	memset(x, 0, sizeof(*x));
-	tu_start(&x->sc, &x->e, PF_JSON);
+	tu_start(&x->sc, &x->e, json);
 	int failed = 0;
 	engine_run_all(&x->e, &failed);
 	x->mark = calloc((size_t)x->sc.nsteps + 1, sizeof(*x->mark));
@@ -67,6 +78,11 @@ static void rig_open(struct rig *x, int w, int h)
 	char err[256];
 	cr_assert_eq(gfx_init(&x->g, x->r, err, sizeof(err)), 0, "%s", err);
 	scene_init(&x->s);
+}
+
+static void rig_open(struct rig *x, int w, int h)
+{
+	rig_open_json(x, w, h, PF_JSON);
 }
 
 static void rig_close(struct rig *x)
@@ -154,10 +170,44 @@ Test(render, the_fault_red_fills_the_mmu_box_at_the_page_fault)
 	rig_close(&x);
 }
 
+Test(render, the_fault_red_fills_the_iommu_box_at_the_dmar_fault)
+{
+	struct rig x;
+	rig_open_json(&x, 1920, 1080, DMAR_JSON);
+	uint64_t f = UINT64_MAX, ok_dma = UINT64_MAX;
+	for (uint64_t i = 0; i < x.src.t->n; i++) {
+		const struct ev *e = &x.src.t->ev[i];
+		if (e->kind == EV_FAULT && e->unit == UNIT_IOMMU && f == UINT64_MAX)
+			f = i;
+		if (e->kind == EV_DEV_DMA && ok_dma == UINT64_MAX)
+			ok_dma = i;
+	}
+	cr_assert_neq(f, UINT64_MAX, "the scenario has a DMAR fault");
+	cr_assert_neq(ok_dma, UINT64_MAX);
+	frame(&x, ok_dma, LANG_ZH);
+	int k = scene_find(&x.s, SE_BOX, SB_IOMMU);
+	cr_assert(k >= 0);
+	int before = count_colour(&x, k, THEME_FAULT, 10);
+	frame(&x, f, LANG_ZH);
+	k = scene_find(&x.s, SE_BOX, SB_IOMMU);
+	cr_assert(x.s.e[k].fault, "the IOMMU box is marked as faulting");
+	int at = count_colour(&x, k, THEME_FAULT, 10);
+	int perimeter = (int)(2 * (x.s.e[k].w + x.s.e[k].h));
+	cr_assert_eq(before, 0, "no fault red in the IOMMU box during a good DMA (%d px)", before);
+	cr_assert_gt(at, perimeter * 3, "the IOMMU box is outlined in fault red at the DMAR fault (%d px)", at);
+	/* the fault log lists the faulting address */
+	int logged = 0;
+	for (int p = 0; p < x.s.np; p++)
+		if (x.s.p[p].kind == SP_TEXT && strstr(scene_str(&x.s, x.s.p[p].text), "7fff0000"))
+			logged = 1;
+	cr_assert(logged, "the faulting IOVA is on screen");
+	rig_close(&x);
+}
+
 Test(render, every_character_on_screen_has_a_glyph)
 {
 	struct rig x;
-	rig_open(&x, 1024, 640);
+	rig_open_json(&x, 1024, 640, DMAR_JSON);
 	TTF_Font *sans = TTF_OpenFont(x.g.font_path[SF_SANS], 16);
 	TTF_Font *mono = TTF_OpenFont(x.g.font_path[SF_MONO], 16);
 	cr_assert(sans && mono);

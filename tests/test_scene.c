@@ -345,3 +345,79 @@ Test(scene, hit_test_and_tooltips_decode_the_entry)
 	scene_free(&s);
 	fx_close(&f);
 }
+
+static void fx_open_file(struct fixture *f, const char *rel)
+{
+	memset(f, 0, sizeof(*f));
+	char *err = NULL;
+	cr_assert_eq(tu_load_file(&f->sc, rel, &err), 0, "%s: %s", rel, err ? err : "");
+	free(err);
+	cr_assert_eq(engine_init(&f->e, &f->sc, 1), 0);
+	int failed = 0;
+	engine_run_all(&f->e, &failed);
+	f->mark = calloc((size_t)f->sc.nsteps + 1, sizeof(*f->mark));
+	for (int i = 0; i <= f->sc.nsteps; i++)
+		f->mark[i] = f->e.mark[i];
+	f->src.sc = &f->sc;
+	f->src.m = &f->e.m;
+	f->src.t = &f->e.m.trace;
+	f->src.mark = f->mark;
+	f->src.nsteps = f->sc.nsteps;
+}
+
+/* Rx descriptor i: its status byte and whether the hardware owns it. */
+static int rx_desc(const struct scene *s, int i, unsigned *status, int *hw)
+{
+	for (int k = 0; k < s->ne; k++)
+		if (s->e[k].kind == SE_DESC && s->e[k].id == i) {
+			*status = (unsigned)s->e[k].addr;
+			*hw = (int)s->e[k].addr2;
+			return 1;
+		}
+	return 0;
+}
+
+Test(scene, nic_ring_ownership_follows_the_registers)
+{
+	struct fixture f;
+	fx_open_file(&f, "scenarios/nic-rx-one.json");
+	struct engine now;
+	cr_assert_eq(engine_init(&now, &f.sc, 0), 0);
+	struct scene s;
+	scene_init(&s);
+	struct scene_view v;
+	unsigned st;
+	int hw;
+	/* end of nic.probe: RDH 0, RDT 6: the hardware owns 0..5 */
+	engine_goto(&now, 0);
+	f.src.m_now = &now.m;
+	view(&v, 1280, 800, LANG_EN, 0, f.mark[1] - 1);
+	scene_build(&s, &f.src, &v, &MX);
+	for (int i = 0; i < 8; i++) {
+		cr_assert(rx_desc(&s, i, &st, &hw), "descriptor %d drawn", i);
+		cr_assert_eq(hw, i < 6, "after probe: descriptor %d hw-owned = %d", i, hw);
+		cr_assert_eq(st & 1, 0);
+	}
+	/* end of wire.rx: descriptor 0 written back with DD|EOP, RDH 1: the hardware owns 1..5 */
+	engine_goto(&now, 1);
+	view(&v, 1280, 800, LANG_EN, 0, f.mark[2] - 1);
+	scene_build(&s, &f.src, &v, &MX);
+	cr_assert(rx_desc(&s, 0, &st, &hw));
+	cr_assert_eq(st & 3, 3, "descriptor 0 status 0x%x has DD and EOP", st);
+	cr_assert_eq(hw, 0);
+	for (int i = 1; i < 8; i++) {
+		cr_assert(rx_desc(&s, i, &st, &hw));
+		cr_assert_eq(hw, i < 6, "after rx: descriptor %d hw-owned = %d", i, hw);
+	}
+	/* every size still fits with the ring panel on screen */
+	static const int sizes[][2] = {{1024, 640}, {1920, 1080}, {3840, 2160}};
+	for (size_t k = 0; k < 3; k++)
+		for (uint64_t i = 0; i < f.src.t->n; i += 5) {
+			view(&v, sizes[k][0], sizes[k][1], i % 2 ? LANG_ZH : LANG_EN, (int)(i / 5) % 2, i);
+			scene_build(&s, &f.src, &v, &MX);
+			check_inside(&s, sizes[k][0], sizes[k][1], "nic-rx-one");
+		}
+	scene_free(&s);
+	engine_free(&now);
+	fx_close(&f);
+}

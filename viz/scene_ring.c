@@ -64,23 +64,24 @@ static void ring_state(const struct scene_src *src, uint64_t cur, int tx, struct
 {
 	memset(r, 0, sizeof(*r));
 	r->touched = -1;
+	/* configuration (BAR, ring addresses, sizes) from the run's machine;
+	 * registers and descriptor bytes as they were when the step began */
+	const struct machine *mf = src->m;
 	const struct machine *m0 = src->m_now ? src->m_now : src->m;
-	int dev = first_nic(m0);
+	int dev = first_nic(mf);
 	r->nic = dev;
-	if (dev < 0)
+	if (dev < 0 || dev >= m0->ndevs || !m0->devs[dev].state)
 		return;
+	const struct nic_state *nf = nic_get_const(mf, dev);
 	const struct nic_state *ns = nic_get_const(m0, dev);
-	if (!ns)
+	if (!ns || !nf)
 		return;
-	r->n = tx ? ns->o.tx_ring : ns->o.rx_ring;
+	r->n = tx ? nf->o.tx_ring : nf->o.rx_ring;
 	if (r->n > NIC_MAX_RING)
 		r->n = NIC_MAX_RING;
-	if (!ns->drv.probed && !(tx ? ns->hw.tdlen : ns->hw.rdlen)) {
-		/* not set up yet at the start of the step: state comes from events */
-	}
 	r->head = tx ? ns->hw.tdh : ns->hw.rdh;
 	r->tail = tx ? ns->hw.tdt : ns->hw.rdt;
-	uint64_t ring = tx ? ns->drv.tx_ring_phys : ns->drv.rx_ring_phys;
+	uint64_t ring = tx ? nf->drv.tx_ring_phys : nf->drv.rx_ring_phys;
 	if (ns->drv.probed && ring) {
 		uint64_t h = ring_hpa(m0, dev, ring);
 		if (h != MEM_NO_ADDR)
@@ -92,7 +93,7 @@ static void ring_state(const struct scene_src *src, uint64_t cur, int tx, struct
 	int st = scene_step_of(src, cur);
 	uint64_t a = st >= 0 ? src->mark[st] : 0;
 	int16_t actor = (int16_t)src->m->devs[dev].entity;
-	uint64_t bar = ns->drv.bar;
+	uint64_t bar = nf->drv.bar;
 	for (uint64_t i = a; i <= cur && i < t->n; i++) {
 		const struct ev *e = &t->ev[i];
 		if (e->actor == actor && (e->kind == EV_DESC_WB || e->kind == EV_DESC_FETCH) && e->code == (tx ? 1 : 0)) {
@@ -112,9 +113,9 @@ static void ring_state(const struct scene_src *src, uint64_t cur, int tx, struct
 				r->tail = (uint32_t)e->entry;
 			if (off == (tx ? E1000_TDH : E1000_RDH))
 				r->head = (uint32_t)e->entry;
-		} else if (e->kind == EV_MEM_WRITE && e->actor == 0 && ns->drv.probed) {
+		} else if (e->kind == EV_MEM_WRITE && e->actor == 0 && nf->drv.probed) {
 			/* the driver rewrites a descriptor (refill): its status is cleared */
-			uint64_t ringp = tx ? ns->drv.tx_ring_phys : ns->drv.rx_ring_phys;
+			uint64_t ringp = tx ? nf->drv.tx_ring_phys : nf->drv.rx_ring_phys;
 			uint64_t h = ring_hpa(m0, dev, ringp);
 			if (h != MEM_NO_ADDR && e->addr_in >= h && e->addr_in < h + (uint64_t)r->n * 16) {
 				uint32_t idx = (uint32_t)((e->addr_in - h) / 16);
@@ -186,12 +187,17 @@ static void strip(struct scene *s, const struct scene_view *v, const struct ring
 			sc_arrow(s, ax, y, ax, cy - 1 * sc, sc_rgba(THEME_KERNEL, 255), 2 * sc, 6 * sc);
 		if (i == r->head)
 			sc_arrow(s, ax, y + h, ax, cy + ch + 1 * sc, sc_rgba(THEME_DEVICE, 255), 2 * sc, 6 * sc);
-		if (i == r->tail)
-			sc_text(s, ax + 4 * sc, y - 2 * sc, 60 * sc, SF_BOLD, s->px_small * 85 / 100, SA_LEFT,
-			        sc_rgba(THEME_KERNEL, 255), "TAIL");
-		if (i == r->head)
-			sc_text(s, ax + 4 * sc, y + h - arrow + 1 * sc, 60 * sc, SF_BOLD, s->px_small * 85 / 100, SA_LEFT,
-			        sc_rgba(THEME_DEVICE, 255), "HEAD");
+		int lpx = s->px_small * 85 / 100;
+		if (i == r->tail) {
+			float tlw = (float)sc_tw(s, SF_BOLD, lpx, "TAIL", -1) + 2;
+			float lx = ax + 4 * sc + tlw > x + w ? ax - 4 * sc - tlw : ax + 4 * sc;
+			sc_text(s, lx, y - 2 * sc, tlw, SF_BOLD, lpx, SA_LEFT, sc_rgba(THEME_KERNEL, 255), "TAIL");
+		}
+		if (i == r->head) {
+			float tlw = (float)sc_tw(s, SF_BOLD, lpx, "HEAD", -1) + 2;
+			float lx = ax + 4 * sc + tlw > x + w ? ax - 4 * sc - tlw : ax + 4 * sc;
+			sc_text(s, lx, y + h - arrow + 1 * sc, tlw, SF_BOLD, lpx, SA_LEFT, sc_rgba(THEME_DEVICE, 255), "HEAD");
+		}
 	}
 }
 
