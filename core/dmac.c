@@ -433,6 +433,8 @@ static void chan_run(struct machine *m, int dev, int c)
 				break;
 			}
 			if (dev_dma_read(m, dev, ch->sar, ch->fifo + ch->fifo_len, n, &r)) {
+				if (!s->fault.valid)
+					s->fault = r.fault;
 				chan_fault(m, dev, c, FTC_DATA_READ, ch->sar);
 				break;
 			}
