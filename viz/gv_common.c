@@ -283,9 +283,162 @@ static void set_html(void *obj, const char *attr, const char *html)
 	agstrfree(agroot(g), h);
 }
 
+/*
+ * Object IDs. cgraph's default ID discipline uses the address of the
+ * interned name as the ID of a named object, and keeps subgraphs ordered
+ * by ID: the order of clusters in the DOT output would then follow the
+ * heap. This discipline numbers names in creation order instead (even
+ * IDs; anonymous objects get odd ones), so the same graph built twice
+ * writes the same bytes.
+ */
+struct idmap {
+	Agraph_t *g;
+	char **names;            /* interned in g's string dictionary (agnameof needs refstrs) */
+	size_t n, cap;
+	size_t *ht;              /* open addressing: index + 1, 0 = empty */
+	size_t htcap;
+	IDTYPE anon;
+};
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull & (size_t)-1;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void *id_open(Agraph_t *g, Agdisc_t *disc)
+{
+	(void)disc;
+	struct idmap *m = calloc(1, sizeof *m);
+	if (m) {
+		m->anon = 1;
+		m->g = g;
+	}
+	return m;
+}
+
+static long id_find(struct idmap *m, const char *str, size_t *slot)
+{
+	if (!m->htcap)
+		return -1;
+	size_t i = name_hash(str) & (m->htcap - 1);
+	while (m->ht[i]) {
+		if (strcmp(m->names[m->ht[i] - 1], str) == 0) {
+			*slot = i;
+			return (long)(m->ht[i] - 1);
+		}
+		i = (i + 1) & (m->htcap - 1);
+	}
+	*slot = i;
+	return -1;
+}
+
+static int id_grow(struct idmap *m)
+{
+	if (m->n + 1 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		char **nn = realloc(m->names, sizeof *nn * cap);
+		if (!nn)
+			return -1;
+		m->names = nn;
+		m->cap = cap;
+	}
+	if ((m->n + 1) * 2 > m->htcap) {
+		size_t cap = m->htcap ? m->htcap * 2 : 128;
+		size_t *ht = calloc(cap, sizeof *ht);
+		if (!ht)
+			return -1;
+		for (size_t k = 0; k < m->n; k++) {
+			size_t i = name_hash(m->names[k]) & (cap - 1);
+			while (ht[i])
+				i = (i + 1) & (cap - 1);
+			ht[i] = k + 1;
+		}
+		free(m->ht);
+		m->ht = ht;
+		m->htcap = cap;
+	}
+	return 0;
+}
+
+static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createflag)
+{
+	struct idmap *m = state;
+	(void)objtype;
+	if (!str) {
+		*id = m->anon;
+		m->anon += 2;
+		return 1;
+	}
+	size_t slot;
+	long k = id_find(m, str, &slot);
+	if (k >= 0) {
+		*id = 2 * (IDTYPE)(k + 1);
+		return 1;
+	}
+	if (!createflag || id_grow(m))
+		return 0;
+	id_find(m, str, &slot);   /* the table may have grown */
+	char *copy = agstrdup(m->g, str);
+	if (!copy)
+		return 0;
+	m->names[m->n] = copy;
+	m->ht[slot] = m->n + 1;
+	m->n++;
+	*id = 2 * (IDTYPE)m->n;
+	return 1;
+}
+
+static long id_alloc(void *state, int objtype, IDTYPE request)
+{
+	(void)state;
+	(void)objtype;
+	(void)request;
+	return 0;   /* no caller-chosen IDs */
+}
+
+static void id_free(void *state, int objtype, IDTYPE id)
+{
+	(void)state;
+	(void)objtype;
+	(void)id;
+}
+
+static char *id_print(void *state, int objtype, IDTYPE id)
+{
+	struct idmap *m = state;
+	(void)objtype;
+	if (id % 2 == 0 && id / 2 >= 1 && id / 2 <= m->n)
+		return m->names[id / 2 - 1];
+	return NULL;
+}
+
+static void id_close(void *state)
+{
+	struct idmap *m = state;
+	if (!m)
+		return;
+	/* the names go with the graph's string dictionary, closed after this */
+	free(m->names);
+	free(m->ht);
+	free(m);
+}
+
+static void id_register(void *state, int objtype, void *obj)
+{
+	(void)state;
+	(void)objtype;
+	(void)obj;
+}
+
+static Agiddisc_t seq_ids = {id_open, id_map, id_alloc, id_free, id_print, id_close, id_register};
+static Agdisc_t gv_disc = {&AgMemDisc, &seq_ids, &AgIoDisc};
+
 Agraph_t *gv_open(const struct gv_view *v, const char *name, const char *rankdir, const char *title_html)
 {
-	Agraph_t *g = agopen(S(name), Agdirected, NULL);
+	Agraph_t *g = agopen(S(name), Agdirected, &gv_disc);
 	const char *font = THEME_FONT_CJK;
 	/* Declaration order fixes the order of the DOT output. Graph "label"
 	 * defaults to "" so clusters never inherit the title. */

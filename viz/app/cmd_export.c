@@ -270,6 +270,11 @@ int cmd_export(int argc, char **argv)
 			fprintf(stderr, PROG ": no output: add -o OUT (for example -o walk.svg)\n");
 			return 2;
 		}
+		struct stat st;
+		if (strcmp(out, "-") != 0 && stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+			fprintf(stderr, PROG ": %s: is a directory (give a file name, e.g. %s/flow.svg)\n", out, out);
+			return 2;
+		}
 		if (format) {
 			if (gv_format_parse(format, &f)) {
 				fprintf(stderr, PROG ": unknown format \"%s\" (expected dot, svg, png or pdf)\n", format);
@@ -279,11 +284,6 @@ int cmd_export(int argc, char **argv)
 			f = GV_DOT;
 		} else if (gv_format_from_path(out, &f)) {
 			fprintf(stderr, PROG ": cannot tell the format from \"%s\": use --format dot|svg|png|pdf\n", out);
-			return 2;
-		}
-		struct stat st;
-		if (strcmp(out, "-") != 0 && stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
-			fprintf(stderr, PROG ": %s: is a directory (give a file name, e.g. %s/flow.svg)\n", out, out);
 			return 2;
 		}
 	}
