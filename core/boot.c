@@ -305,6 +305,8 @@ static const char *const reason_en[BR_MAX] = {
 	[BR_DEV_NO_HW_PT] = "translated: identity was asked for but the unit has no ECAP.PT",
 	[BR_DEV_HIDDEN] = "not enumerated by the kernel: no context entry",
 	[BR_VFIO] = "VFIO: unmanaged domain, IOVA = GPA -> HPA for all guest RAM (whatever iommu=pt says)",
+	[BR_VFIO_VIOMMU] = "VFIO with a vIOMMU in the guest: the device uses guest IOVAs; QEMU shadows guest IOVA -> GPA "
+			   "-> HPA into the host IOMMU as the guest maps (caching mode)",
 	[BR_VFIO_NOIOMMU] = "VFIO unsafe no-IOMMU mode: no translation, no isolation; the guest's GPAs reach host "
 			    "memory as HPAs (real QEMU refuses this for a VM)",
 	[BR_PT_WITHOUT_IOMMU] = "iommu=pt without an IOMMU: it means nothing",
@@ -332,6 +334,8 @@ static const char *const reason_zh[BR_MAX] = {
 	[BR_DEV_NO_HW_PT] = "经过翻译：想要 identity，但硬件没有 ECAP.PT",
 	[BR_DEV_HIDDEN] = "内核没有枚举这个设备：没有上下文条目",
 	[BR_VFIO] = "VFIO：unmanaged 域，整个客户机内存按 IOVA = GPA -> HPA 映射（与 iommu=pt 无关）",
+	[BR_VFIO_VIOMMU] = "VFIO 且客户机里有虚拟 IOMMU：设备使用客户机 IOVA；QEMU 在客户机建立映射时把 客户机 IOVA -> GPA -> HPA "
+			   "影子映射到主机 IOMMU（缓存模式）",
 	[BR_VFIO_NOIOMMU] = "VFIO 不安全的无 IOMMU 模式：没有翻译也没有隔离，客户机的 GPA 被当作 HPA 直接访问主机内存"
 			    "（真实的 QEMU 会拒绝这样分配给虚拟机）",
 	[BR_PT_WITHOUT_IOMMU] = "没有 IOMMU 时 iommu=pt 没有任何作用",
@@ -507,7 +511,8 @@ static int iommu_late_boot(struct machine *m, char *err, unsigned errcap)
 				snprintf(err, errcap, "devices[%d]: no room for a VFIO domain", i);
 				return -1;
 			}
-			for (int r = 0; r < vd->nram; r++) {
+			/* with a vIOMMU QEMU maps nothing up front: it shadows the guest's mappings as they come */
+			for (int r = 0; r < vd->nram && !vd->viommu; r++) {
 				int ok = 0;
 				uint64_t hpa = vm_gpa_to_hpa(m, owner - 1, vd->ram[r].gpa, &ok);
 				if (!ok || iommu_map(m, di, vd->ram[r].gpa, hpa, vd->ram[r].size, PERM_R | PERM_W)) {
@@ -530,10 +535,19 @@ static int iommu_late_boot(struct machine *m, char *err, unsigned errcap)
 		dv->dom = di;
 		dv->type = DOM_UNMANAGED;
 		dv->why = BR_VFIO;
+		if (vd->viommu) {
+			dv->viommu = 1;
+			dv->why = BR_VFIO_VIOMMU;
+			dv->gdom = calloc(1, sizeof *dv->gdom);
+			if (!dv->gdom || iova_reserve(dv->gdom, MSI_WINDOW_LO >> PAGE_SHIFT, MSI_WINDOW_HI >> PAGE_SHIFT)) {
+				snprintf(err, errcap, "out of memory");
+				return -1;
+			}
+		}
 		snprintf(line, sizeof line, "vfio-pci 0000:%02x:%02x.%d -> %s: %s (DID %u)", dd->bdf >> 8,
 			 (dd->bdf >> 3) & 31, dd->bdf & 7, vd->name, boot_reason_text(BR_VFIO, 0),
 			 m->iommu->doms[di].did);
-		boot_ev(m, BR_VFIO, ent, DOM_UNMANAGED, dd->bdf, line);
+		boot_ev(m, dv->why, ent, DOM_UNMANAGED, dd->bdf, line);
 	}
 	return 0;
 }
@@ -541,8 +555,13 @@ static int iommu_late_boot(struct machine *m, char *err, unsigned errcap)
 static void iommu_mod_free(struct machine *m)
 {
 	if (m->dma) {
-		for (int i = 0; i < MAX_DEVICES; i++)
+		for (int i = 0; i < MAX_DEVICES; i++) {
 			free(m->dma->dev[i].maps);
+			if (m->dma->dev[i].gdom) {
+				free(m->dma->dev[i].gdom->iovas);
+				free(m->dma->dev[i].gdom);
+			}
+		}
 		free(m->dma->slot_used);
 		free(m->dma);
 		m->dma = NULL;

@@ -62,6 +62,7 @@ enum boot_reason {
 	BR_DEV_HIDDEN,         /* not enumerated by the kernel: no context entry */
 	BR_VFIO,               /* unmanaged domain: IOVA = GPA -> HPA */
 	BR_VFIO_NOIOMMU,       /* unsafe no-IOMMU: GPA used as bus address */
+	BR_VFIO_VIOMMU,        /* unmanaged domain filled by QEMU's shadowing of a guest vIOMMU */
 	/* notes */
 	BR_PT_WITHOUT_IOMMU,   /* iommu=pt given but the IOMMU is off: pt means nothing */
 	BR_IOMMU_EQ_ON,        /* iommu=on does not exist */

@@ -58,6 +58,7 @@ static int dev_ent(const struct machine *m, int dev)
 	return 1 + m->nvms + dev;
 }
 
+
 static int dev_owner(const struct machine *m, int dev)
 {
 	return m->d->devs[dev].owner_entity;
@@ -445,6 +446,46 @@ static const char *path_name(int p)
 	return p == DMA_PATH_IOMMU ? "dma-iommu" : p == DMA_PATH_BOUNCE ? "dma-direct + swiotlb" : "dma-direct";
 }
 
+/* A VM with a vIOMMU (invariant 22): the guest kernel's dma-iommu allocates
+ * a guest IOVA and writes its (virtual) IOMMU tables; with caching mode the
+ * guest's invalidation traps, and QEMU shadows guest IOVA -> GPA -> HPA into
+ * the host IOMMU (VFIO_IOMMU_MAP_DMA), page by page. The device then uses
+ * guest IOVAs. The guest's own vIOMMU tables are not modelled. */
+static int viommu_map(struct machine *m, int dev, uint64_t phys, uint64_t size, unsigned prot, uint64_t *h,
+		      struct dma_map_rec *mr)
+{
+	struct dma_dev *dd = &m->dma->dev[dev];
+	int vmi = dev_owner(m, dev) - 1;
+	uint64_t off = phys & (PAGE_SIZE - 1);
+	uint64_t npages = (off + size + PAGE_SIZE - 1) >> PAGE_SHIFT, len = npages;
+	if (len < 32) {
+		uint64_t p = 1;
+		while (p < len)
+			p <<= 1;
+		len = p;
+	}
+	uint64_t pfn = iova_alloc(dd->gdom, len, 0xFFFFF);
+	if (!pfn)
+		pfn = iova_alloc(dd->gdom, len, (1ull << (48 - PAGE_SHIFT)) - 1);
+	if (!pfn)
+		return -1;
+	for (uint64_t i = 0; i < npages; i++) {
+		int ok = 0;
+		uint64_t hpa = vm_gpa_to_hpa(m, vmi, (phys & PAGE_MASK) + i * PAGE_SIZE, &ok);
+		if (!ok || iommu_map(m, dd->dom, (pfn + i) << PAGE_SHIFT, hpa, PAGE_SIZE, prot)) {
+			iommu_unmap(m, dd->dom, pfn << PAGE_SHIFT, i * PAGE_SIZE);
+			iova_free(dd->gdom, pfn);
+			return -1;
+		}
+	}
+	/* the trapped guest invalidation + QEMU's VFIO_IOMMU_MAP_DMA: a VM exit round trip */
+	machine_advance(m, m->cost.irq_ns + m->cost.dma_api_ns);
+	mr->iova_pfn = pfn;
+	mr->iova_pages = npages;
+	*h = (pfn << PAGE_SHIFT) + off;
+	return 0;
+}
+
 int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enum dma_dir dir, uint64_t *handle,
 		   struct step_result *r)
 {
@@ -461,7 +502,16 @@ int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enu
 		return -1;
 	int path = DMA_PATH_DIRECT;
 	uint64_t h = phys;
-	if (translated(dd) && m->iommu) {
+	if (dd->viommu) {
+		unsigned prot = dir == DMA_TO_DEVICE ? PERM_R : dir == DMA_FROM_DEVICE ? PERM_W : PERM_R | PERM_W;
+		if (viommu_map(m, dev, phys, size, prot, &h, mr)) {
+			mr->used = 0;
+			set_error(r, "dma_map_single(%s): guest IOVA space exhausted or GPA 0x%llx not guest RAM",
+				  dev_name(m, dev), phys);
+			return -1;
+		}
+		path = DMA_PATH_IOMMU;
+	} else if (translated(dd) && m->iommu) {
 		uint64_t off = phys & (PAGE_SIZE - 1);
 		uint64_t npages = (off + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 		uint64_t pfn = alloc_iova(m, dd, npages);
@@ -597,8 +647,16 @@ static int unmap_rec(struct machine *m, int dev, struct dma_map_rec *mr, uint64_
 			bounce_copy(m, dev, mr->slot, mr->phys, mr->size, 0);
 		swiotlb_release(m->dma, mr->slot, mr->size);
 	}
-	if (mr->iova_pages && m->iommu)
+	if (mr->iova_pages && dd->viommu) {
+		/* guest strict unmap (CM = 1) -> QEMU's VFIO_IOMMU_UNMAP_DMA: unmap + flush on the host */
+		uint64_t iova = mr->iova_pfn << PAGE_SHIFT, len = mr->iova_pages * PAGE_SIZE;
+		iommu_unmap(m, dd->dom, iova, len);
+		iommu_flush_range(m, dd->dom, iova, len);
+		iova_free(dd->gdom, mr->iova_pfn);
+		machine_advance(m, m->cost.irq_ns + m->cost.dma_api_ns);
+	} else if (mr->iova_pages && m->iommu) {
 		queue_or_flush(m, dd, mr);
+	}
 	snprintf(line, sizeof line, "%s(%s, 0x%llx, %llu)%s", what, dev_name(m, dev), (unsigned long long)mr->handle,
 		 (unsigned long long)mr->size,
 		 mr->iova_pages ? (dd->type == DOM_DMA ? ": PTEs cleared, IOTLB invalidated (strict)"
@@ -647,7 +705,13 @@ int dma_alloc_coherent(struct machine *m, int dev, uint64_t size, uint64_t *phys
 		return -1;
 	uint64_t h = p;
 	int path = DMA_PATH_DIRECT;
-	if (translated(dd) && m->iommu) {
+	if (dd->viommu) {
+		if (viommu_map(m, dev, p, sz, PERM_R | PERM_W, &h, mr)) {
+			set_error(r, "dma_alloc_coherent(%s): no guest IOVA space for %llu bytes", dev_name(m, dev), sz);
+			return -1;
+		}
+		path = DMA_PATH_IOMMU;
+	} else if (translated(dd) && m->iommu) {
 		uint64_t npages = sz >> PAGE_SHIFT;
 		uint64_t pfn = alloc_iova(m, dd, npages);
 		if (!pfn || iommu_map(m, dd->dom, pfn << PAGE_SHIFT, p, sz, PERM_R | PERM_W)) {

@@ -108,6 +108,8 @@ struct dma_dev {
 	int group;              /* iommu group id, -1 none */
 	int hidden;             /* never enumerated by the kernel */
 	int noiommu;            /* VFIO unsafe no-IOMMU */
+	int viommu;             /* VFIO device of a VM with a vIOMMU: guest IOVAs, shadowed by QEMU */
+	struct iommu_domain *gdom; /* the guest kernel's IOVA allocator for it (vIOMMU) */
 	int mask_bits;
 	struct dma_map_rec *maps;
 	int nmaps, capmaps;

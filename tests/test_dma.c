@@ -388,3 +388,32 @@ Test(dma, edu_dma_command_goes_through_the_iommu)
 	cr_assert_eq(mem_read64(&m->mem, p), 0x4433221100ull);
 	fini();
 }
+
+/* ---- invariant 22: VFIO with a vIOMMU ---- */
+
+Test(dma, vfio_with_viommu_device_sees_guest_iovas_shadowed_to_hpa)
+{
+	struct machine *m = boot(HDR "\"machine\":{\"ram\":\"1GiB\"},"
+				     "\"vms\":[{\"name\":\"vm1\",\"viommu\":true,\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\","
+				     "\"hpa\":\"0x10000000\"}]}],"
+				     "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00.0\",\"owner\":\"vm1\"}]," STEPS);
+	cr_assert(m->dma->dev[0].viommu);
+	uint64_t hpa;
+	cr_assert_eq(iommu_peek(m, 0x0300, 0x1000, 1, &hpa), VTD_FR_WRITE, "QEMU maps nothing up front");
+	uint64_t g = dma_kalloc(m, 0, 4096, "guest buf") + 0x20, h;
+	cr_assert_eq(mapx(m, 0, g, 64, DMA_FROM_DEVICE, &h), 0);
+	cr_assert_neq(h, g, "the handle is a guest IOVA, not a GPA");
+	cr_assert_eq(h & 0xfff, 0x20u);
+	int ok;
+	uint64_t want = vm_gpa_to_hpa(m, 0, g, &ok);
+	cr_assert_eq(iommu_peek(m, 0x0300, h, 1, &hpa), 0);
+	cr_assert_eq(hpa, want, "host IOMMU: guest IOVA -> HPA = (guest IOVA -> GPA) o (GPA -> HPA)");
+	cr_assert_neq(iommu_peek(m, 0x0300, g & PAGE_MASK, 1, &hpa), 0, "the GPA itself is not an IOVA here");
+	struct step_result r;
+	cr_assert_eq(dwrite(m, 0, h, 0x77, &r), 0);
+	cr_assert_eq(r.hpa, want);
+	memset(&r, 0, sizeof r);
+	cr_assert_eq(dma_unmap_single(m, 0, h, 64, DMA_FROM_DEVICE, &r), 0);
+	cr_assert_eq(dwrite(m, 0, h, 0x77, &r), -1, "the guest's strict unmap reached the host IOMMU");
+	fini();
+}
