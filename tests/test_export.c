@@ -341,6 +341,14 @@ Test(export, every_shipped_scenario_renders_every_diagram_that_applies, .timeout
 	gv_shutdown();
 }
 
+static char prog[1024];
+
+static void find_prog(void);
+static void find_prog_early(void)
+{
+	find_prog();
+}
+
 struct coll {
 	char names[64][32];
 	char *index;
@@ -399,6 +407,48 @@ Test(export, slides_are_one_svg_per_step_and_an_index)
 	scenario_free(&sc);
 }
 
+/* The deck in a real browser: it loads on step 1 and ArrowRight moves on.
+ * Skipped when Chromium is not installed. */
+Test(export, slides_flip_with_the_arrow_keys_in_headless_chromium, .timeout = 120)
+{
+	if (system("command -v chromium >/dev/null 2>&1") != 0)
+		cr_skip_test("chromium is not installed");
+	find_prog_early();
+	char dir[] = "/tmp/iommulab-slides-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "cd %s && %s export scenarios/nic-rx-one.json --slides %s --lang zh", IOMMULAB_SOURCE_DIR,
+	         prog, dir);
+	cr_assert_eq(system(cmd), 0);
+	/* a copy of the deck that presses ArrowRight once loaded */
+	snprintf(cmd, sizeof cmd,
+	         "sed 's#</body>#<script>document.dispatchEvent(new KeyboardEvent(\"keydown\",{key:\"ArrowRight\"}));"
+	         "</script></body>#' %s/index.html > %s/key.html",
+	         dir, dir);
+	cr_assert_eq(system(cmd), 0);
+	const char *chrome = "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+	                     "--dump-dom";
+	char out[256];
+	snprintf(cmd, sizeof cmd, "%s file://%s/index.html 2>/dev/null | grep -o 'data-slide=\"[0-9]*\"' | head -1", chrome,
+	         dir);
+	FILE *p = popen(cmd, "r");
+	out[0] = 0;
+	if (!fgets(out, sizeof out, p))
+		out[0] = 0;
+	pclose(p);
+	cr_expect(strstr(out, "data-slide=\"1\""), "opens on step 1: %s", out);
+	snprintf(cmd, sizeof cmd, "%s file://%s/key.html 2>/dev/null | grep -o 'data-slide=\"[0-9]*\"' | head -1", chrome,
+	         dir);
+	p = popen(cmd, "r");
+	out[0] = 0;
+	if (!fgets(out, sizeof out, p))
+		out[0] = 0;
+	pclose(p);
+	cr_expect(strstr(out, "data-slide=\"2\""), "ArrowRight shows step 2: %s", out);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
 Test(export, format_follows_the_extension)
 {
 	enum gv_format f;
@@ -415,8 +465,6 @@ Test(export, format_follows_the_extension)
 }
 
 /* ---- the command line ---------------------------------------------------- */
-
-static char prog[1024];
 
 static void find_prog(void)
 {

@@ -98,7 +98,7 @@ static void touched_from_trace(const struct gv_view *v, int dev, int tx, struct 
 	}
 }
 
-static void draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx, struct gv_sb *b)
+static Agnode_t *draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx, struct gv_sb *b)
 {
 	const struct machine *m = v->m;
 	const struct nic_state *s = nic_get_const(m, dev);
@@ -119,7 +119,7 @@ static void draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx, str
 
 	struct desc *d = calloc(n ? n : 1, sizeof *d);
 	if (!d)
-		return;
+		return NULL;
 	uint64_t hpa = 0;
 	int readable = n && phys && owner_phys_to_hpa(m, dev, phys, &hpa) == 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -161,9 +161,11 @@ static void draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx, str
 			j++;
 		if (j - i + 1 < FOLD_MIN)
 			j = i;
-		const char *bg = d[i].touched ? gv_tint(THEME_ACTIVE, 45) : d[i].hw ? gv_tint(colour, 14) : "#FFFFFF";
+		const char *bg = d[i].hw ? gv_tint(colour, 14) : "#FFFFFF";
 		status_str(&d[i], tx, st, sizeof st);
-		sb_printf(b, "<TR><TD BGCOLOR=\"%s\" PORT=\"d%u\" ALIGN=\"RIGHT\"><FONT FACE=\"%s\">", bg, i, GV_MONO);
+		/* touched in the selection: a star on a yellow index cell (owner colour stays) */
+		sb_printf(b, "<TR><TD BGCOLOR=\"%s\" PORT=\"d%u\" ALIGN=\"RIGHT\"><FONT FACE=\"%s\">%s",
+		          d[i].touched ? gv_tint(THEME_ACTIVE, 60) : bg, i, GV_MONO, d[i].touched ? "★ " : "");
 		if (j > i)
 			sb_printf(b, "%u–%u", i, j);
 		else
@@ -185,7 +187,9 @@ static void draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx, str
 	sb_puts(b, "</TABLE>");
 	char name[64];
 	snprintf(name, sizeof name, "%s_ring", base);
-	Agnode_t *ring = gv_node(g, name, sb_str(b));
+	/* all rings in one column, Rx above Tx (creation order) */
+	Agraph_t *col = gv_rank_same(g, "rank_rings");
+	Agnode_t *ring = gv_node(col, name, sb_str(b));
 	gv_set(ring, "shape", "plain");
 	gv_set(ring, "style", "");
 
@@ -226,6 +230,7 @@ static void draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx, str
 		}
 	}
 	free(d);
+	return ring;
 }
 
 static int nic_ready(const struct machine *m, int i)
@@ -249,11 +254,20 @@ Agraph_t *gv_build_ring(const struct gv_view *v, char *err, size_t cap)
 	gv_set(g, "ranksep", "0.5");
 	struct gv_sb b;
 	sb_init(&b);
+	Agnode_t *prev = NULL;
 	for (int i = 0; i < m->ndevs; i++) {
 		if (!nic_ready(m, i))
 			continue;
-		draw_ring(v, g, i, 0, &b);
-		draw_ring(v, g, i, 1, &b);
+		for (int tx = 0; tx < 2; tx++) {
+			Agnode_t *r = draw_ring(v, g, i, tx, &b);
+			if (prev && r) {
+				/* keep Rx above Tx, device after device */
+				Agedge_t *e = gv_edge(agsubg(g, (char *)"rank_rings", 1), prev, r, NULL);
+				gv_set(e, "style", "invis");
+			}
+			if (r)
+				prev = r;
+		}
 	}
 	sb_clear(&b);
 	gv_title(v, &b, "NIC descriptor rings", "网卡描述符环");
@@ -262,11 +276,11 @@ Agraph_t *gv_build_ring(const struct gv_view *v, char *err, size_t cap)
 	        gv_tr(v,
 	              "HW: owned by the NIC, from HEAD (inclusive) to TAIL (exclusive); SW: owned by the driver. HEAD = TAIL "
 	              "means the NIC owns nothing. The NIC advances HEAD and writes DD back; the driver advances TAIL. "
-	              "Buffer addresses are DMA addresses (IOVA or physical), never CPU virtual addresses. Highlighted: "
-	              "descriptors the selected steps fetched or wrote back.",
-	              "HW：由网卡拥有，从 HEAD（含）到 TAIL（不含）；SW：由驱动拥有。HEAD = TAIL 表示网卡什么也不拥有。"
+	              "Buffer addresses are DMA addresses (IOVA or physical), never CPU virtual addresses. "
+	              "(★) descriptors the selected steps fetched or wrote back.",
+	              "硬件：由网卡拥有，从 HEAD（含）到 TAIL（不含）；软件：由驱动拥有。HEAD = TAIL 表示网卡什么也不拥有。"
 	              "网卡推进 HEAD 并回写 DD；驱动推进 TAIL。缓冲区地址是 DMA 地址（IOVA 或物理地址），绝不是 CPU 虚拟地址。"
-	              "高亮：所选步骤中网卡读取或回写过的描述符。"),
+	              "（★）所选步骤中网卡读取或回写过的描述符。"),
 	        110);
 	sb_puts(&b, "</FONT><BR ALIGN=\"LEFT\"/>");
 	gv_set_title(g, sb_str(&b));

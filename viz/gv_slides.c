@@ -32,8 +32,8 @@ static void narrate_events(const struct machine *m, uint64_t lo, uint64_t hi, en
 	const int max_lines = 14;
 	for (uint64_t i = lo; i < hi && i < t->n; i++) {
 		const struct ev *e = &t->ev[i];
-		if (e->kind == EV_STEP)
-			continue;
+		if (e->kind == EV_STEP || e->kind == EV_NOTE)
+			continue;   /* the step's own narration is shown above the list */
 		if (e->kind == EV_WALK_REF) {
 			uint64_t j = i;
 			int guest = 0, ept = 0, other = 0;

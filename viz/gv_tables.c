@@ -139,37 +139,34 @@ static int table_read(const struct tctx *c, uint64_t table_hpa)
 	return 0;
 }
 
+/* Every entry read in the selection, numbered within its walk exactly as
+ * the walk diagram numbers it (gv_find_walks). */
 static void collect_reads(struct tctx *c)
 {
 	const struct trace *t = &c->v->m->trace;
-	uint64_t hi = c->v->ev_hi < t->n ? c->v->ev_hi : t->n;
+	int nw = gv_find_walks(c->v, NULL, 0);
+	struct gv_walk *w = nw ? calloc((size_t)nw, sizeof *w) : NULL;
+	if (nw && !w)
+		return;
+	gv_find_walks(c->v, w, nw);
 	int cap = 0;
-	for (uint64_t i = c->v->ev_lo; i < hi; i++)
-		if (t->ev[i].kind == EV_WALK_REF)
-			cap++;
+	for (int i = 0; i < nw; i++)
+		cap += w[i].nrefs;
 	if (cap > MAX_READS)
 		cap = MAX_READS;
 	c->reads = calloc((size_t)cap + 1, sizeof *c->reads);
-	int k = 0;
-	for (uint64_t i = c->v->ev_lo; i < hi && c->reads && c->nreads < cap; i++) {
-		const struct ev *e = &t->ev[i];
-		if (e->kind == EV_WALK_REF) {
-			/* number within its walk, as the walk diagram numbers it */
-			if (i == c->v->ev_lo || t->ev[i - 1].kind != EV_WALK_REF) {
-				/* a new run starts after a non-ref event unless that event is
-				 * inside a walk (translate, IOTLB miss) */
-				const struct ev *p = i > c->v->ev_lo ? &t->ev[i - 1] : NULL;
-				if (!p || (p->kind != EV_TRANSLATE && p->kind != EV_IOTLB_MISS &&
-				           p->kind != EV_CTX_CACHE_HIT))
-					k = 0;
-			}
-			k++;
-			c->reads[c->nreads].hpa = e->addr_out;
-			c->reads[c->nreads].k = k;
-			c->reads[c->nreads].ev = i;
+	for (int i = 0; i < nw && c->reads; i++) {
+		int k = 0;
+		for (uint64_t j = w[i].first; j <= w[i].last && c->nreads < cap; j++) {
+			if (t->ev[j].kind != EV_WALK_REF)
+				continue;
+			c->reads[c->nreads].hpa = t->ev[j].addr_out;
+			c->reads[c->nreads].k = ++k;
+			c->reads[c->nreads].ev = j;
 			c->nreads++;
 		}
 	}
+	free(w);
 	if (c->reads)
 		qsort(c->reads, (size_t)c->nreads, sizeof *c->reads, cmp_read);
 }
