@@ -457,7 +457,8 @@ static void build_frame(const struct frame_args *a, uint64_t k, uint8_t *f)
 		f[i] = a->fill >= 0 ? (uint8_t)a->fill : (uint8_t)(i + k);
 	if (!a->nbytes && a->fill < 0)
 		memcpy(f, hdr, sizeof hdr);
-	memcpy(f, a->bytes, a->nbytes);
+	if (a->nbytes)
+		memcpy(f, a->bytes, a->nbytes);
 }
 
 /* default spacing of frames: their time on a 1 Gb/s wire (preamble + FCS + gap) */
