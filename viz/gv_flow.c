@@ -98,8 +98,14 @@ static int actor_node(const struct machine *m, int actor)
 	return N_KERNEL;
 }
 
+static void merge(struct flow *f, int limit);
+
 static struct hop *hop_add(struct flow *f, int from, int to, enum hop_style st, int num)
 {
+	/* a million-event range: fold identical hops as we go (same result as
+	 * folding at the end, in bounded memory) */
+	if (f->n >= 4096)
+		merge(f, 0);
 	if (f->n == f->cap) {
 		int cap = f->cap ? f->cap * 2 : 64;
 		struct hop *h = realloc(f->h, sizeof *h * (size_t)cap);
@@ -568,7 +574,7 @@ static void merge(struct flow *f, int limit)
 			if (f->h[j].from == f->h[i].from && f->h[j].to == f->h[i].to && strcmp(f->h[j].key, f->h[i].key) == 0)
 				break;
 		if (j < out) {
-			f->h[j].count++;
+			f->h[j].count += f->h[i].count;
 			continue;
 		}
 		f->h[out++] = f->h[i];

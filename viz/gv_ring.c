@@ -155,7 +155,7 @@ static Agnode_t *draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx
 	for (uint32_t i = 0; i < n;) {
 		/* fold a run of alike descriptors with nothing to point at */
 		uint32_t j = i;
-		while (j + 1 < n && !d[i].mark && !d[i].touched && !d[j + 1].mark && !d[j + 1].touched &&
+		while (j + 1 < n && !d[i].mark && !d[j + 1].mark && d[j + 1].touched == d[i].touched &&
 		       d[j + 1].hw == d[i].hw && d[j + 1].status == d[i].status && d[j + 1].len == d[i].len &&
 		       d[j + 1].cmd == d[i].cmd)
 			j++;

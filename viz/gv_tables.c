@@ -285,7 +285,7 @@ static Agnode_t *draw_table(struct tctx *c, Agraph_t *cl, enum tkind k, int vm, 
 
 	/* rows: single entries when read or drawn as a table, runs otherwise */
 	struct row rows[512];
-	int nrows = 0;
+	int nrows = 0, read_rows = 0;
 	for (int i = 0; i < 512; i++) {
 		uint64_t e = ent[i];
 		if (!present(k, e))
@@ -317,7 +317,10 @@ static Agnode_t *draw_table(struct tctx *c, Agraph_t *cl, enum tkind k, int vm, 
 		r->leaf = leaf;
 		r->expand = expand;
 		r->k = rk;
-		r->must = expand || rk >= 0;
+		/* drawn children always get their row; read entries while a few fit */
+		r->must = expand || (rk >= 0 && read_rows < MAX_ROWS_SHOWN);
+		if (rk >= 0)
+			read_rows++;
 	}
 	struct gv_sb *b = &c->b;
 	sb_clear(b);
