@@ -39,3 +39,19 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD) build-asan build-bench build-fuzz
+
+# libFuzzer on the scenario loader + a short engine run (tests/fuzz/fuzz_scenario.c).
+# Needs clang. FUZZ_SECONDS=60 by default; crashes land in build-fuzz/ (keep them in tests/hostile/).
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+fuzz: deps
+	@mkdir -p build-fuzz/corpus build-fuzz/artifacts
+	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -DIOMMULAB_VERSION=\"fuzz\" -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	  -Icore $$(pkg-config --cflags libcjson) tests/fuzz/fuzz_scenario.c core/*.c \
+	  $$(pkg-config --libs libcjson) -o build-fuzz/fuzz_scenario
+	cp scenarios/*.json build-fuzz/corpus/ 2>/dev/null || true
+	cp lessons/*.json build-fuzz/corpus/ 2>/dev/null || true
+	cd build-fuzz && ./fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=25 \
+	  -rss_limit_mb=2048 -artifact_prefix=artifacts/ \
+	  -dict=../tests/fuzz/scenario.dict corpus

@@ -517,7 +517,9 @@ static void walk_value(struct walk *w, const cJSON *node, int kline, int kcol)
 					for (const cJSON *ch = node->child; ch; ch = ch->next)
 						v[k++] = ch;
 					qsort(v, cnt, sizeof *v, cmp_str_ptr);
-					for (k = 1; k < cnt; k++)
+					/* stop once errors are no longer shown: the position
+					 * search below is linear (hostile: 10^5 duplicates) */
+					for (k = 1; k < cnt && w->jr->nerr <= w->jr->max_errors; k++)
 						if (!strcmp(v[k]->string, v[k - 1]->string)) {
 							const cJSON *dup = v[k];
 							/* which of v[k-1], v[k] comes later in the list? */
@@ -726,6 +728,8 @@ int jr_check_keys(struct jr *jr, const cJSON *obj, const char *path, const char 
 		if (ok)
 			continue;
 		bad = 1;
+		if (jr->nerr > jr->max_errors)
+			continue; /* no longer shown: skip the "did you mean" search */
 		const char *best = NULL;
 		int bd = 99;
 		for (int i = 0; allowed[i]; i++) {
@@ -853,7 +857,7 @@ int jr_u64(struct jr *jr, const cJSON *n, const char *path, uint64_t max, uint64
 			jr_error(jr, n, path, "expected an integer (large values as \"0x…\" strings), got %s", b);
 			return -1;
 		}
-		if (d > 9007199254740992.0) {
+		if (d >= 9007199254740992.0) { /* 2^53 + 1 already rounds to 2^53 */
 			jr_brief(n, b, sizeof b);
 			jr_error(jr, n, path, "integer %s is too large to be exact in JSON; write it as a \"0x…\" string", b);
 			return -1;

@@ -420,10 +420,10 @@ int machine_create(struct machine *m, const struct machine_desc *d, int trace_on
 			return build_err(err, errcap, "devices[%d].bar0: overlaps RAM or another BAR", i);
 	}
 	if (build_host(m, err, errcap))
-		return -1;
+		goto built_fail;
 	for (int i = 0; i < d->nvms; i++)
 		if (build_vm(m, i, err, errcap))
-			return -1;
+			goto built_fail;
 	/* assigned devices' BARs appear in their guest through EPT (UC) */
 	for (int i = 0; i < d->ndevs; i++) {
 		const struct device_desc *dd = &d->devs[i];
@@ -450,6 +450,13 @@ int machine_create(struct machine *m, const struct machine_desc *d, int trace_on
 	if (m->mem.out_of_frames)
 		return build_err(err, errcap, "the memory cap was reached while building the machine (raise --max-memory)");
 	return 0;
+built_fail:
+	/* a table write that failed because of the frame cap is not "RAM too small" */
+	if (m->mem.out_of_frames)
+		return build_err(err, errcap, "the memory cap (%llu KiB touched) was reached while building the machine's "
+				 "page tables (raise --max-memory or machine.limits.max_memory)",
+				 (unsigned long long)(m->mem.touched_bytes >> 10));
+	return -1;
 }
 
 void machine_free(struct machine *m)

@@ -119,14 +119,16 @@ static int page_size(struct ld *L, const cJSON *o, const char *path, const char 
 		return 0;
 	char p[256];
 	jr_path_key(p, sizeof p, path, k);
-	if (jr_size(L->jr, v, p, UINT64_MAX, out))
+	uint64_t ps;
+	if (jr_size(L->jr, v, p, UINT64_MAX, &ps))
 		return -1;
-	if (*out != 4 * KiB && *out != 2 * MiB && *out != 1 * GiB) {
+	if (ps != 4 * KiB && ps != 2 * MiB && ps != 1 * GiB) {
 		char b[64];
 		jr_brief(v, b, sizeof b);
 		jr_error(L->jr, v, p, "expected a page size of \"4KiB\", \"2MiB\" or \"1GiB\", got %s", b);
-		return -1;
+		return -1; /* *out keeps its default: later checks divide by it */
 	}
+	*out = ps;
 	return 0;
 }
 
@@ -155,7 +157,7 @@ static int parse_perm(struct ld *L, const cJSON *v, const char *path, unsigned *
 static int check_range(struct ld *L, const cJSON *at, const char *path, const char *what, uint64_t a, uint64_t size,
 		       uint64_t align, uint64_t limit)
 {
-	if (a + size < a) {
+	if (size && a + (size - 1) < a) { /* the last page, ending exactly at 2^64, is fine */
 		jr_error(L->jr, at, path, "%s 0x%" PRIx64 " + size 0x%" PRIx64 " wraps around 2^64", what, a, size);
 		return -1;
 	}
@@ -163,7 +165,7 @@ static int check_range(struct ld *L, const cJSON *at, const char *path, const ch
 		jr_error(L->jr, at, path, "%s 0x%" PRIx64 " is not aligned to 0x%" PRIx64, what, a, align);
 		return -1;
 	}
-	if (limit && a + size > limit) {
+	if (limit && (a >= limit || size > limit - a)) {
 		jr_error(L->jr, at, path, "%s range 0x%" PRIx64 "–0x%" PRIx64 " is beyond 0x%" PRIx64, what, a, a + size - 1, limit - 1);
 		return -1;
 	}
@@ -417,7 +419,7 @@ static int parse_mappings(struct ld *L, const cJSON *arr, const char *path, stru
 		}
 		/* overlaps in VA space */
 		for (int k = 0; !r && k < i; k++)
-			if (mp->va < out[k].va + out[k].size && out[k].va < mp->va + mp->size) {
+			if (mp->va <= out[k].va + (out[k].size - 1) && out[k].va <= mp->va + (mp->size - 1)) {
 				jr_error(L->jr, va, p, "overlaps %s[%d] in virtual address space", path, k);
 				r = -1;
 			}
