@@ -176,6 +176,8 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 		{B_STRICTQ, B_DMA, "strict", "严格", t[B_DMA] && bs.def_type != DOM_IDENTITY},
 		{B_STRICTQ, B_DMAFQ, "lazy", "延迟", t[B_DMAFQ] && bs.def_type != DOM_IDENTITY},
 	};
+	/* the edge that decided on/off carries the reason (boot.c's words) */
+	int why_edge = !bs.dmar_present ? 1 : bs.enabled ? 2 : 3;
 	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
 		sb_clear(&b);
 		if (*edges[i].en) {
@@ -183,27 +185,13 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 			sb_esc(&b, zh ? edges[i].zh : edges[i].en);
 			sb_puts(&b, "</B>");
 		}
+		if ((int)i == why_edge && bs.why) {
+			sb_puts(&b, "<BR/><FONT POINT-SIZE=\"10\">");
+			gv_wrap(&b, boot_reason_text(bs.why, zh), 36);
+			sb_puts(&b, "</FONT>");
+		}
 		Agedge_t *e = gv_edge(g, n[edges[i].a], n[edges[i].bnode], sb_str(&b));
 		style_edge(e, edges[i].taken);
-	}
-	/* why the kernel decided on/off */
-	if (bs.why) {
-		sb_clear(&b);
-		sb_printf(&b, "<FONT POINT-SIZE=\"10\">");
-		gv_wrap(&b, boot_reason_text(bs.why, zh), 44);
-		sb_puts(&b, "</FONT>");
-		Agnode_t *note = gv_node(g, "why", sb_str(&b));
-		gv_set(note, "shape", "note");
-		gv_set(note, "style", "filled");
-		gv_set(note, "fillcolor", gv_tint(THEME_ACTIVE, 20));
-		gv_set(note, "color", gv_hex(THEME_MUTED));
-		Agedge_t *e = gv_edge(g, n[bs.dmar_present ? B_KERNEL : B_FW], note, NULL);
-		gv_set(e, "style", "dotted");
-		gv_set(e, "arrowhead", "none");
-		gv_set(e, "color", gv_hex(THEME_MUTED));
-		Agraph_t *r = gv_rank_same(g, "rank_why");
-		agsubnode(r, note, 1);
-		agsubnode(r, n[bs.dmar_present ? B_KERNEL : B_FW], 1);
 	}
 
 	/* devices */

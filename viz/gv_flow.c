@@ -220,17 +220,29 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 	if (root || ctx || sl) {
 		struct hop *h = hop_add(f, N_IOMMU, N_MEM, HS_WALK, n);
 		if (h) {
-			if ((root || ctx) && sl)
-				snprintf(h->label, sizeof h->label,
-				         L == LANG_ZH ? "读取根表项 %d + 上下文表项 %d + 二级页表项 %d"
-				                      : "read %d root + %d context + %d second-level entries",
-				         root, ctx, sl);
-			else if (root || ctx)
-				snprintf(h->label, sizeof h->label,
-				         L == LANG_ZH ? "读取根表项 %d + 上下文表项 %d" : "read %d root + %d context entries", root, ctx);
-			else
-				snprintf(h->label, sizeof h->label,
-				         L == LANG_ZH ? "读取 %d 个二级页表项" : "read %d second-level entries", sl);
+			/* "read 1 root + 1 context + 4 second-level entries", zero counts left out */
+			char parts[3][48];
+			int np = 0;
+			if (L == LANG_ZH) {
+				if (root)
+					snprintf(parts[np++], sizeof parts[0], "%d 个根表项", root);
+				if (ctx)
+					snprintf(parts[np++], sizeof parts[0], "%d 个上下文表项", ctx);
+				if (sl)
+					snprintf(parts[np++], sizeof parts[0], "%d 个二级页表项", sl);
+				snprintf(h->label, sizeof h->label, "读取 %s%s%s%s%s", parts[0], np > 1 ? " + " : "",
+				         np > 1 ? parts[1] : "", np > 2 ? " + " : "", np > 2 ? parts[2] : "");
+			} else {
+				if (root)
+					snprintf(parts[np++], sizeof parts[0], "%d root", root);
+				if (ctx)
+					snprintf(parts[np++], sizeof parts[0], "%d context", ctx);
+				if (sl)
+					snprintf(parts[np++], sizeof parts[0], "%d second-level", sl);
+				snprintf(h->label, sizeof h->label, "read %s%s%s%s%s %s", parts[0], np > 1 ? " + " : "",
+				         np > 1 ? parts[1] : "", np > 2 ? " + " : "", np > 2 ? parts[2] : "",
+				         root + ctx + sl == 1 ? "entry" : "entries");
+			}
 			snprintf(h->key, sizeof h->key, "walk:iommu");
 		}
 	}

@@ -40,6 +40,54 @@ static const char *owner_colour(const struct machine *m, int owner)
 	return gv_hex(theme_owner((int)k, idx));
 }
 
+/* The model's region labels are English identifiers-in-words; in a Chinese
+ * diagram the common ones read in Chinese ("RAM of vm1 (GPA 0x0)" ->
+ * "vm1 的内存 (GPA 0x0)"). Unknown labels pass through. */
+static void label_tr(const struct gv_view *v, const char *in, char *out, size_t cap)
+{
+	static const struct {
+		const char *en, *zh;   /* zh: %s = the owner after "of " */
+		int of;
+	} t[] = {
+		{"host RAM", "宿主机内存", 0},
+		{"host page tables", "宿主机页表", 0},
+		{"RAM of ", "%s 的内存", 1},
+		{"MMIO BAR0 of ", "%s 的 MMIO BAR0", 1},
+		{"page tables of ", "%s 的页表", 1},
+		{"EPT tables of ", "%s 的 EPT 页表", 1},
+		{"EPT tables", "EPT 页表", 0},
+		{"vt-d root table", "VT-d 根表", 0},
+		{"vt-d context table", "VT-d 上下文表", 0},
+		{"vt-d invalidation queue", "VT-d 失效队列", 0},
+		{"vt-d second-level table", "VT-d 二级页表", 0},
+		{"swiotlb bounce pool", "swiotlb 反弹缓冲池", 0},
+		{"skb data", "skb 数据缓冲区", 0},
+	};
+	snprintf(out, cap, "%s", in);
+	if (v->lang != LANG_ZH)
+		return;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		size_t l = strlen(t[i].en);
+		if (strncmp(in, t[i].en, l) != 0)
+			continue;
+		const char *rest = in + l;
+		if (t[i].of) {
+			char who[MEM_LABEL_LEN];
+			size_t w = strcspn(rest, " ");
+			if (w >= sizeof who)
+				w = sizeof who - 1;
+			memcpy(who, rest, w);
+			who[w] = 0;
+			char head[96];
+			snprintf(head, sizeof head, t[i].zh, who);
+			snprintf(out, cap, "%s%s", head, rest + w);
+		} else {
+			snprintf(out, cap, "%s%s", t[i].zh, rest);
+		}
+		return;
+	}
+}
+
 /* Notes fold by label up to " (": "page tables of vm1 (GPA 0x3fff000)" and
  * "page tables of vm1 (GPA 0x3ffe000)" are one row "page tables of vm1 ×2". */
 static int same_note(const char *a, const char *b)
@@ -98,7 +146,9 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 		sb_printf(&b, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"s%d\"><FONT FACE=\"%s\" POINT-SIZE=\"11\">%s</FONT></TD>"
 		          "<TD BGCOLOR=\"%s\" ALIGN=\"RIGHT\">%s</TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>",
 		          bg, i, GV_MONO, rg, bg, sz, bg);
-		sb_esc(&b, s->label);
+		char lab[128];
+		label_tr(v, s->label, lab, sizeof lab);
+		sb_esc(&b, lab);
 		sb_printf(&b, "</B> <FONT POINT-SIZE=\"10\">(%s)</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"o%d\">", kind,
 		          bg, i);
 		sb_esc(&b, entity_name(m, s->owner));
@@ -138,14 +188,18 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 			          gv_tint(theme_owner(0, 0), 0));
 			if (cnt > 1) {
 				const char *p = strstr(n->label, " (");
-				char lab[MEM_LABEL_LEN];
+				char head[MEM_LABEL_LEN];
 				size_t l = p ? (size_t)(p - n->label) : strlen(n->label);
-				memcpy(lab, n->label, l);
-				lab[l] = 0;
-				sb_esc(&b, lab);
+				memcpy(head, n->label, l);
+				head[l] = 0;
+				char tl[128];
+				label_tr(v, head, tl, sizeof tl);
+				sb_esc(&b, tl);
 				sb_printf(&b, " ×%d", cnt);
 			} else {
-				sb_esc(&b, n->label);
+				char tl[128];
+				label_tr(v, n->label, tl, sizeof tl);
+				sb_esc(&b, tl);
 			}
 			sb_puts(&b, "</FONT></TD></TR>");
 		}

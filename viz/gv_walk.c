@@ -548,7 +548,7 @@ Agraph_t *gv_build_walk(const struct gv_view *v, char *err, size_t cap)
 	struct gv_walk w[GV_MAX_WALKS];
 	int n = gv_find_walks(v, w, GV_MAX_WALKS);
 	if (n == 0) {
-		snprintf(err, cap, "no page-table walk in the selected steps (a TLB hit reads no entry): nothing to draw");
+		snprintf(err, cap, "no page-table walk in the selected steps (TLB and IOTLB hits and untranslated DMA read no entry): nothing to draw");
 		return NULL;
 	}
 	Agraph_t *g = gv_open(v, "walk", "TB", NULL);
