@@ -657,10 +657,11 @@ void iommu_inv_iotlb(struct machine *m, enum vtd_inv gran, uint16_t did, uint64_
 	if (gran == VTD_INV_PAGE)
 		snprintf(line, sizeof line, "IOTLB %s invalidation DID %u addr 0x%llx AM %d (%d entries dropped)",
 			 gname[gran], did, (unsigned long long)lo_a, am, dropped);
+	else if (gran == VTD_INV_DOMAIN)
+		snprintf(line, sizeof line, "IOTLB domain-selective invalidation DID %u (%d entries dropped)", did, dropped);
 	else
-		snprintf(line, sizeof line, "IOTLB %s invalidation%s (%d entries dropped)", gname[gran],
-			 gran == VTD_INV_DOMAIN ? " of a DID" : "", dropped);
-	emit(m, EV_IOTLB_INV, 0, lo_a, 0, (uint64_t)dropped, (uint64_t)am, (uint16_t)gran, 0, line);
+		snprintf(line, sizeof line, "IOTLB global invalidation (%d entries dropped)", dropped);
+	emit(m, EV_IOTLB_INV, 0, lo_a, did, (uint64_t)dropped, (uint64_t)am, (uint16_t)gran, 0, line);
 	counter_add_id(m, io->c_inv, 1);
 	machine_advance(m, m->cost.inv_ns);
 }

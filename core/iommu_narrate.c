@@ -89,10 +89,12 @@ size_t iommu_narrate(const struct machine *m, const struct trace *t, const struc
 			return out(buf, cap, "%s", s);
 		static const char *const g[] = {"", "全局", "按域（DID）", "按页", "上下文缓存"};
 		if (e->code == VTD_INV_PAGE)
-			return out(buf, cap, "IOTLB 按页失效：地址 0x%" PRIx64 "，AM = %" PRIu64 "（丢弃 %" PRIu64 " 项）",
-				   e->addr_in, e->extra, e->entry);
+			return out(buf, cap, "IOTLB 按页失效：DID %" PRIu64 "，地址 0x%" PRIx64 "，AM = %" PRIu64 "（丢弃 %" PRIu64 " 项）",
+				   e->addr_out, e->addr_in, e->extra, e->entry);
 		if (e->code == VTD_INV_CONTEXT)
 			return out(buf, cap, "上下文缓存失效");
+		if (e->code == VTD_INV_DOMAIN)
+			return out(buf, cap, "IOTLB 按域失效：DID %" PRIu64 "（丢弃 %" PRIu64 " 项）", e->addr_out, e->entry);
 		return out(buf, cap, "IOTLB %s失效（丢弃 %" PRIu64 " 项）", e->code < 5 ? g[e->code] : "", e->entry);
 	}
 	case EV_CTX_CACHE_HIT:
