@@ -47,7 +47,13 @@ static void narrate_events(const struct machine *m, uint64_t lo, uint64_t hi, en
 				j++;
 			}
 			int n = (int)(j - i);
-			if (shown < max_lines) {
+			int io = other && !guest && !ept && t->ev[i].walker >= WALKER_IOMMU_ROOT;
+			if (shown < max_lines && io) {
+				if (lang == LANG_ZH)
+					sb_printf(b, "<li>IOMMU 读取 %d 个表项（根表/上下文表/二级页表）</li>", n);
+				else
+					sb_printf(b, "<li>IOMMU reads %d entries (root / context / second level)</li>", n);
+			} else if (shown < max_lines) {
 				if (lang == LANG_ZH) {
 					snprintf(line, sizeof line, "页表遍历：读取 %d 个表项", n);
 					sb_printf(b, "<li>%s", line);

@@ -160,6 +160,7 @@ static int do_bench(struct engine *e, const struct scenario *sc, const char *fil
 	return 0;
 }
 
+/* mkdir -p */
 static int make_dir(const char *dir)
 {
 	struct stat st;
@@ -170,7 +171,23 @@ static int make_dir(const char *dir)
 		}
 		return 0;
 	}
-	if (mkdir(dir, 0777) != 0) {
+	char path[4096];
+	if (strlen(dir) >= sizeof path) {
+		fprintf(stderr, PROG ": %s: path too long\n", dir);
+		return -1;
+	}
+	strcpy(path, dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (stat(path, &st) != 0 && mkdir(path, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, PROG ": %s: cannot create the directory: %s\n", path, strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(path, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, PROG ": %s: cannot create the directory: %s\n", dir, strerror(errno));
 		return -1;
 	}
