@@ -612,7 +612,7 @@ static int exec_poll(struct machine *m, const void *args, struct step_result *r)
 struct reg_args {
 	int dev;
 	uint32_t off;
-	uint64_t value;
+	struct addr_arg value;   /* a number or a bound "$name" (e.g. a DMA handle) */
 	int bind;
 };
 static const char *const wreg_keys[] = {"device", "reg", "value", NULL};
@@ -650,7 +650,12 @@ static int parse_wreg(struct parse_ctx *pc, void *args)
 	struct reg_args *a = args;
 	int rc = parse_nic_dev(pc, &a->dev);
 	rc |= parse_reg_name(pc, &a->off);
-	rc |= pc_u64(pc, "value", 1, 0xFFFFFFFFu, 0, &a->value);
+	rc |= pc_addr(pc, "value", 1, &a->value);
+	if (!rc && a->value.var < 0 && a->value.v > 0xFFFFFFFFu) {
+		jr_error(pc->jr, jr_member(pc->step, "value"), pc->path,
+			 "expected a 32-bit register value, got 0x%" PRIx64, a->value.v);
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -673,9 +678,12 @@ static void reg_bar(struct machine *m, int dev)
 static int exec_wreg(struct machine *m, const void *args, struct step_result *r)
 {
 	const struct reg_args *a = args;
+	uint64_t v;
+	if (addr_resolve(m, &a->value, r, &v))
+		return -1;
 	reg_bar(m, a->dev);
 	nic_hold(m, a->dev);
-	wr32(m, a->dev, a->off, (uint32_t)a->value);
+	wr32(m, a->dev, a->off, (uint32_t)v); /* a register is 32 bits: the high half goes to ...BAH */
 	nic_release(m, a->dev);
 	nic_take_fault(m, a->dev, r);
 	return 0;
