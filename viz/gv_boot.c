@@ -103,16 +103,14 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 		any_fq |= dt == DOM_DMA_FQ;
 	}
 	if (bs.enabled) {
-		if (bs.def_type == DOM_IDENTITY)
-			t[B_IDENTITY] = 1;
-		else
-			t[B_STRICTQ] = 1;
-		if (bs.def_type != DOM_IDENTITY || any_dma || any_fq) {
-			int strict = bs.strict || bd->cap_cm;
-			t[B_STRICTQ] = 1;
-			t[B_DMA] = strict || any_dma;
-			t[B_DMAFQ] = (!strict && bs.def_type != DOM_IDENTITY) || any_fq;
-		}
+		/* the global path, then the boxes devices actually reached (an
+		 * untrusted device reaches DMA even when the default is identity) */
+		int translated = bs.def_type != DOM_IDENTITY;
+		int strict = bs.strict || bd->cap_cm;
+		t[B_IDENTITY] = !translated || any_identity;
+		t[B_STRICTQ] = translated;
+		t[B_DMA] = (translated && strict) || any_dma;
+		t[B_DMAFQ] = (translated && !strict) || any_fq;
 	}
 
 	static const char *const en[B_N] = {
@@ -173,8 +171,8 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 		{B_ENABLE, B_DEFAULT, "", "", bs.enabled},
 		{B_DEFAULT, B_IDENTITY, "pass-through", "直通", bs.enabled && bs.def_type == DOM_IDENTITY},
 		{B_DEFAULT, B_STRICTQ, "translated", "转换", bs.enabled && bs.def_type != DOM_IDENTITY},
-		{B_STRICTQ, B_DMA, "strict", "严格", t[B_DMA] && bs.def_type != DOM_IDENTITY},
-		{B_STRICTQ, B_DMAFQ, "lazy", "延迟", t[B_DMAFQ] && bs.def_type != DOM_IDENTITY},
+		{B_STRICTQ, B_DMA, "strict", "严格", bs.enabled && bs.def_type != DOM_IDENTITY && (bs.strict || bd->cap_cm)},
+		{B_STRICTQ, B_DMAFQ, "lazy", "延迟", bs.enabled && bs.def_type != DOM_IDENTITY && !(bs.strict || bd->cap_cm)},
 	};
 	/* the edge that decided on/off carries the reason (boot.c's words) */
 	int why_edge = !bs.dmar_present ? 1 : bs.enabled ? 2 : 3;
