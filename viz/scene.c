@@ -963,10 +963,14 @@ static void token(struct scene *s, const struct scene_src *src, const struct sce
 		from = SB_MMU;
 		to = SB_TLB;
 		break;
-	case EV_MMIO:
+	case EV_MMIO: {
+		/* the register's device: the MMIO span the address falls in */
+		const struct span *sp = src->m ? mem_span_at(&src->m->mem, e->addr_in) : NULL;
 		from = SB_CPU;
-		to = dev_box(src->m, e->actor);
+		to = sp && sp->kind == SPAN_MMIO && sp->device >= 0 && sp->device < SB_MAX - SB_DEV ? SB_DEV + sp->device
+		                                                                                   : SB_NONE;
 		break;
+	}
 	case EV_DESC_FETCH:
 	case EV_DESC_WB:
 	case EV_ISOLATION_BREACH:

@@ -796,7 +796,7 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 		if (sc_mem_point(s, n0->base, &z0, &dz) && sc_mem_point(s, n1->base + n1->size - 1, &z1, &dz)) {
 			if (z1 - z0 < 3 * sc)
 				z1 = z0 + 3 * sc;
-			struct rgba zc = sc_rgba(THEME_MUTED, 90);
+			struct rgba zc = sc_mix(THEME_MUTED, THEME_PANEL, 0.72f);
 			sc_tri(s, z0, by + bh, z1, by + bh, bx + cells * cw, sy, zc);
 			sc_tri(s, z0, by + bh, bx + cells * cw, sy, bx, sy, zc);
 			sc_line(s, z0, by + bh, bx, sy, sc_rgba(THEME_MUTED, 200), 1 * sc);
@@ -885,7 +885,8 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 					hpa = 0;
 			}
 			if (sc_mem_point(s, hpa, &h0, &yy) && sc_mem_point(s, hpa + rr->size - 1, &h1, &yy)) {
-				struct rgba lc = sc_rgba(oc, act ? 150 : 70);
+				/* opaque tints over the white panel: fast on the software renderer */
+				struct rgba lc = sc_mix(oc, THEME_PANEL, act ? 0.45f : 0.75f);
 				sc_tri(s, vx, vy + vbh, vx + rw, vy + vbh, h1, by, lc);
 				sc_tri(s, vx, vy + vbh, h1, by, h0, by, lc);
 				sc_line(s, vx, vy + vbh, h0, by, sc_rgba(oc, 220), 1 * sc);
@@ -1231,12 +1232,12 @@ void sc_event_list(struct scene *s, const struct scene_src *src, const struct sc
 		sc_rect(s, x + pad + 3 * sc, ry + rh * 0.25f, 4 * sc, rh * 0.5f, sc_rgba(kc, future ? 90 : 255), NONE, 1 * sc, 0);
 		char buf[300];
 		sc_narrate(src, v, i, buf, sizeof(buf));
-		struct rgba ink = future ? sc_rgba(THEME_MUTED, 200) : sc_rgba(THEME_INK, 255);
+		struct rgba ink = future ? sc_mix(THEME_MUTED, THEME_PANEL, 0.2f) : sc_rgba(THEME_INK, 255);
 		if (e->kind == EV_FAULT || e->kind == EV_ISOLATION_BREACH)
-			ink = sc_rgba(THEME_FAULT, future ? 140 : 255);
+			ink = future ? sc_mix(THEME_FAULT, THEME_PANEL, 0.45f) : sc_rgba(THEME_FAULT, 255);
 		float tx = x + pad + 12 * sc;
 		sc_text(s, tx, ry + (rh - s->px_small * 1.3f) / 2, kw + 4 * sc, SF_MONO, s->px_small, SA_LEFT,
-		        sc_rgba(kc, future ? 140 : 255), ev_kind_name(e->kind));
+		        future ? sc_mix(kc, THEME_PANEL, 0.45f) : sc_rgba(kc, 255), ev_kind_name(e->kind));
 		sc_text(s, tx + kw + 8 * sc, ry + (rh - s->px_small * 1.3f) / 2, x + w - pad - 4 * sc - (tx + kw + 8 * sc),
 		        SF_SANS, s->px_small, SA_LEFT, ink, buf);
 	}

@@ -87,6 +87,8 @@ void gfx_free(struct sdl_gfx *g)
 		for (int p = 0; p <= GFX_MAX_PX; p++)
 			if (g->font[f][p])
 				TTF_CloseFont(g->font[f][p]);
+	for (int f = 0; f < SF_FACES; f++)
+		free(g->font_data[f]);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -98,6 +100,36 @@ static int ascii(const char *s, int len)
 	return 1;
 }
 
+/* Fonts are read once into memory: WenQuanYi Micro Hei is 5 MiB and every
+ * text size is a separate TTF_Font. */
+static TTF_Font *open_sized(struct sdl_gfx *g, int face, int px)
+{
+	if (!g->font_data[face]) {
+		FILE *f = fopen(g->font_path[face], "rb");
+		if (!f)
+			return NULL;
+		fseek(f, 0, SEEK_END);
+		long n = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		if (n <= 0 || n > (64l << 20)) {
+			fclose(f);
+			return NULL;
+		}
+		void *b = malloc((size_t)n);
+		if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+			free(b);
+			b = NULL;
+		}
+		fclose(f);
+		if (!b)
+			return NULL;
+		g->font_data[face] = b;
+		g->font_size[face] = (size_t)n;
+	}
+	SDL_RWops *rw = SDL_RWFromConstMem(g->font_data[face], (int)g->font_size[face]);
+	return rw ? TTF_OpenFontRW(rw, 1, px) : NULL;
+}
+
 static TTF_Font *font(struct sdl_gfx *g, int face, int px)
 {
 	if (px < 4)
@@ -107,9 +139,9 @@ static TTF_Font *font(struct sdl_gfx *g, int face, int px)
 	if (face < 0 || face >= SF_FACES)
 		face = SF_SANS;
 	if (!g->font[face][px]) {
-		TTF_Font *f = TTF_OpenFont(g->font_path[face], px);
+		TTF_Font *f = open_sized(g, face, px);
 		if (!f && face != SF_SANS)
-			f = TTF_OpenFont(g->font_path[SF_SANS], px);
+			f = open_sized(g, SF_SANS, px);
 		if (!f)
 			return NULL;
 		if (face == SF_BOLD)
@@ -120,9 +152,10 @@ static TTF_Font *font(struct sdl_gfx *g, int face, int px)
 	return g->font[face][px];
 }
 
-static uint64_t hash_of(int face, int px, const char *s, int len)
+static uint64_t hash_of(int face, int px, uint32_t rgb, const char *s, int len)
 {
 	uint64_t h = 1469598103934665603ull;
+	h = (h ^ (uint64_t)rgb) * 1099511628211ull;
 	h = (h ^ (uint64_t)face) * 1099511628211ull;
 	h = (h ^ (uint64_t)px) * 1099511628211ull;
 	for (int i = 0; i < len; i++)
@@ -131,18 +164,25 @@ static uint64_t hash_of(int face, int px, const char *s, int len)
 }
 
 /* Find or create the cache entry; with_tex renders the texture. */
-static struct gfx_text *entry(struct sdl_gfx *g, int face, int px, const char *s, int len, int with_tex)
+/* Width entries have rgb = 0 and no texture; drawn entries are rendered in
+ * their final colour (the software blitter is much faster without colour
+ * modulation). */
+static struct gfx_text *entry(struct sdl_gfx *g, int face, int px, const char *s, int len, int with_tex, uint32_t rgb)
 {
 	if (face == SF_MONO && !ascii(s, len))
 		face = SF_SANS;
-	uint64_t h = hash_of(face, px, s, len);
+	if (!with_tex)
+		rgb = 0;
+	else
+		rgb |= 0x1000000u;
+	uint64_t h = hash_of(face, px, rgb, s, len);
 	int mask = g->cap - 1;
 	int i = (int)(h & (uint64_t)mask);
 	for (;;) {
 		struct gfx_text *e = &g->tab[i];
 		if (!e->hash)
 			break;
-		if (e->hash == h && e->face == face && e->px == px && (int)strlen(e->s) == len &&
+		if (e->hash == h && e->face == face && e->px == px && e->rgb == rgb && (int)strlen(e->s) == len &&
 		    !memcmp(e->s, s, (size_t)len)) {
 			if (with_tex && !e->tex)
 				goto render;
@@ -155,13 +195,14 @@ static struct gfx_text *entry(struct sdl_gfx *g, int face, int px, const char *s
 	/* new entry; keep the table under 70 % full */
 	if (g->n + 1 > g->cap * 7 / 10) {
 		gfx_flush(g);
-		return entry(g, face, px, s, len, with_tex);
+		return entry(g, face, px, s, len, with_tex, rgb & 0xFFFFFF);
 	}
 	{
 		struct gfx_text *e = &g->tab[i];
 		e->hash = h;
 		e->face = face;
 		e->px = px;
+		e->rgb = rgb;
 		e->s = malloc((size_t)len + 1);
 		if (!e->s) {
 			e->hash = 0;
@@ -185,7 +226,8 @@ render:;
 	TTF_Font *f = font(g, face, px);
 	if (!f || !e->s[0])
 		return e;
-	SDL_Surface *surf = TTF_RenderUTF8_Blended(f, e->s, (SDL_Color){255, 255, 255, 255});
+	SDL_Color fg = {(uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb, 255};
+	SDL_Surface *surf = TTF_RenderUTF8_Blended(f, e->s, fg);
 	if (!surf)
 		return e;
 	e->tex = SDL_CreateTextureFromSurface(g->r, surf);
@@ -203,7 +245,7 @@ int gfx_text_w(void *ctx, int face, int px, const char *s, int len)
 	struct sdl_gfx *g = ctx;
 	if (len <= 0)
 		return 0;
-	struct gfx_text *e = entry(g, face, px, s, len, 0);
+	struct gfx_text *e = entry(g, face, px, s, len, 0, 0);
 	return e ? e->w : len * px / 2;
 }
 
@@ -211,32 +253,20 @@ int gfx_text_w(void *ctx, int face, int px, const char *s, int len)
 
 #define MAXV 1024
 
-static void outline(float x, float y, float w, float h, float r, SDL_FPoint *p, int *n, int seg)
+
+/* Opaque colours skip blending: SDL's software renderer has a fast path
+ * for BLENDMODE_NONE fills and a slow per-pixel one for BLEND. */
+static void blend(SDL_Renderer *r, uint8_t a)
 {
-	if (r > w / 2)
-		r = w / 2;
-	if (r > h / 2)
-		r = h / 2;
-	if (r < 0)
-		r = 0;
-	const float cx[4] = {x + w - r, x + w - r, x + r, x + r};
-	const float cy[4] = {y + r, y + h - r, y + h - r, y + r};
-	const float a0[4] = {-PI_F / 2, 0, PI_F / 2, PI_F};
-	int k = 0;
-	for (int c = 0; c < 4; c++)
-		for (int i = 0; i <= seg; i++) {
-			float a = a0[c] + PI_F / 2 * (float)i / (float)seg;
-			p[k].x = cx[c] + r * cosf(a);
-			p[k].y = cy[c] + r * sinf(a);
-			k++;
-		}
-	*n = k;
+	SDL_SetRenderDrawBlendMode(r, a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
 }
 
 static void geom(SDL_Renderer *r, const SDL_Vertex *v, int nv, const int *idx, int ni)
 {
-	if (nv > 0 && ni > 0)
+	if (nv > 0 && ni > 0) {
+		blend(r, v[0].color.a);
 		SDL_RenderGeometry(r, NULL, v, nv, idx, ni);
+	}
 }
 
 static SDL_Color col(struct rgba c)
@@ -285,6 +315,49 @@ static void ring_between(SDL_Renderer *r, const SDL_FPoint *a, const SDL_FPoint 
 	geom(r, v, 2 * n, idx, ni);
 }
 
+/* A fan over an open arc (no closing triangle). */
+static void fill_fan_open(SDL_Renderer *r, const SDL_FPoint *p, int n, float cx, float cy, struct rgba c)
+{
+	SDL_Vertex v[40];
+	int idx[120];
+	if (n + 1 > 40)
+		n = 39;
+	v[0] = (SDL_Vertex){{cx, cy}, col(c), {0, 0}};
+	for (int i = 0; i < n; i++)
+		v[i + 1] = (SDL_Vertex){p[i], col(c), {0, 0}};
+	int ni = 0;
+	for (int i = 0; i + 1 < n; i++) {
+		idx[ni++] = 0;
+		idx[ni++] = 1 + i;
+		idx[ni++] = 2 + i;
+	}
+	geom(r, v, n + 1, idx, ni);
+}
+
+/* A band between two open arcs. */
+static void strip_open(SDL_Renderer *r, const SDL_FPoint *a, const SDL_FPoint *b, int n, struct rgba c)
+{
+	SDL_Vertex v[80];
+	int idx[240];
+	if (2 * n > 80)
+		n = 40;
+	for (int i = 0; i < n; i++) {
+		v[2 * i] = (SDL_Vertex){a[i], col(c), {0, 0}};
+		v[2 * i + 1] = (SDL_Vertex){b[i], col(c), {0, 0}};
+	}
+	int ni = 0;
+	for (int i = 0; i + 1 < n; i++) {
+		int j = i + 1;
+		idx[ni++] = 2 * i;
+		idx[ni++] = 2 * i + 1;
+		idx[ni++] = 2 * j;
+		idx[ni++] = 2 * j;
+		idx[ni++] = 2 * i + 1;
+		idx[ni++] = 2 * j + 1;
+	}
+	geom(r, v, 2 * n, idx, ni);
+}
+
 static int segs_for(float r)
 {
 	int s = (int)(r / 2.5f) + 2;
@@ -298,11 +371,13 @@ static void draw_rect(SDL_Renderer *r, const struct scene_prim *p)
 		return;
 	if (p->r < 1.0f) {
 		if (p->fill.a) {
+			blend(r, p->fill.a);
 			SDL_SetRenderDrawColor(r, p->fill.r, p->fill.g, p->fill.b, p->fill.a);
 			SDL_FRect fr = {p->x, p->y, p->w, p->h};
 			SDL_RenderFillRectF(r, &fr);
 		}
 		if (p->stroke.a && thick > 0) {
+			blend(r, p->stroke.a);
 			SDL_SetRenderDrawColor(r, p->stroke.r, p->stroke.g, p->stroke.b, p->stroke.a);
 			SDL_FRect e[4] = {{p->x, p->y, p->w, thick},
 			                  {p->x, p->y + p->h - thick, p->w, thick},
@@ -312,21 +387,55 @@ static void draw_rect(SDL_Renderer *r, const struct scene_prim *p)
 		}
 		return;
 	}
-	SDL_FPoint a[48], b[48];
-	int n, m;
-	int seg = segs_for(p->r);
-	outline(p->x, p->y, p->w, p->h, p->r, a, &n, seg);
-	if (p->fill.a)
-		fill_poly_fan(r, a, n, p->x + p->w / 2, p->y + p->h / 2, p->fill);
+	/* Rounded: straight parts as rectangles (the software renderer fills
+	 * those fast), only the four corners as small triangle fans. */
+	float rad = p->r;
+	if (rad > p->w / 2)
+		rad = p->w / 2;
+	if (rad > p->h / 2)
+		rad = p->h / 2;
+	int seg = segs_for(rad);
+	float x0 = p->x, y0 = p->y, x1 = p->x + p->w, y1 = p->y + p->h;
+	const float cx[4] = {x1 - rad, x1 - rad, x0 + rad, x0 + rad};
+	const float cy[4] = {y0 + rad, y1 - rad, y1 - rad, y0 + rad};
+	const float a0[4] = {-PI_F / 2, 0, PI_F / 2, PI_F};
+	if (p->fill.a) {
+		blend(r, p->fill.a);
+		SDL_SetRenderDrawColor(r, p->fill.r, p->fill.g, p->fill.b, p->fill.a);
+		SDL_FRect fr[3] = {{x0, y0 + rad, p->w, p->h - 2 * rad},
+		                   {x0 + rad, y0, p->w - 2 * rad, rad},
+		                   {x0 + rad, y1 - rad, p->w - 2 * rad, rad}};
+		SDL_RenderFillRectsF(r, fr, 3);
+		for (int c = 0; c < 4; c++) {
+			SDL_FPoint pt[16];
+			for (int i = 0; i <= seg; i++) {
+				float an = a0[c] + PI_F / 2 * (float)i / (float)seg;
+				pt[i] = (SDL_FPoint){cx[c] + rad * cosf(an), cy[c] + rad * sinf(an)};
+			}
+			fill_fan_open(r, pt, seg + 1, cx[c], cy[c], p->fill);
+		}
+	}
 	if (p->stroke.a && thick > 0) {
 		float t = thick;
-		if (t > p->w / 2)
-			t = p->w / 2;
-		if (t > p->h / 2)
-			t = p->h / 2;
-		float ri = p->r - t;
-		outline(p->x + t, p->y + t, p->w - 2 * t, p->h - 2 * t, ri < 0 ? 0 : ri, b, &m, seg);
-		ring_between(r, a, b, n < m ? n : m, p->stroke);
+		if (t > rad)
+			t = rad;
+		blend(r, p->stroke.a);
+		SDL_SetRenderDrawColor(r, p->stroke.r, p->stroke.g, p->stroke.b, p->stroke.a);
+		SDL_FRect e[4] = {{x0 + rad, y0, p->w - 2 * rad, thick},
+		                  {x0 + rad, y1 - thick, p->w - 2 * rad, thick},
+		                  {x0, y0 + rad, thick, p->h - 2 * rad},
+		                  {x1 - thick, y0 + rad, thick, p->h - 2 * rad}};
+		SDL_RenderFillRectsF(r, e, 4);
+		for (int c = 0; c < 4; c++) {
+			SDL_FPoint o[16], in[16];
+			float ri = rad - t;
+			for (int i = 0; i <= seg; i++) {
+				float an = a0[c] + PI_F / 2 * (float)i / (float)seg;
+				o[i] = (SDL_FPoint){cx[c] + rad * cosf(an), cy[c] + rad * sinf(an)};
+				in[i] = (SDL_FPoint){cx[c] + ri * cosf(an), cy[c] + ri * sinf(an)};
+			}
+			strip_open(r, o, in, seg + 1, p->stroke);
+		}
 	}
 }
 
@@ -372,6 +481,7 @@ static void draw_tri(SDL_Renderer *r, const struct scene_prim *p)
 {
 	SDL_Color c = col(p->fill);
 	SDL_Vertex v[3] = {{{p->x, p->y}, c, {0, 0}}, {{p->x + p->w, p->y + p->h}, c, {0, 0}}, {{p->x3, p->y3}, c, {0, 0}}};
+	blend(r, c.a);
 	SDL_RenderGeometry(r, NULL, v, 3, NULL, 0);
 }
 
@@ -380,7 +490,8 @@ static void draw_text(struct sdl_gfx *g, const struct scene *s, const struct sce
 	const char *str = scene_str(s, p->text);
 	if (!*str)
 		return;
-	struct gfx_text *e = entry(g, p->face, p->px, str, p->len, 1);
+	uint32_t rgb = (uint32_t)p->fill.r << 16 | (uint32_t)p->fill.g << 8 | p->fill.b;
+	struct gfx_text *e = entry(g, p->face, p->px, str, p->len, 1, rgb);
 	if (!e || !e->tex)
 		return;
 	float x = p->x;
@@ -390,7 +501,6 @@ static void draw_text(struct sdl_gfx *g, const struct scene *s, const struct sce
 		x = p->x + p->w - (float)e->w;
 	/* centre the rendered line in the scene's line box (1.3 px) */
 	float y = p->y + (p->h - (float)e->h) / 2;
-	SDL_SetTextureColorMod(e->tex, p->fill.r, p->fill.g, p->fill.b);
 	SDL_SetTextureAlphaMod(e->tex, p->fill.a);
 	SDL_FRect dst = {floorf(x + 0.5f), floorf(y + 0.5f), (float)e->w, (float)e->h};
 	SDL_RenderCopyF(g->r, e->tex, NULL, &dst);
@@ -399,7 +509,6 @@ static void draw_text(struct sdl_gfx *g, const struct scene *s, const struct sce
 void gfx_draw(struct sdl_gfx *g, const struct scene *s)
 {
 	g->frame++;
-	SDL_SetRenderDrawBlendMode(g->r, SDL_BLENDMODE_BLEND);
 	for (int i = 0; i < s->np; i++) {
 		const struct scene_prim *p = &s->p[i];
 		switch (p->kind) {

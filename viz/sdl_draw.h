@@ -4,8 +4,8 @@
  *
  * Text: WenQuanYi Micro Hei (fonts-wqy-microhei) for Latin and Chinese,
  * DejaVu Sans Mono for hex; a mono run with non-ASCII text falls back to
- * the sans face. Rendered lines are cached as white textures keyed by
- * (face, size, string) and tinted at draw time; widths are cached too.
+ * the sans face. Rendered lines are cached as textures keyed by (face,
+ * size, colour, string); widths are cached too.
  *
  * Ownership: a struct sdl_gfx owns its fonts and cached textures; it does
  * not own the renderer.
@@ -24,6 +24,7 @@ struct gfx_text {
 	uint64_t hash;
 	char *s;
 	int face, px, w, h;
+	uint32_t rgb;        /* 0 = width only; else 0x1RRGGBB */
 	SDL_Texture *tex;   /* NULL for a width-only entry */
 	uint32_t used;
 };
@@ -32,6 +33,8 @@ struct sdl_gfx {
 	SDL_Renderer *r;
 	char font_path[3][512];
 	TTF_Font *font[SF_FACES][GFX_MAX_PX + 1];
+	void *font_data[SF_FACES];   /* font files, read once */
+	size_t font_size[SF_FACES];
 	struct gfx_text *tab;  /* open addressing */
 	int cap, n;
 	uint32_t frame;

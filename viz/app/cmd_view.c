@@ -8,6 +8,8 @@
  *               fault or breach, else its last event
  *   --size WxH  image size, 1024x640 … 3840x2160 (default 1280x800)
  *   --t X       animation progress of the current event's token (default 1)
+ *   --bench N   instead of a PNG, time N animated frames (software renderer) and
+ *               print the median and 99th percentile frame time
  *
  * Exit: 0 ok, 2 usage / bad input / no display.
  */
@@ -123,10 +125,19 @@ int cmd_screenshot(int argc, char **argv)
 	struct viewer_opts o;
 	viewer_opts_default(&o);
 	const char *file = NULL, *out = NULL;
-	int have_step = 0;
+	int have_step = 0, bench = 0;
 	for (int i = 1; i < argc;) {
 		if (!strcmp(argv[i], "--step"))
 			have_step = 1;
+		if (!strcmp(argv[i], "--bench") && i + 1 < argc) {
+			bench = atoi(argv[i + 1]);
+			if (bench < 10 || bench > 100000) {
+				fprintf(stderr, "iommulab screenshot: --bench: expected 10..100000 frames\n");
+				return 2;
+			}
+			i += 2;
+			continue;
+		}
 		int k = parse_common(argc, argv, i, &o, &out, "screenshot");
 		if (k < 0)
 			return 2;
@@ -139,6 +150,14 @@ int cmd_screenshot(int argc, char **argv)
 			goto usage;
 		}
 		file = argv[i++];
+	}
+	if (file && bench) {
+		double med = 0, p99 = 0;
+		int rc = viewer_bench(file, o.w, o.h, bench, &med, &p99);
+		if (rc == 0)
+			printf("frame time at %dx%d over %d animated frames: median %.2f ms, p99 %.2f ms\n", o.w, o.h, bench,
+			       med, p99);
+		return rc;
 	}
 	if (!file || !out || !have_step)
 		goto usage;
