@@ -250,8 +250,12 @@ int cmd_lesson(int argc, char **argv)
 		fprintf(stderr, zh ? "iommulab lesson: 无法打开窗口，改为文本讲解\n"
 				   : "iommulab lesson: the window could not open; narrating the lesson instead\n");
 	} else if (!headless) {
-		printf(zh ? "（没有图形显示：窗口需要 DISPLAY 或 WAYLAND_DISPLAY；下面以文本方式讲解本课。）\n"
-			  : "(No display: the window needs DISPLAY or WAYLAND_DISPLAY; narrating the lesson as text.)\n");
+		printf(zh ? "（没有图形显示：窗口需要 DISPLAY 或 WAYLAND_DISPLAY，且 SDL_VIDEODRIVER 不能是 dummy；下面以文本方式讲解本课。）\n"
+			  : "(No display: the window needs DISPLAY or WAYLAND_DISPLAY and SDL_VIDEODRIVER other than dummy; "
+			    "narrating the lesson as text.)\n");
+	} else {
+		printf(zh ? "（--headless：以文本方式讲解本课；窗口需要图形显示。）\n"
+			  : "(--headless: narrating the lesson as text; the window needs a display.)\n");
 	}
 	printf(zh ? "第 %d 课：%s\n" : "Lesson %d: %s\n", e->n, zh ? e->title_zh : e->title_en);
 	return narrate(file, lang, answers);
