@@ -478,7 +478,7 @@ static int exec_reg(struct machine *m, const void *args, struct step_result *r)
 	iommu_reg_write(m, a->off, a->value, a->len);
 	struct ev e;
 	memset(&e, 0, sizeof e);
-	e.kind = EV_SET;
+	e.kind = EV_VTD_SET;
 	e.unit = UNIT_IOMMU;
 	e.addr_in = a->off;
 	e.entry = a->value;
@@ -545,7 +545,8 @@ static int exec_ctx(struct machine *m, const void *args, struct step_result *r)
 	mem_write64(&m->mem, ea, lo);
 	struct ev e;
 	memset(&e, 0, sizeof e);
-	e.kind = EV_SET;
+	e.kind = EV_VTD_SET;
+	e.code = 1;
 	e.unit = UNIT_IOMMU;
 	e.walker = WALKER_IOMMU_CONTEXT;
 	e.addr_in = sid;
@@ -579,15 +580,65 @@ static int exec_service(struct machine *m, const void *args, struct step_result 
 	return 0;
 }
 
+static const char *const dir_en[] = {"bidirectional", "to the device", "from the device"};
+static const char *const dir_zh[] = {"双向", "设备读取", "设备写入"};
+
+static void describe_dmaop(const struct machine *m, const void *args, int lang, char *buf, size_t cap,
+			   const char *fn)
+{
+	const struct dmaop_args *a = args;
+	const char *n = m->d->devs[a->dev].name;
+	if (lang == LANG_ZH)
+		snprintf(buf, cap, "%s 的驱动调用 %s（%" PRIu64 " 字节%s%s）", n, fn, a->size, a->size ? "，" : "",
+			 a->size ? dir_zh[a->dir] : "");
+	else
+		snprintf(buf, cap, "%s's driver calls %s (%" PRIu64 " bytes, %s)", n, fn, a->size, dir_en[a->dir]);
+}
+
+static void d_map(const struct machine *m, const void *a, int l, char *b, size_t c)
+{
+	describe_dmaop(m, a, l, b, c, "dma_map_single");
+}
+
+static void d_unmap(const struct machine *m, const void *a, int l, char *b, size_t c)
+{
+	describe_dmaop(m, a, l, b, c, "dma_unmap_single");
+}
+
+static void d_alloc(const struct machine *m, const void *a, int l, char *b, size_t c)
+{
+	describe_dmaop(m, a, l, b, c, "dma_alloc_coherent");
+}
+
+static void d_free(const struct machine *m, const void *a, int l, char *b, size_t c)
+{
+	describe_dmaop(m, a, l, b, c, "dma_free_coherent");
+}
+
+static void d_sync(const struct machine *m, const void *a, int l, char *b, size_t c)
+{
+	describe_dmaop(m, a, l, b, c,
+		       ((const struct dmaop_args *)a)->for_cpu ? "dma_sync_single_for_cpu" : "dma_sync_single_for_device");
+}
+
+static void d_kmem(const struct machine *m, const void *args, int lang, char *buf, size_t cap)
+{
+	const struct kmem_args *a = args;
+	const struct device_desc *dd = &m->d->devs[a->dev];
+	const char *who = dd->owner_entity > 0 ? dd->owner : "host";
+	snprintf(buf, cap, lang == LANG_ZH ? "%s 的内核（%s 的驱动）访问内存" : "%s's kernel (%s's driver) touches memory",
+		 who, dd->name);
+}
+
 const struct action_def dma_actions[] = {
-	{"kmem.alloc", sizeof(struct kmem_args), kalloc_keys, parse_kalloc, exec_kalloc, NULL},
-	{"kmem.write", sizeof(struct kmem_args), kwrite_keys, parse_kwrite, exec_kwrite, NULL},
-	{"kmem.read", sizeof(struct kmem_args), kread_keys, parse_kread, exec_kread, NULL},
-	{"dma.map", sizeof(struct dmaop_args), map_keys, parse_map, exec_map, NULL},
-	{"dma.unmap", sizeof(struct dmaop_args), unmap_keys, parse_unmap, exec_unmap, NULL},
-	{"dma.alloc_coherent", sizeof(struct dmaop_args), alloc_keys, parse_alloc, exec_alloc, NULL},
-	{"dma.free_coherent", sizeof(struct dmaop_args), free_keys, parse_free, exec_free, NULL},
-	{"dma.sync", sizeof(struct dmaop_args), sync_keys, parse_sync, exec_sync, NULL},
+	{"kmem.alloc", sizeof(struct kmem_args), kalloc_keys, parse_kalloc, exec_kalloc, d_kmem},
+	{"kmem.write", sizeof(struct kmem_args), kwrite_keys, parse_kwrite, exec_kwrite, d_kmem},
+	{"kmem.read", sizeof(struct kmem_args), kread_keys, parse_kread, exec_kread, d_kmem},
+	{"dma.map", sizeof(struct dmaop_args), map_keys, parse_map, exec_map, d_map},
+	{"dma.unmap", sizeof(struct dmaop_args), unmap_keys, parse_unmap, exec_unmap, d_unmap},
+	{"dma.alloc_coherent", sizeof(struct dmaop_args), alloc_keys, parse_alloc, exec_alloc, d_alloc},
+	{"dma.free_coherent", sizeof(struct dmaop_args), free_keys, parse_free, exec_free, d_free},
+	{"dma.sync", sizeof(struct dmaop_args), sync_keys, parse_sync, exec_sync, d_sync},
 	{"dma.set_mask", sizeof(struct dmaop_args), mask_keys, parse_mask, exec_mask, NULL},
 	{"device.msi", sizeof(struct msi_args), msi_keys, parse_msi, exec_msi, NULL},
 	{"iommu.flush", sizeof(struct flush_args), flush_keys, parse_flush, exec_flush, NULL},

@@ -308,6 +308,9 @@ void iommu_service_faults(struct machine *m)
 	uint32_t fsts = reg32(io, VTD_FSTS);
 	if (!(fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO)))
 		return;
+	char head[80];
+	snprintf(head, sizeof head, "DMAR: DRHD: handling fault status reg %x", fsts);
+	machine_log(m, UNIT_KERNEL, head);
 	int idx = (int)VTD_FSTS_FRI(fsts);
 	for (int n = 0; n < io->nrec; n++) {
 		unsigned off = VTD_FRO_OFF + 16u * (unsigned)idx;

@@ -165,6 +165,19 @@ size_t iommu_narrate(const struct machine *m, const struct trace *t, const struc
 		return zh ? out(buf, cap, "中断请求：%s 写 0x%" PRIx64 "（中断地址窗口），APIC %u，向量 0x%02x —— 不是 DMA",
 				who(m, e), e->addr_in, (unsigned)((e->addr_in >> 12) & 0xff), e->code)
 			  : out(buf, cap, "%s", *s ? s : "interrupt request");
+	case EV_VTD_SET:
+		if (e->code == 1)
+			return zh ? out(buf, cap, "软件改写 %02x:%02x.%d 的上下文条目（HPA 0x%" PRIx64 "）：低 64 位 0x%" PRIx64 " -> 0x%" PRIx64,
+					(unsigned)(e->addr_in >> 8), (unsigned)((e->addr_in >> 3) & 31), (unsigned)(e->addr_in & 7),
+					e->addr_out, e->extra, e->entry)
+				  : out(buf, cap, "software edits the %s", s);
+		return zh ? out(buf, cap, "软件写 VT-d 寄存器 0x%03" PRIx64 " <- 0x%" PRIx64 "%s", e->addr_in, e->entry,
+				e->addr_in == VTD_FECTL ? ((e->entry & VTD_FECTL_IM) ? "（FECTL：屏蔽故障中断）" : "（FECTL：解除屏蔽）")
+							: "")
+			  : out(buf, cap, "software writes %s%s", s,
+				e->addr_in == VTD_FECTL ? ((e->entry & VTD_FECTL_IM) ? " (FECTL: fault interrupt masked)"
+										: " (FECTL: fault interrupt unmasked)")
+							: "");
 	default:
 		return out(buf, cap, "%s%s%s", ev_kind_name((enum ev_kind)e->kind), *s ? ": " : "", s);
 	}

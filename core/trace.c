@@ -120,6 +120,7 @@ static const char *const kind_names[EV_KIND_MAX] = {
 	[EV_ISOLATION_BREACH] = "isolation.breach",
 	[EV_MMIO] = "mmio",
 	[EV_IRQ] = "irq",
+	[EV_VTD_SET] = "iommu.set",
 	[EV_WIRE_RX] = "wire.rx",
 	[EV_WIRE_TX] = "wire.tx",
 	[EV_DESC_FETCH] = "desc.fetch",

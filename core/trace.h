@@ -68,6 +68,7 @@ enum ev_kind {
 	EV_ISOLATION_BREACH,
 	EV_MMIO,          /* CPU access to a device register: addr_in = hpa, entry = value */
 	EV_IRQ,           /* an interrupt (MSI) delivered; addr_in = MSI address */
+	EV_VTD_SET,       /* software wrote a VT-d register (code 0, addr_in = offset) or a context entry (code 1) */
 	EV_IOMMU_LAST,
 	/* nic, dmac */
 	EV_WIRE_RX = 64,
