@@ -543,11 +543,11 @@ static int exec_xmit(struct machine *m, const void *args, struct step_result *r)
 			machine_run_until(m, t0 + k * a->gap_ns);
 		build_frame(a, k, s->drv.scratch);
 		enum xmit_rc rc;
-		for (;;) {
+		for (int waits = 0;; waits++) {
 			nic_hold(m, a->dev);
 			rc = drv_xmit_one(m, a->dev, s->drv.scratch, (uint32_t)a->length, a->rs);
 			nic_release(m, a->dev);
-			if (rc != XMIT_BUSY || !s->o.napi_auto)
+			if (rc != XMIT_BUSY || !s->o.napi_auto || waits >= 1000)
 				break;
 			/* queue stopped: wait for the Tx-completion interrupt to free descriptors */
 			uint64_t t = e1000_device_type.next_deadline(m, a->dev);
