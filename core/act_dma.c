@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "dma.h"
+#include "mmu.h"
 #include "scenario.h"
 
 static const char *const dir_keys[] = {"bidirectional", "to_device", "from_device", NULL};
@@ -197,6 +198,42 @@ static int exec_kread(struct machine *m, const void *args, struct step_result *r
 	r->value = v;
 	r->has_value = 1;
 	bind(m, a->bind, v);
+	return 0;
+}
+
+/* kmem.ioremap: the owner's kernel maps the device's BAR0 uncached (PCD|PWT) */
+struct ioremap_args {
+	int dev;
+	int bind;
+};
+
+static const char *const ioremap_keys[] = {"device", "as", NULL};
+
+static int parse_ioremap(struct parse_ctx *pc, void *args)
+{
+	struct ioremap_args *a = args;
+	int rc = pc_device(pc, "device", 1, &a->dev);
+	rc |= pc_bind(pc, "as", 0, &a->bind);
+	if (!rc && !pc->md->devs[a->dev].bar0_size) {
+		jr_error(pc->jr, jr_member(pc->step, "device"), pc->path, "%s has no BAR0", pc->md->devs[a->dev].name);
+		rc = -1;
+	}
+	return rc ? -1 : 0;
+}
+
+static int exec_ioremap(struct machine *m, const void *args, struct step_result *r)
+{
+	const struct ioremap_args *a = args;
+	const struct device_desc *dd = &m->d->devs[a->dev];
+	int vm = dd->owner_entity > 0 ? dd->owner_entity - 1 : -1;
+	uint64_t va = mmu_ioremap(m, vm, vm >= 0 ? dd->guest_bar0 : dd->bar0, dd->bar0_size);
+	if (!va) {
+		snprintf(r->error, sizeof r->error, "kmem.ioremap: no room for %s's page tables", dd->name);
+		return -1;
+	}
+	bind(m, a->bind, va);
+	r->value = va;
+	r->has_value = 1;
 	return 0;
 }
 
@@ -634,6 +671,7 @@ const struct action_def dma_actions[] = {
 	{"kmem.alloc", sizeof(struct kmem_args), kalloc_keys, parse_kalloc, exec_kalloc, d_kmem},
 	{"kmem.write", sizeof(struct kmem_args), kwrite_keys, parse_kwrite, exec_kwrite, d_kmem},
 	{"kmem.read", sizeof(struct kmem_args), kread_keys, parse_kread, exec_kread, d_kmem},
+	{"kmem.ioremap", sizeof(struct ioremap_args), ioremap_keys, parse_ioremap, exec_ioremap, NULL},
 	{"dma.map", sizeof(struct dmaop_args), map_keys, parse_map, exec_map, d_map},
 	{"dma.unmap", sizeof(struct dmaop_args), unmap_keys, parse_unmap, exec_unmap, d_unmap},
 	{"dma.alloc_coherent", sizeof(struct dmaop_args), alloc_keys, parse_alloc, exec_alloc, d_alloc},
