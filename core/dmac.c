@@ -72,12 +72,12 @@
 #include "mmu.h"
 #include "scenario.h"
 
-#define PL330_MAX_CHAN 8
-#define PL330_MAX_DESC 32
+#define PL330_MAX_CHAN       8
+#define PL330_MAX_DESC       32
 #define PL330_MCODE_PER_CHAN 1024u /* bytes of microcode buffer per channel */
-#define PL330_ICACHE 32u
-#define UART_MAX_FIFO 64
-#define UART_KEEP 64
+#define PL330_ICACHE         32u
+#define UART_MAX_FIFO        64
+#define UART_KEEP            64
 
 /* registers */
 #define PL330_DSR       0x000u
@@ -98,15 +98,15 @@
 #define PL330_DBGINST1  0xD0Cu
 
 /* fault type bits (FTC) */
-#define FTC_UNDEF_INSTR    (1u << 0)
-#define FTC_INSTR_FETCH    (1u << 16)
-#define FTC_DATA_READ      (1u << 18)
+#define FTC_UNDEF_INSTR (1u << 0)
+#define FTC_INSTR_FETCH (1u << 16)
+#define FTC_DATA_READ   (1u << 18)
 
 /* CCR helpers */
-#define CCR_SRC_INC  (1u << 0)
-#define CCR_DST_INC  (1u << 14)
-#define CCR_SRC(bsz, blen) ((uint32_t)(bsz) << 1 | (uint32_t)((blen) - 1) << 4)
-#define CCR_DST(bsz, blen) ((uint32_t)(bsz) << 15 | (uint32_t)((blen) - 1) << 18)
+#define CCR_SRC_INC        (1u << 0)
+#define CCR_DST_INC        (1u << 14)
+#define CCR_SRC(bsz, blen) ((uint32_t)(bsz) << 1 | (uint32_t)((blen)-1) << 4)
+#define CCR_DST(bsz, blen) ((uint32_t)(bsz) << 15 | (uint32_t)((blen)-1) << 18)
 
 enum chan_state { CH_STOPPED, CH_EXECUTING, CH_FAULTING };
 
@@ -140,12 +140,12 @@ struct dmac_state {
 	int icache_valid;
 	uint8_t icache[PL330_ICACHE];
 	int irq_latched, in_handler;
-	struct fault_info fault;     /* first DMA fault of the last run, for the step's expects */
+	struct fault_info fault; /* first DMA fault of the last run, for the step's expects */
 	/* driver (pl330.c + dmaengine core), one per controller */
 	int probed;
 	uint64_t bar_va;
 	uint64_t mcode_phys, mcode_dma;
-	uint32_t chan_used;          /* bitmap of requested channels */
+	uint32_t chan_used; /* bitmap of requested channels */
 	struct pl330_desc desc[PL330_MAX_DESC];
 	uint32_t next_cookie;
 	int c_bytes, c_irqs_done, c_callbacks, c_faults, c_transfer_ns, c_insns, c_cpu_ns;
@@ -170,8 +170,8 @@ static struct dmac_state *dmac_get(struct machine *m, int dev)
 	return m->devs[dev].state;
 }
 
-static void dmac_ev(struct machine *m, int dev, enum dmac_ev code, uint64_t addr, uint64_t entry, uint64_t extra,
-		    uint32_t len, int kernel)
+static void dmac_ev(struct machine *m, int dev, enum dmac_ev code, uint64_t addr, uint64_t entry,
+                    uint64_t extra, uint32_t len, int kernel)
 {
 	struct ev e = {0};
 	e.kind = EV_DMAC;
@@ -189,9 +189,9 @@ static void dmac_ev(struct machine *m, int dev, enum dmac_ev code, uint64_t addr
 /* ------------------------------------------------------------------ */
 /* UART                                                                 */
 
-#define UART_DR    0x000u
-#define UART_FR    0x018u
-#define UART_DMACR 0x048u
+#define UART_DR      0x000u
+#define UART_FR      0x018u
+#define UART_DMACR   0x048u
 #define UART_FR_TXFF (1u << 5)
 #define UART_FR_TXFE (1u << 7)
 
@@ -308,16 +308,16 @@ static void generic_free(struct machine *m, int dev)
 }
 
 const struct device_type uart_device_type = {
-	.name = "uart",
-	.type_id = DEV_UART,
-	.opts_size = sizeof(struct uart_opts),
-	.keys = uart_keys,
-	.parse_opts = uart_parse,
-	.default_bar_size = 4096,
-	.init = uart_init,
-	.free_state = generic_free,
-	.mmio_read = uart_mmio_read,
-	.mmio_write = uart_mmio_write,
+    .name = "uart",
+    .type_id = DEV_UART,
+    .opts_size = sizeof(struct uart_opts),
+    .keys = uart_keys,
+    .parse_opts = uart_parse,
+    .default_bar_size = 4096,
+    .init = uart_init,
+    .free_state = generic_free,
+    .mmio_read = uart_mmio_read,
+    .mmio_write = uart_mmio_write,
 };
 
 /* ------------------------------------------------------------------ */
@@ -393,8 +393,8 @@ static void chan_run(struct machine *m, int dev, int c)
 		unsigned size = 1;
 		if (o == 0xBC || (o & 0xFD) == 0xA0)
 			size = 6;
-		else if ((o & 0xFD) == 0x20 || (o & 0xEB) == 0x28 || (o & 0xFC) == 0x30 || (o & 0xFD) == 0x29 ||
-			 (o & 0xFD) == 0x25 || o == 0x34 || o == 0x35)
+		else if ((o & 0xFD) == 0x20 || (o & 0xEB) == 0x28 || (o & 0xFC) == 0x30 ||
+		         (o & 0xFD) == 0x29 || (o & 0xFD) == 0x25 || o == 0x34 || o == 0x35)
 			size = 2;
 		if (size > 1 && ifetch(m, dev, ch->pc + 1, op + 1, size - 1)) {
 			chan_fault(m, dev, c, FTC_INSTR_FETCH, ch->pc + 1);
@@ -452,8 +452,8 @@ static void chan_run(struct machine *m, int dev, int c)
 			} else {
 				/* a posted write: a blocked one is not reported back */
 				dev_dma_write(m, dev, ch->dar, ch->fifo, n, &r);
-				dmac_ev(m, dev, DMAC_BURST, (ch->ccr & CCR_SRC_INC) ? ch->sar - n : ch->sar, ch->dar,
-					(uint64_t)c, n, 0);
+				dmac_ev(m, dev, DMAC_BURST, (ch->ccr & CCR_SRC_INC) ? ch->sar - n : ch->sar,
+				        ch->dar, (uint64_t)c, n, 0);
 				if (ch->ccr & CCR_DST_INC)
 					ch->dar += n;
 			}
@@ -507,14 +507,22 @@ static uint64_t dmac_mmio_read(struct machine *m, int dev, uint64_t off, unsigne
 			return s->ch[c].ftc;
 	}
 	switch (o) {
-	case PL330_INTEN: return s->inten;
-	case PL330_RIS: return s->ris;
-	case PL330_INTMIS: return s->ris & s->inten;
-	case PL330_FSRC: return s->fsrc;
-	case PL330_DBGSTATUS: return 0;
-	case PL330_DBGINST0: return s->dbginst0;
-	case PL330_DBGINST1: return s->dbginst1;
-	default: return 0;
+	case PL330_INTEN:
+		return s->inten;
+	case PL330_RIS:
+		return s->ris;
+	case PL330_INTMIS:
+		return s->ris & s->inten;
+	case PL330_FSRC:
+		return s->fsrc;
+	case PL330_DBGSTATUS:
+		return 0;
+	case PL330_DBGINST0:
+		return s->dbginst0;
+	case PL330_DBGINST1:
+		return s->dbginst1;
+	default:
+		return 0;
 	}
 }
 
@@ -523,10 +531,18 @@ static void dmac_mmio_write(struct machine *m, int dev, uint64_t off, uint64_t v
 	struct dmac_state *s = dmac_get(m, dev);
 	uint32_t v = (uint32_t)v64;
 	switch ((uint32_t)off) {
-	case PL330_INTEN: s->inten = v; break;
-	case PL330_INTCLR: s->ris &= ~v; break;
-	case PL330_DBGINST0: s->dbginst0 = v; break;
-	case PL330_DBGINST1: s->dbginst1 = v; break;
+	case PL330_INTEN:
+		s->inten = v;
+		break;
+	case PL330_INTCLR:
+		s->ris &= ~v;
+		break;
+	case PL330_DBGINST0:
+		s->dbginst0 = v;
+		break;
+	case PL330_DBGINST1:
+		s->dbginst1 = v;
+		break;
 	case PL330_DBGCMD:
 		if (v == 0) {
 			uint8_t b0 = (uint8_t)(s->dbginst0 >> 16), b1 = (uint8_t)(s->dbginst0 >> 24);
@@ -538,7 +554,8 @@ static void dmac_mmio_write(struct machine *m, int dev, uint64_t off, uint64_t v
 			}
 		}
 		break;
-	default: break;
+	default:
+		break;
 	}
 	dmac_deliver(m, dev);
 }
@@ -604,16 +621,16 @@ static int dmac_init(struct machine *m, int dev)
 }
 
 const struct device_type pl330_device_type = {
-	.name = "pl330",
-	.type_id = DEV_PL330,
-	.opts_size = sizeof(struct dmac_opts),
-	.keys = dmac_keys,
-	.parse_opts = dmac_parse,
-	.default_bar_size = 4096,
-	.init = dmac_init,
-	.free_state = generic_free,
-	.mmio_read = dmac_mmio_read,
-	.mmio_write = dmac_mmio_write,
+    .name = "pl330",
+    .type_id = DEV_PL330,
+    .opts_size = sizeof(struct dmac_opts),
+    .keys = dmac_keys,
+    .parse_opts = dmac_parse,
+    .default_bar_size = 4096,
+    .init = dmac_init,
+    .free_state = generic_free,
+    .mmio_read = dmac_mmio_read,
+    .mmio_write = dmac_mmio_write,
 };
 
 /* ------------------------------------------------------------------ */
@@ -761,8 +778,9 @@ static int parse_dmac_dev(struct parse_ctx *pc, int *dev)
 	if (pc_device(pc, "device", 1, dev))
 		return -1;
 	if (pc->md->devs[*dev].type_id != DEV_PL330) {
-		jr_error(pc->jr, jr_member(pc->step, "device"), pc->path, "device \"%s\" is a \"%s\", not a \"pl330\"",
-			 pc->md->devs[*dev].name, pc->md->devs[*dev].type);
+		jr_error(pc->jr, jr_member(pc->step, "device"), pc->path,
+		         "device \"%s\" is a \"%s\", not a \"pl330\"", pc->md->devs[*dev].name,
+		         pc->md->devs[*dev].type);
 		return -1;
 	}
 	return 0;
@@ -795,17 +813,18 @@ static int dmac_probe(struct machine *m, int dev, struct step_result *r)
 	const struct device_desc *dd = m->devs[dev].d;
 	int vm = owner_vm(m, dev);
 	s->bar_va = mmu_ioremap(m, vm, vm >= 0 ? dd->guest_bar0 : dd->bar0, dd->bar0_size);
-	if (dma_alloc_coherent(m, dev, (uint64_t)PL330_MCODE_PER_CHAN * s->o.channels, &s->mcode_phys, &s->mcode_dma,
-			       r))
+	if (dma_alloc_coherent(m, dev, (uint64_t)PL330_MCODE_PER_CHAN * s->o.channels, &s->mcode_phys,
+	                       &s->mcode_dma, r))
 		return -1;
 	dwr(m, dev, PL330_INTEN, (1u << s->o.channels) - 1);
 	s->probed = 1;
 	char line[160];
-	snprintf(line, sizeof line, "dma-pl330 0000:%02x:%02x.%u: Loaded driver for PL330 DMAC-%u", dd->bdf >> 8,
-		 (dd->bdf >> 3) & 0x1f, dd->bdf & 7u, 0x241330u);
+	snprintf(line, sizeof line, "dma-pl330 0000:%02x:%02x.%u: Loaded driver for PL330 DMAC-%u",
+	         dd->bdf >> 8, (dd->bdf >> 3) & 0x1f, dd->bdf & 7u, 0x241330u);
 	machine_log(m, UNIT_KERNEL, line);
-	snprintf(line, sizeof line, "dma-pl330 0000:%02x:%02x.%u: \tDBUFF-32x8bytes Num_Chans-%u Num_Peri-1 Num_Events-%u",
-		 dd->bdf >> 8, (dd->bdf >> 3) & 0x1f, dd->bdf & 7u, s->o.channels, s->o.channels);
+	snprintf(line, sizeof line,
+	         "dma-pl330 0000:%02x:%02x.%u: \tDBUFF-32x8bytes Num_Chans-%u Num_Peri-1 Num_Events-%u",
+	         dd->bdf >> 8, (dd->bdf >> 3) & 0x1f, dd->bdf & 7u, s->o.channels, s->o.channels);
 	machine_log(m, UNIT_KERNEL, line);
 	return 0;
 }
@@ -823,8 +842,8 @@ static int exec_req(struct machine *m, const void *args, struct step_result *r)
 			bind(m, a->bind, c, r);
 			return 0;
 		}
-	snprintf(r->error, sizeof r->error, "dma_request_chan: all %u channels of %s are taken (-EBUSY)", s->o.channels,
-		 m->devs[a->dev].d->name);
+	snprintf(r->error, sizeof r->error, "dma_request_chan: all %u channels of %s are taken (-EBUSY)",
+	         s->o.channels, m->devs[a->dev].d->name);
 	return -1;
 }
 
@@ -845,7 +864,8 @@ static int parse_prep_common(struct parse_ctx *pc, struct prep_args *a)
 	rc |= pc_size(pc, "len", 1, 1u << 24, 0, &a->len);
 	rc |= pc_bind(pc, "as", 0, &a->bind);
 	if (!rc && !a->len) {
-		jr_error(pc->jr, jr_member(pc->step, "len"), pc->path, "expected a length of at least 1 byte");
+		jr_error(pc->jr, jr_member(pc->step, "len"), pc->path,
+		         "expected a length of at least 1 byte");
 		rc = -1;
 	}
 	return rc;
@@ -867,7 +887,8 @@ static int parse_slave(struct parse_ctx *pc, void *args)
 	rc |= pc_device(pc, "peripheral", 1, &a->periph_dev);
 	if (!rc && pc->md->devs[a->periph_dev].type_id != DEV_UART) {
 		jr_error(pc->jr, jr_member(pc->step, "peripheral"), pc->path,
-			 "the peripheral must be a \"uart\" device, got \"%s\"", pc->md->devs[a->periph_dev].type);
+		         "the peripheral must be a \"uart\" device, got \"%s\"",
+		         pc->md->devs[a->periph_dev].type);
 		rc = -1;
 	}
 	return rc;
@@ -882,12 +903,14 @@ static int exec_prep(struct machine *m, const void *args, struct step_result *r)
 	    (!a->slave && addr_resolve(m, &a->dst, r, &dst)))
 		return -1;
 	if (chan >= s->o.channels || !(s->chan_used & (1u << chan))) {
-		snprintf(r->error, sizeof r->error, "channel %" PRIu64 " was not requested (dma_request_chan first)", chan);
+		snprintf(r->error, sizeof r->error,
+		         "channel %" PRIu64 " was not requested (dma_request_chan first)", chan);
 		return -1;
 	}
 	if (src >> 32 || dst >> 32) {
-		snprintf(r->error, sizeof r->error, "the PL330 has 32-bit address registers; 0x%" PRIx64 " does not fit",
-			 src >> 32 ? src : dst);
+		snprintf(r->error, sizeof r->error,
+		         "the PL330 has 32-bit address registers; 0x%" PRIx64 " does not fit",
+		         src >> 32 ? src : dst);
 		return -1;
 	}
 	for (int i = 0; i < PL330_MAX_DESC; i++)
@@ -908,7 +931,8 @@ static int exec_prep(struct machine *m, const void *args, struct step_result *r)
 				struct uart_state *us = m->devs[u].state;
 				us->dmacr |= 2;
 			}
-			dmac_ev(m, a->dev, a->slave ? DMAC_PREP_SLAVE : DMAC_PREP, src, d->dst, (uint64_t)i, d->len, 1);
+			dmac_ev(m, a->dev, a->slave ? DMAC_PREP_SLAVE : DMAC_PREP, src, d->dst, (uint64_t)i,
+			        d->len, 1);
 			bind(m, a->bind, (uint64_t)i, r);
 			return 0;
 		}
@@ -940,7 +964,8 @@ static int exec_submit(struct machine *m, const void *args, struct step_result *
 	if (addr_resolve(m, &a->desc, r, &id))
 		return -1;
 	if (id >= PL330_MAX_DESC || s->desc[id].st != D_PREPARED) {
-		snprintf(r->error, sizeof r->error, "descriptor %" PRIu64 " is not a prepared descriptor", id);
+		snprintf(r->error, sizeof r->error, "descriptor %" PRIu64 " is not a prepared descriptor",
+		         id);
 		return -1;
 	}
 	s->desc[id].st = D_SUBMITTED;
@@ -983,9 +1008,10 @@ static int exec_issue(struct machine *m, const void *args, struct step_result *r
 		struct pl330_desc *d = &s->desc[i];
 		if (d->st != D_SUBMITTED || d->chan != (int)chan)
 			continue;
-		if (at + 64 + (d->len / 128 / 256 + 1) * 8 + (d->slave ? (d->len / 256 + 1) * 9 : 0) > sizeof prog - 8) {
+		if (at + 64 + (d->len / 128 / 256 + 1) * 8 + (d->slave ? (d->len / 256 + 1) * 9 : 0) >
+		    sizeof prog - 8) {
 			snprintf(r->error, sizeof r->error, "the channel program does not fit in %u bytes",
-				 PL330_MCODE_PER_CHAN);
+			         PL330_MCODE_PER_CHAN);
 			return -1;
 		}
 		at = emit_desc(prog, at, d);
@@ -997,9 +1023,9 @@ static int exec_issue(struct machine *m, const void *args, struct step_result *r
 		r->has_value = 1;
 		return 0;
 	}
-	at = emit1(prog, at, 0x13);                          /* DMAWMB */
-	at = emit2(prog, at, 0x34, (uint8_t)(chan << 3));   /* DMASEV ev = channel */
-	at = emit1(prog, at, 0x00);                          /* DMAEND */
+	at = emit1(prog, at, 0x13);                       /* DMAWMB */
+	at = emit2(prog, at, 0x34, (uint8_t)(chan << 3)); /* DMASEV ev = channel */
+	at = emit1(prog, at, 0x00);                       /* DMAEND */
 	uint64_t pphys = s->mcode_phys + chan * PL330_MCODE_PER_CHAN;
 	uint64_t pdma = s->mcode_dma + chan * PL330_MCODE_PER_CHAN;
 	kmem_write(m, a->dev, pphys, prog, at);
@@ -1065,8 +1091,8 @@ static int exec_memcpy(struct machine *m, const void *args, struct step_result *
 		n = n < dp ? n : dp;
 		uint64_t hs, hd;
 		if (phys_to_hpa(m, a->vm, src + done, &hs) || phys_to_hpa(m, a->vm, dst + done, &hd)) {
-			snprintf(r->error, sizeof r->error, "cpu.memcpy: 0x%" PRIx64 " is not RAM of the %s", src + done,
-				 a->vm >= 0 ? "VM" : "host");
+			snprintf(r->error, sizeof r->error, "cpu.memcpy: 0x%" PRIx64 " is not RAM of the %s",
+			         src + done, a->vm >= 0 ? "VM" : "host");
 			return -1;
 		}
 		mem_read(&m->mem, hs, buf, n);
@@ -1105,16 +1131,17 @@ static int exec_memcpy(struct machine *m, const void *args, struct step_result *
 }
 
 const struct action_def dmac_actions[] = {
-	{"dmac.request_chan", sizeof(struct chan_args), req_keys, parse_req, exec_req, NULL},
-	{"dmac.prep_memcpy", sizeof(struct prep_args), prep_keys, parse_prep, exec_prep, NULL},
-	{"dmac.prep_slave", sizeof(struct prep_args), slave_keys, parse_slave, exec_prep, NULL},
-	{"dmac.submit", sizeof(struct desc_args), submit_keys, parse_submit, exec_submit, NULL},
-	{"dmac.issue_pending", sizeof(struct issue_args), issue_keys, parse_issue, exec_issue, NULL},
-	{"cpu.memcpy", sizeof(struct memcpy_args), memcpy_keys, parse_memcpy, exec_memcpy, NULL},
-	{NULL, 0, NULL, NULL, NULL, NULL},
+    {"dmac.request_chan", sizeof(struct chan_args), req_keys, parse_req, exec_req, NULL},
+    {"dmac.prep_memcpy", sizeof(struct prep_args), prep_keys, parse_prep, exec_prep, NULL},
+    {"dmac.prep_slave", sizeof(struct prep_args), slave_keys, parse_slave, exec_prep, NULL},
+    {"dmac.submit", sizeof(struct desc_args), submit_keys, parse_submit, exec_submit, NULL},
+    {"dmac.issue_pending", sizeof(struct issue_args), issue_keys, parse_issue, exec_issue, NULL},
+    {"cpu.memcpy", sizeof(struct memcpy_args), memcpy_keys, parse_memcpy, exec_memcpy, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
-/* expect "dmac": {"device": "dmac0", "desc": 0, "complete": true} or {"uart": "uart0", "sent": 5, "bytes": "…"} */
+/* expect "dmac": {"device": "dmac0", "desc": 0, "complete": true} or {"uart": "uart0", "sent": 5, "bytes":
+ * "…"} */
 struct x_dmac {
 	int dev, uart;
 	int has_desc, has_complete, has_sent;
@@ -1181,7 +1208,8 @@ static int xp_dmac(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 			return -1;
 		size_t n = strlen(s);
 		if (n > UART_KEEP) {
-			jr_error(pc->jr, v, p, "at most %d characters (the UART keeps its last %d bytes)", UART_KEEP, UART_KEEP);
+			jr_error(pc->jr, v, p, "at most %d characters (the UART keeps its last %d bytes)",
+			         UART_KEEP, UART_KEEP);
 			return -1;
 		}
 		a->bytes = (const uint8_t *)s;
@@ -1198,7 +1226,8 @@ static int xp_dmac(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return rc;
 }
 
-static int xc_dmac(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_dmac(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_dmac *a = args;
 	if (a->has_complete) {
@@ -1206,7 +1235,8 @@ static int xc_dmac(const struct machine *m, const struct step_result *r, const v
 		int done = s->desc[a->desc].st == D_COMPLETE;
 		if (done != a->complete) {
 			snprintf(msg, cap, "expected descriptor %" PRIu64 " %s, got %s", a->desc,
-				 a->complete ? "complete" : "not complete", done ? "complete" : "not complete");
+			         a->complete ? "complete" : "not complete",
+			         done ? "complete" : "not complete");
 			return 1;
 		}
 	}
@@ -1215,7 +1245,8 @@ static int xc_dmac(const struct machine *m, const struct step_result *r, const v
 		/* bytes still in the FIFO count as written; show what has been pushed */
 		uint64_t total = u->sent + u->count;
 		if (a->has_sent && total != a->sent) {
-			snprintf(msg, cap, "expected %" PRIu64 " bytes written to the UART, got %" PRIu64, a->sent, total);
+			snprintf(msg, cap, "expected %" PRIu64 " bytes written to the UART, got %" PRIu64,
+			         a->sent, total);
 			return 1;
 		}
 		if (a->nbytes) {
@@ -1226,8 +1257,8 @@ static int xc_dmac(const struct machine *m, const struct step_result *r, const v
 			for (uint32_t i = 0; i < u->count; i++)
 				last[n++] = u->fifo[i];
 			if (n < a->nbytes || memcmp(last + n - a->nbytes, a->bytes, a->nbytes)) {
-				snprintf(msg, cap, "expected the UART output to end with \"%.*s\"", (int)a->nbytes,
-					 (const char *)a->bytes);
+				snprintf(msg, cap, "expected the UART output to end with \"%.*s\"",
+				         (int)a->nbytes, (const char *)a->bytes);
 				return 1;
 			}
 		}
@@ -1236,6 +1267,6 @@ static int xc_dmac(const struct machine *m, const struct step_result *r, const v
 }
 
 const struct expect_def dmac_expects[] = {
-	{"dmac", sizeof(struct x_dmac), xp_dmac, xc_dmac},
-	{NULL, 0, NULL, NULL},
+    {"dmac", sizeof(struct x_dmac), xp_dmac, xc_dmac},
+    {NULL, 0, NULL, NULL},
 };

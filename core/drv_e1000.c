@@ -53,7 +53,7 @@
 #include "nic.h"
 #include "scenario.h"
 
-#define RX_BUFFER_WRITE 16   /* E1000_RX_BUFFER_WRITE: refill in batches of 16 */
+#define RX_BUFFER_WRITE 16 /* E1000_RX_BUFFER_WRITE: refill in batches of 16 */
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                              */
@@ -64,8 +64,8 @@ static int drv_vm(const struct machine *m, int dev)
 	return o > 0 && o <= m->nvms ? o - 1 : -1;
 }
 
-static void drv_ev(struct machine *m, int dev, enum drv_ev code, uint64_t addr, uint64_t entry, uint64_t extra,
-		   uint32_t len)
+static void drv_ev(struct machine *m, int dev, enum drv_ev code, uint64_t addr, uint64_t entry,
+                   uint64_t extra, uint32_t len)
 {
 	struct ev e = {0};
 	e.kind = EV_NAPI;
@@ -171,7 +171,8 @@ static uint32_t drv_clean_rx(struct machine *m, int dev, uint32_t budget)
 			uint32_t plen = d->frag_len >= 4 ? d->frag_len - 4 : 0; /* length -= 4: the CRC */
 			counter_add_id(m, d->c_stack_packets, 1);
 			counter_add_id(m, d->c_stack_bytes, plen);
-			drv_ev(m, dev, DRV_STACK, buf, (uint64_t)d->frag_head[12] << 8 | d->frag_head[13], i, plen);
+			drv_ev(m, dev, DRV_STACK, buf, (uint64_t)d->frag_head[12] << 8 | d->frag_head[13], i,
+			       plen);
 			d->frag_len = 0;
 		}
 		uint8_t zero = 0;
@@ -211,7 +212,8 @@ static void drv_clean_tx(struct machine *m, int dev)
 				dma_unmap_single(m, dev, d->txb[i].dma, d->txb[i].len, DMA_TO_DEVICE, &r);
 			memset(&d->txb[i], 0, sizeof d->txb[i]);
 			uint8_t z[4] = {0};
-			kmem_write(m, dev, d->tx_ring_phys + (uint64_t)i * E1000_DESC_SIZE + E1000_TXD_UPPER, z, 4);
+			kmem_write(m, dev, d->tx_ring_phys + (uint64_t)i * E1000_DESC_SIZE + E1000_TXD_UPPER,
+			           z, 4);
 			i = (i + 1) % n;
 		}
 		counter_add_id(m, d->c_tx_cleaned, 1);
@@ -275,8 +277,8 @@ static int parse_nic_dev(struct parse_ctx *pc, int *dev)
 		return -1;
 	if (pc->md->devs[*dev].type_id != DEV_E1000) {
 		jr_error(pc->jr, jr_member(pc->step, "device"), pc->path,
-			 "device \"%s\" is a \"%s\", not an \"e1000\"", pc->md->devs[*dev].name,
-			 pc->md->devs[*dev].type);
+		         "device \"%s\" is a \"%s\", not an \"e1000\"", pc->md->devs[*dev].name,
+		         pc->md->devs[*dev].type);
 		return -1;
 	}
 	return 0;
@@ -293,7 +295,7 @@ static int need_probed(struct machine *m, int dev, struct step_result *r)
 	if (nic_get(m, dev)->drv.probed)
 		return 0;
 	snprintf(r->error, sizeof r->error, "%s: the driver is not bound yet (run nic.probe first)",
-		 m->devs[dev].d->name);
+	         m->devs[dev].d->name);
 	return -1;
 }
 
@@ -328,8 +330,10 @@ static int exec_probe(struct machine *m, const void *args, struct step_result *r
 	    dma_alloc_coherent(m, dev, d->rx_ring_size, &d->rx_ring_phys, &d->rx_ring_dma, r))
 		return -1;
 	/* packet buffers: ordinary kernel memory ("skb data"), mapped per use */
-	d->rx_data_phys = dma_kalloc(m, dev, (uint64_t)d->rx_count * d->rx_buf_len, "e1000 Rx buffers (skb data)");
-	d->tx_data_phys = dma_kalloc(m, dev, (uint64_t)d->tx_count * d->tx_buf_len, "e1000 Tx buffers (skb data)");
+	d->rx_data_phys =
+	    dma_kalloc(m, dev, (uint64_t)d->rx_count * d->rx_buf_len, "e1000 Rx buffers (skb data)");
+	d->tx_data_phys =
+	    dma_kalloc(m, dev, (uint64_t)d->tx_count * d->tx_buf_len, "e1000 Tx buffers (skb data)");
 	if (d->rx_data_phys == MEM_NO_ADDR || d->tx_data_phys == MEM_NO_ADDR) {
 		snprintf(r->error, sizeof r->error, "%s: no memory for packet buffers", dd->name);
 		return -1;
@@ -376,7 +380,7 @@ static int exec_probe(struct machine *m, const void *args, struct step_result *r
 	drv_ev(m, dev, DRV_PROBE, d->rx_ring_dma, d->tx_ring_dma, d->tx_count, d->rx_count);
 	char line[160];
 	snprintf(line, sizeof line, "e1000 0000:%02x:%02x.%u eth%d: Intel(R) PRO/1000 Network Connection",
-		 dd->bdf >> 8, (dd->bdf >> 3) & 0x1f, dd->bdf & 7u, dev);
+	         dd->bdf >> 8, (dd->bdf >> 3) & 0x1f, dd->bdf & 7u, dev);
 	machine_log(m, UNIT_KERNEL, line);
 	nic_release(m, dev);
 	return 0;
@@ -389,7 +393,7 @@ struct frame_args {
 	int dev;
 	uint64_t length, count, gap_ns;
 	int has_gap;
-	int fill;          /* -1 = counter pattern */
+	int fill; /* -1 = counter pattern */
 	const uint8_t *bytes;
 	size_t nbytes;
 	int rs;
@@ -410,12 +414,13 @@ static int parse_frame(struct parse_ctx *pc, struct frame_args *a, int min_len)
 		return -1;
 	if (a->length < (uint64_t)min_len) {
 		jr_error(pc->jr, jr_member(pc->step, "length"), pc->path,
-			 "expected a frame of at least %d bytes (an Ethernet header), got %" PRIu64, min_len, a->length);
+		         "expected a frame of at least %d bytes (an Ethernet header), got %" PRIu64, min_len,
+		         a->length);
 		return -1;
 	}
 	if (a->nbytes > a->length) {
 		jr_error(pc->jr, jr_member(pc->step, "bytes"), pc->path,
-			 "\"bytes\" has %zu bytes but \"length\" is %" PRIu64, a->nbytes, a->length);
+		         "\"bytes\" has %zu bytes but \"length\" is %" PRIu64, a->nbytes, a->length);
 		return -1;
 	}
 	const cJSON *f = jr_member(pc->step, "fill");
@@ -452,7 +457,8 @@ static int parse_xmit(struct parse_ctx *pc, void *args)
 static void build_frame(const struct frame_args *a, uint64_t k, uint8_t *f)
 {
 	uint32_t len = (uint32_t)a->length;
-	static const uint8_t hdr[14] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x52, 0x54, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00};
+	static const uint8_t hdr[14] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x52,
+	                                0x54, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00};
 	for (uint32_t i = 0; i < len; i++)
 		f[i] = a->fill >= 0 ? (uint8_t)a->fill : (uint8_t)(i + k);
 	if (!a->nbytes && a->fill < 0)
@@ -588,7 +594,8 @@ static int parse_poll(struct parse_ctx *pc, void *args)
 	a->has_budget = jr_member(pc->step, "budget") != NULL;
 	rc |= pc_u64(pc, "budget", 0, 4096, 64, &a->budget);
 	if (a->has_budget && a->budget == 0) {
-		jr_error(pc->jr, jr_member(pc->step, "budget"), pc->path, "expected a budget of at least 1, got 0");
+		jr_error(pc->jr, jr_member(pc->step, "budget"), pc->path,
+		         "expected a budget of at least 1, got 0");
 		rc = -1;
 	}
 	return rc;
@@ -612,7 +619,7 @@ static int exec_poll(struct machine *m, const void *args, struct step_result *r)
 struct reg_args {
 	int dev;
 	uint32_t off;
-	struct addr_arg value;   /* a number or a bound "$name" (e.g. a DMA handle) */
+	struct addr_arg value; /* a number or a bound "$name" (e.g. a DMA handle) */
 	int bind;
 };
 static const char *const wreg_keys[] = {"device", "reg", "value", NULL};
@@ -624,15 +631,17 @@ static int parse_reg_name(struct parse_ctx *pc, uint32_t *off)
 	char path[256];
 	jr_path_key(path, sizeof path, pc->path, "reg");
 	if (!v) {
-		jr_error(pc->jr, pc->step, pc->path, "missing key \"reg\" (a register name such as \"RDT\", or an offset)");
+		jr_error(pc->jr, pc->step, pc->path,
+		         "missing key \"reg\" (a register name such as \"RDT\", or an offset)");
 		return -1;
 	}
 	if (cJSON_IsString(v) && !nic_reg_by_name(v->valuestring, off))
 		return 0;
 	uint64_t x;
 	if (cJSON_IsString(v) && strncmp(v->valuestring, "0x", 2)) {
-		jr_error(pc->jr, v, path, "no e1000 register named \"%.20s\" (try RDT, TDT, RDBAL, ICR, IMS…)",
-			 v->valuestring);
+		jr_error(pc->jr, v, path,
+		         "no e1000 register named \"%.20s\" (try RDT, TDT, RDBAL, ICR, IMS…)",
+		         v->valuestring);
 		return -1;
 	}
 	if (jr_u64(pc->jr, v, path, E1000_BAR_SIZE - 4, &x))
@@ -653,7 +662,7 @@ static int parse_wreg(struct parse_ctx *pc, void *args)
 	rc |= pc_addr(pc, "value", 1, &a->value);
 	if (!rc && a->value.var < 0 && a->value.v > 0xFFFFFFFFu) {
 		jr_error(pc->jr, jr_member(pc->step, "value"), pc->path,
-			 "expected a 32-bit register value, got 0x%" PRIx64, a->value.v);
+		         "expected a 32-bit register value, got 0x%" PRIx64, a->value.v);
 		rc = -1;
 	}
 	return rc;
@@ -706,13 +715,13 @@ static int exec_rreg(struct machine *m, const void *args, struct step_result *r)
 }
 
 const struct action_def nic_actions[] = {
-	{"nic.probe", sizeof(struct dev_args), probe_keys, parse_probe, exec_probe, NULL},
-	{"nic.xmit", sizeof(struct frame_args), xmit_keys, parse_xmit, exec_xmit, NULL},
-	{"nic.poll", sizeof(struct poll_args), poll_keys, parse_poll, exec_poll, NULL},
-	{"nic.write_reg", sizeof(struct reg_args), wreg_keys, parse_wreg, exec_wreg, NULL},
-	{"nic.read_reg", sizeof(struct reg_args), rreg_keys, parse_rreg, exec_rreg, NULL},
-	{"wire.rx", sizeof(struct frame_args), wire_keys, parse_wire, exec_wire, NULL},
-	{NULL, 0, NULL, NULL, NULL, NULL},
+    {"nic.probe", sizeof(struct dev_args), probe_keys, parse_probe, exec_probe, NULL},
+    {"nic.xmit", sizeof(struct frame_args), xmit_keys, parse_xmit, exec_xmit, NULL},
+    {"nic.poll", sizeof(struct poll_args), poll_keys, parse_poll, exec_poll, NULL},
+    {"nic.write_reg", sizeof(struct reg_args), wreg_keys, parse_wreg, exec_wreg, NULL},
+    {"nic.read_reg", sizeof(struct reg_args), rreg_keys, parse_rreg, exec_rreg, NULL},
+    {"wire.rx", sizeof(struct frame_args), wire_keys, parse_wire, exec_wire, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -764,8 +773,9 @@ static int xp_reg(struct parse_ctx *pc, const cJSON *val, const char *path, void
 			return -1;
 		}
 		if (nic_reg_by_name(c->string, &a->off[a->n])) {
-			jr_error_key(pc->jr, c, p, "no e1000 register named \"%.20s\" (try RDH, RDT, TDH, TDT, ICR, IMS…)",
-				     c->string);
+			jr_error_key(pc->jr, c, p,
+			             "no e1000 register named \"%.20s\" (try RDH, RDT, TDH, TDT, ICR, IMS…)",
+			             c->string);
 			rc = -1;
 			continue;
 		}
@@ -781,15 +791,16 @@ static int xp_reg(struct parse_ctx *pc, const cJSON *val, const char *path, void
 	return rc;
 }
 
-static int xc_reg(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_reg(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                  size_t cap)
 {
 	const struct x_reg *a = args;
 	for (int i = 0; i < a->n; i++) {
 		int ok;
 		uint32_t v = nic_reg_peek(m, a->dev, a->off[i], &ok);
 		if (v != a->val[i]) {
-			snprintf(msg, cap, "expected %s.%s = 0x%x (%u), got 0x%x (%u)", m->devs[a->dev].d->name, a->name[i],
-				 a->val[i], a->val[i], v, v);
+			snprintf(msg, cap, "expected %s.%s = 0x%x (%u), got 0x%x (%u)",
+			         m->devs[a->dev].d->name, a->name[i], a->val[i], a->val[i], v, v);
 			return 1;
 		}
 	}
@@ -809,8 +820,8 @@ struct x_desc {
 static int xp_desc(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
 {
 	struct x_desc *a = args;
-	static const char *const keys[] = {"device", "ring", "index", "status", "length", "addr", "cmd", "errors",
-					   "bytes", NULL};
+	static const char *const keys[] = {"device", "ring", "index",  "status", "length",
+	                                   "addr",   "cmd",  "errors", "bytes",  NULL};
 	if (jr_expect_object(pc->jr, val, path) || jr_check_keys(pc->jr, val, path, keys) ||
 	    xp_dev(pc, val, path, &a->dev))
 		return -1;
@@ -835,9 +846,9 @@ static int xp_desc(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 		uint32_t *out;
 		uint64_t max;
 	} f[] = {{"status", &a->has_status, &a->status, 0xFF},
-		 {"length", &a->has_length, &a->length, 0xFFFF},
-		 {"cmd", &a->has_cmd, &a->cmd, 0xFF},
-		 {"errors", &a->has_errors, &a->errors, 0xFF}};
+	         {"length", &a->has_length, &a->length, 0xFFFF},
+	         {"cmd", &a->has_cmd, &a->cmd, 0xFF},
+	         {"errors", &a->has_errors, &a->errors, 0xFF}};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
 		if ((v = jr_member(val, f[i].k))) {
 			jr_path_key(p, sizeof p, path, f[i].k);
@@ -871,7 +882,8 @@ static int xp_desc(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 			else if (*c == ' ' || *c == ':' || *c == '_')
 				continue;
 			else {
-				jr_error(pc->jr, v, p, "expected hex bytes such as \"00 10 fe ff\", got \"%.40s\"", hex);
+				jr_error(pc->jr, v, p,
+				         "expected hex bytes such as \"00 10 fe ff\", got \"%.40s\"", hex);
 				return -1;
 			}
 			if (hi < 0)
@@ -882,8 +894,9 @@ static int xp_desc(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 			}
 		}
 		if (hi >= 0 || nb == 0 || nb > E1000_DESC_SIZE) {
-			jr_error(pc->jr, v, p, "expected 1 to 16 whole hex bytes (a descriptor is 16 bytes), got \"%.40s\"",
-				 hex);
+			jr_error(pc->jr, v, p,
+			         "expected 1 to 16 whole hex bytes (a descriptor is 16 bytes), got \"%.40s\"",
+			         hex);
 			return -1;
 		}
 		a->bytes = b;
@@ -918,13 +931,15 @@ static void hex16(const uint8_t *b, size_t n, char *out, size_t cap)
 		o += (size_t)snprintf(out + o, cap - o, "%s%02x", i ? " " : "", b[i]);
 }
 
-static int xc_desc(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_desc(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_desc *a = args;
 	uint8_t b[E1000_DESC_SIZE];
 	const char *ring = a->tx ? "tx" : "rx";
 	if (desc_bytes(m, a->dev, a->tx, a->index, b)) {
-		snprintf(msg, cap, "%s has no %s ring yet (nic.probe sets it up)", m->devs[a->dev].d->name, ring);
+		snprintf(msg, cap, "%s has no %s ring yet (nic.probe sets it up)", m->devs[a->dev].d->name,
+		         ring);
 		return 1;
 	}
 	uint32_t status = a->tx ? b[E1000_TXD_UPPER] : b[E1000_RXD_STATUS];
@@ -932,25 +947,28 @@ static int xc_desc(const struct machine *m, const struct step_result *r, const v
 	char got[64];
 	hex16(b, sizeof b, got, sizeof got);
 	if (a->has_status && status != a->status) {
-		snprintf(msg, cap, "expected %s desc[%u].status = 0x%02x, got 0x%02x (bytes %s)", ring, a->index, a->status,
-			 status, got);
+		snprintf(msg, cap, "expected %s desc[%u].status = 0x%02x, got 0x%02x (bytes %s)", ring,
+		         a->index, a->status, status, got);
 		return 1;
 	}
 	if (a->has_length && length != a->length) {
-		snprintf(msg, cap, "expected %s desc[%u].length = %u, got %u", ring, a->index, a->length, length);
+		snprintf(msg, cap, "expected %s desc[%u].length = %u, got %u", ring, a->index, a->length,
+		         length);
 		return 1;
 	}
 	if (a->has_cmd && b[11] != a->cmd) {
-		snprintf(msg, cap, "expected %s desc[%u].cmd = 0x%02x, got 0x%02x", ring, a->index, a->cmd, b[11]);
+		snprintf(msg, cap, "expected %s desc[%u].cmd = 0x%02x, got 0x%02x", ring, a->index, a->cmd,
+		         b[11]);
 		return 1;
 	}
 	if (a->has_errors && b[13] != a->errors) {
-		snprintf(msg, cap, "expected %s desc[%u].errors = 0x%02x, got 0x%02x", ring, a->index, a->errors, b[13]);
+		snprintf(msg, cap, "expected %s desc[%u].errors = 0x%02x, got 0x%02x", ring, a->index,
+		         a->errors, b[13]);
 		return 1;
 	}
 	if (a->has_addr && le64_load(b) != a->addr) {
-		snprintf(msg, cap, "expected %s desc[%u].addr = 0x%" PRIx64 ", got 0x%" PRIx64, ring, a->index, a->addr,
-			 le64_load(b));
+		snprintf(msg, cap, "expected %s desc[%u].addr = 0x%" PRIx64 ", got 0x%" PRIx64, ring,
+		         a->index, a->addr, le64_load(b));
 		return 1;
 	}
 	if (a->nbytes && memcmp(b, a->bytes, a->nbytes)) {
@@ -973,7 +991,8 @@ static const char *const ring_fields[] = {"hw_owned", "next_to_clean", "next_to_
 static int xp_ring(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
 {
 	struct x_ring *a = args;
-	static const char *const keys[] = {"device", "ring", "hw_owned", "next_to_clean", "next_to_use", "mapped", NULL};
+	static const char *const keys[] = {"device",      "ring",   "hw_owned", "next_to_clean",
+	                                   "next_to_use", "mapped", NULL};
 	if (jr_expect_object(pc->jr, val, path) || jr_check_keys(pc->jr, val, path, keys) ||
 	    xp_dev(pc, val, path, &a->dev))
 		return -1;
@@ -993,7 +1012,8 @@ static int xp_ring(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return rc;
 }
 
-static int xc_ring(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_ring(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_ring *a = args;
 	const struct nic_state *s = nic_get_const(m, a->dev);
@@ -1010,8 +1030,8 @@ static int xc_ring(const struct machine *m, const struct step_result *r, const v
 		got[3] += a->tx ? (d->txb && d->txb[i].mapped) : (d->rxb && d->rxb[i].mapped);
 	for (int i = 0; i < 4; i++)
 		if (a->has[i] && got[i] != a->v[i]) {
-			snprintf(msg, cap, "expected %s ring %s = %" PRIu64 ", got %" PRIu64, a->tx ? "tx" : "rx",
-				 ring_fields[i], a->v[i], got[i]);
+			snprintf(msg, cap, "expected %s ring %s = %" PRIu64 ", got %" PRIu64,
+			         a->tx ? "tx" : "rx", ring_fields[i], a->v[i], got[i]);
 			return 1;
 		}
 	return 0;
@@ -1075,8 +1095,9 @@ static int xp_wire(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 			}
 		}
 		if (hi >= 0 || nb > NIC_WIRE_BYTES) {
-			jr_error(pc->jr, v, p, "expected at most %d whole hex bytes (the start of the last frame)",
-				 NIC_WIRE_BYTES);
+			jr_error(pc->jr, v, p,
+			         "expected at most %d whole hex bytes (the start of the last frame)",
+			         NIC_WIRE_BYTES);
 			return -1;
 		}
 		a->bytes = b;
@@ -1085,13 +1106,14 @@ static int xp_wire(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return rc;
 }
 
-static int xc_wire(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_wire(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_wire *a = args;
 	const struct nic_hw *h = &nic_get_const(m, a->dev)->hw;
 	if (a->has_packets && h->wire_count != a->packets) {
 		snprintf(msg, cap, "expected %" PRIu64 " frames sent on %s's wire, got %" PRIu64, a->packets,
-			 m->devs[a->dev].d->name, h->wire_count);
+		         m->devs[a->dev].d->name, h->wire_count);
 		return 1;
 	}
 	if ((a->has_length || a->nbytes) && !h->wire_count) {
@@ -1100,7 +1122,8 @@ static int xc_wire(const struct machine *m, const struct step_result *r, const v
 	}
 	const struct nic_wire_frame *w = &h->wire[(h->wire_count + NIC_WIRE_KEEP - 1) % NIC_WIRE_KEEP];
 	if (a->has_length && w->len != a->length) {
-		snprintf(msg, cap, "expected the last frame to be %" PRIu64 " bytes, got %u", a->length, w->len);
+		snprintf(msg, cap, "expected the last frame to be %" PRIu64 " bytes, got %u", a->length,
+		         w->len);
 		return 1;
 	}
 	if (a->nbytes && (w->len < a->nbytes || memcmp(w->head, a->bytes, a->nbytes))) {
@@ -1115,9 +1138,9 @@ static int xc_wire(const struct machine *m, const struct step_result *r, const v
 }
 
 const struct expect_def nic_expects[] = {
-	{"reg", sizeof(struct x_reg), xp_reg, xc_reg},
-	{"desc", sizeof(struct x_desc), xp_desc, xc_desc},
-	{"ring", sizeof(struct x_ring), xp_ring, xc_ring},
-	{"wire", sizeof(struct x_wire), xp_wire, xc_wire},
-	{NULL, 0, NULL, NULL},
+    {"reg", sizeof(struct x_reg), xp_reg, xc_reg},
+    {"desc", sizeof(struct x_desc), xp_desc, xc_desc},
+    {"ring", sizeof(struct x_ring), xp_ring, xc_ring},
+    {"wire", sizeof(struct x_wire), xp_wire, xc_wire},
+    {NULL, 0, NULL, NULL},
 };

@@ -104,7 +104,7 @@
 #define E1000_TADV     0x382Cu
 #define E1000_RXCSUM   0x5000u
 
-#define E1000_BAR_SIZE 0x20000u   /* 128 KiB, as the 82540EM's memory BAR */
+#define E1000_BAR_SIZE 0x20000u /* 128 KiB, as the 82540EM's memory BAR */
 
 /* masks QEMU applies on register writes (E1000_XDBAL_MASK, E1000_XDLEN_MASK) */
 #define E1000_XDBAL_MASK 0xFFFFFFF0u
@@ -120,37 +120,37 @@
 #define E1000_ICR_RXO    0x40u
 #define E1000_ICR_RXT0   0x80u
 /* what Linux e1000_irq_enable writes to IMS (IMS_ENABLE_MASK) */
-#define E1000_IMS_ENABLE_MASK \
+#define E1000_IMS_ENABLE_MASK                                                                                \
 	(E1000_ICR_RXT0 | E1000_ICR_TXDW | E1000_ICR_RXDMT0 | E1000_ICR_RXSEQ | E1000_ICR_LSC)
 
 /* CTRL / STATUS */
-#define E1000_CTRL_SLU   0x00000040u   /* set link up */
-#define E1000_CTRL_RST   0x04000000u
-#define E1000_STATUS_FD  0x00000001u
-#define E1000_STATUS_LU  0x00000002u
+#define E1000_CTRL_SLU          0x00000040u /* set link up */
+#define E1000_CTRL_RST          0x04000000u
+#define E1000_STATUS_FD         0x00000001u
+#define E1000_STATUS_LU         0x00000002u
 #define E1000_STATUS_SPEED_1000 0x00000080u
 
 /* RCTL */
-#define E1000_RCTL_EN        0x00000002u
-#define E1000_RCTL_SBP       0x00000004u
-#define E1000_RCTL_UPE       0x00000008u
-#define E1000_RCTL_MPE       0x00000010u
-#define E1000_RCTL_LPE       0x00000020u
+#define E1000_RCTL_EN            0x00000002u
+#define E1000_RCTL_SBP           0x00000004u
+#define E1000_RCTL_UPE           0x00000008u
+#define E1000_RCTL_MPE           0x00000010u
+#define E1000_RCTL_LPE           0x00000020u
 #define E1000_RCTL_RDMTS_HALF    0x00000000u
 #define E1000_RCTL_RDMTS_QUARTER 0x00000100u
 #define E1000_RCTL_RDMTS_EIGTH   0x00000200u
 #define E1000_RCTL_RDMTS_MASK    0x00000300u
-#define E1000_RCTL_BAM       0x00008000u
-#define E1000_RCTL_SZ_2048   0x00000000u   /* BSIZE 00, BSEX 0 */
-#define E1000_RCTL_SZ_1024   0x00010000u
-#define E1000_RCTL_SZ_512    0x00020000u
-#define E1000_RCTL_SZ_256    0x00030000u
-#define E1000_RCTL_SZ_16384  0x00010000u   /* with BSEX */
-#define E1000_RCTL_SZ_8192   0x00020000u   /* with BSEX */
-#define E1000_RCTL_SZ_4096   0x00030000u   /* with BSEX */
-#define E1000_RCTL_SZ_MASK   0x00030000u
-#define E1000_RCTL_BSEX      0x02000000u
-#define E1000_RCTL_SECRC     0x04000000u
+#define E1000_RCTL_BAM           0x00008000u
+#define E1000_RCTL_SZ_2048       0x00000000u /* BSIZE 00, BSEX 0 */
+#define E1000_RCTL_SZ_1024       0x00010000u
+#define E1000_RCTL_SZ_512        0x00020000u
+#define E1000_RCTL_SZ_256        0x00030000u
+#define E1000_RCTL_SZ_16384      0x00010000u /* with BSEX */
+#define E1000_RCTL_SZ_8192       0x00020000u /* with BSEX */
+#define E1000_RCTL_SZ_4096       0x00030000u /* with BSEX */
+#define E1000_RCTL_SZ_MASK       0x00030000u
+#define E1000_RCTL_BSEX          0x02000000u
+#define E1000_RCTL_SECRC         0x04000000u
 
 /* TCTL */
 #define E1000_TCTL_EN  0x00000002u
@@ -191,8 +191,8 @@
 #define E1000_MAX_DATA_PER_TXD 4096u
 
 /* timer units, in ns */
-#define E1000_INTR_THROTTLING_NS_RES 256u    /* ITR */
-#define E1000_INTR_DELAY_NS_RES      1024u   /* RDTR, RADV, TIDV, TADV */
+#define E1000_INTR_THROTTLING_NS_RES 256u  /* ITR */
+#define E1000_INTR_DELAY_NS_RES      1024u /* RDTR, RADV, TIDV, TADV */
 
 /* descriptor field offsets */
 #define E1000_RXD_ADDR    0
@@ -202,14 +202,14 @@
 #define E1000_RXD_ERRORS  13
 #define E1000_RXD_SPECIAL 14
 #define E1000_TXD_ADDR    0
-#define E1000_TXD_LOWER   8   /* length | CSO << 16 | CMD << 24 */
-#define E1000_TXD_UPPER   12  /* STA | CSS << 8 | special << 16 */
+#define E1000_TXD_LOWER   8  /* length | CSO << 16 | CMD << 24 */
+#define E1000_TXD_UPPER   12 /* STA | CSS << 8 | special << 16 */
 
 /* Rx buffer size encoded in RCTL (BSIZE + BSEX) -> bytes */
 static inline uint32_t e1000_rctl_bufsize(uint32_t rctl)
 {
 	static const uint32_t plain[4] = {2048, 1024, 512, 256};
-	static const uint32_t ext[4] = {2048, 16384, 8192, 4096};   /* BSEX with 00 is reserved */
+	static const uint32_t ext[4] = {2048, 16384, 8192, 4096}; /* BSEX with 00 is reserved */
 	uint32_t i = (rctl & E1000_RCTL_SZ_MASK) >> 16;
 	return (rctl & E1000_RCTL_BSEX) ? ext[i] : plain[i];
 }
@@ -219,14 +219,23 @@ static inline uint32_t e1000_bufsize_rctl(uint32_t size, int *ok)
 {
 	*ok = 1;
 	switch (size) {
-	case 2048: return E1000_RCTL_SZ_2048;
-	case 1024: return E1000_RCTL_SZ_1024;
-	case 512: return E1000_RCTL_SZ_512;
-	case 256: return E1000_RCTL_SZ_256;
-	case 4096: return E1000_RCTL_SZ_4096 | E1000_RCTL_BSEX;
-	case 8192: return E1000_RCTL_SZ_8192 | E1000_RCTL_BSEX;
-	case 16384: return E1000_RCTL_SZ_16384 | E1000_RCTL_BSEX;
-	default: *ok = 0; return 0;
+	case 2048:
+		return E1000_RCTL_SZ_2048;
+	case 1024:
+		return E1000_RCTL_SZ_1024;
+	case 512:
+		return E1000_RCTL_SZ_512;
+	case 256:
+		return E1000_RCTL_SZ_256;
+	case 4096:
+		return E1000_RCTL_SZ_4096 | E1000_RCTL_BSEX;
+	case 8192:
+		return E1000_RCTL_SZ_8192 | E1000_RCTL_BSEX;
+	case 16384:
+		return E1000_RCTL_SZ_16384 | E1000_RCTL_BSEX;
+	default:
+		*ok = 0;
+		return 0;
 	}
 }
 

@@ -86,13 +86,13 @@ static const struct {
 	const char *name;
 	uint32_t off;
 } reg_names[] = {
-	{"CTRL", E1000_CTRL},   {"STATUS", E1000_STATUS}, {"ICR", E1000_ICR},       {"ITR", E1000_ITR},
-	{"ICS", E1000_ICS},     {"IMS", E1000_IMS},       {"IMC", E1000_IMC},       {"RCTL", E1000_RCTL},
-	{"TCTL", E1000_TCTL},   {"TIPG", E1000_TIPG},     {"RDBAL", E1000_RDBAL},   {"RDBAH", E1000_RDBAH},
-	{"RDLEN", E1000_RDLEN}, {"RDH", E1000_RDH},       {"RDT", E1000_RDT},       {"RDTR", E1000_RDTR},
-	{"RXDCTL", E1000_RXDCTL}, {"RADV", E1000_RADV},   {"TDBAL", E1000_TDBAL},   {"TDBAH", E1000_TDBAH},
-	{"TDLEN", E1000_TDLEN}, {"TDH", E1000_TDH},       {"TDT", E1000_TDT},       {"TIDV", E1000_TIDV},
-	{"TXDCTL", E1000_TXDCTL}, {"TADV", E1000_TADV},   {"RXCSUM", E1000_RXCSUM}, {"MPC", 0x4010},
+    {"CTRL", E1000_CTRL},     {"STATUS", E1000_STATUS}, {"ICR", E1000_ICR},       {"ITR", E1000_ITR},
+    {"ICS", E1000_ICS},       {"IMS", E1000_IMS},       {"IMC", E1000_IMC},       {"RCTL", E1000_RCTL},
+    {"TCTL", E1000_TCTL},     {"TIPG", E1000_TIPG},     {"RDBAL", E1000_RDBAL},   {"RDBAH", E1000_RDBAH},
+    {"RDLEN", E1000_RDLEN},   {"RDH", E1000_RDH},       {"RDT", E1000_RDT},       {"RDTR", E1000_RDTR},
+    {"RXDCTL", E1000_RXDCTL}, {"RADV", E1000_RADV},     {"TDBAL", E1000_TDBAL},   {"TDBAH", E1000_TDBAH},
+    {"TDLEN", E1000_TDLEN},   {"TDH", E1000_TDH},       {"TDT", E1000_TDT},       {"TIDV", E1000_TIDV},
+    {"TXDCTL", E1000_TXDCTL}, {"TADV", E1000_TADV},     {"RXCSUM", E1000_RXCSUM}, {"MPC", 0x4010},
 };
 
 int nic_reg_by_name(const char *name, uint32_t *off)
@@ -116,33 +116,60 @@ const char *nic_reg_name(uint32_t off)
 static uint32_t *reg_ptr(struct nic_hw *h, uint32_t off)
 {
 	switch (off) {
-	case E1000_CTRL: return &h->ctrl;
-	case E1000_STATUS: return &h->status;
-	case E1000_ICR: return &h->icr;
-	case E1000_ITR: return &h->itr;
-	case E1000_IMS: return &h->ims;
-	case E1000_RCTL: return &h->rctl;
-	case E1000_TCTL: return &h->tctl;
-	case E1000_TIPG: return &h->tipg;
-	case E1000_RDBAL: return &h->rdbal;
-	case E1000_RDBAH: return &h->rdbah;
-	case E1000_RDLEN: return &h->rdlen;
-	case E1000_RDH: return &h->rdh;
-	case E1000_RDT: return &h->rdt;
-	case E1000_RDTR: return &h->rdtr;
-	case E1000_RXDCTL: return &h->rxdctl;
-	case E1000_RADV: return &h->radv;
-	case E1000_TDBAL: return &h->tdbal;
-	case E1000_TDBAH: return &h->tdbah;
-	case E1000_TDLEN: return &h->tdlen;
-	case E1000_TDH: return &h->tdh;
-	case E1000_TDT: return &h->tdt;
-	case E1000_TIDV: return &h->tidv;
-	case E1000_TXDCTL: return &h->txdctl;
-	case E1000_TADV: return &h->tadv;
-	case E1000_RXCSUM: return &h->rxcsum;
-	case 0x4010: return &h->mpc;
-	default: return NULL;
+	case E1000_CTRL:
+		return &h->ctrl;
+	case E1000_STATUS:
+		return &h->status;
+	case E1000_ICR:
+		return &h->icr;
+	case E1000_ITR:
+		return &h->itr;
+	case E1000_IMS:
+		return &h->ims;
+	case E1000_RCTL:
+		return &h->rctl;
+	case E1000_TCTL:
+		return &h->tctl;
+	case E1000_TIPG:
+		return &h->tipg;
+	case E1000_RDBAL:
+		return &h->rdbal;
+	case E1000_RDBAH:
+		return &h->rdbah;
+	case E1000_RDLEN:
+		return &h->rdlen;
+	case E1000_RDH:
+		return &h->rdh;
+	case E1000_RDT:
+		return &h->rdt;
+	case E1000_RDTR:
+		return &h->rdtr;
+	case E1000_RXDCTL:
+		return &h->rxdctl;
+	case E1000_RADV:
+		return &h->radv;
+	case E1000_TDBAL:
+		return &h->tdbal;
+	case E1000_TDBAH:
+		return &h->tdbah;
+	case E1000_TDLEN:
+		return &h->tdlen;
+	case E1000_TDH:
+		return &h->tdh;
+	case E1000_TDT:
+		return &h->tdt;
+	case E1000_TIDV:
+		return &h->tidv;
+	case E1000_TXDCTL:
+		return &h->txdctl;
+	case E1000_TADV:
+		return &h->tadv;
+	case E1000_RXCSUM:
+		return &h->rxcsum;
+	case 0x4010:
+		return &h->mpc;
+	default:
+		return NULL;
 	}
 }
 
@@ -156,8 +183,8 @@ uint32_t nic_reg_peek(const struct machine *m, int dev, uint32_t off, int *ok)
 
 /* ---- events ---- */
 
-static void nic_ev(struct machine *m, int dev, enum ev_kind kind, uint16_t code, uint64_t addr, uint64_t entry,
-		   uint64_t extra, uint32_t len, uint8_t flags)
+static void nic_ev(struct machine *m, int dev, enum ev_kind kind, uint16_t code, uint64_t addr,
+                   uint64_t entry, uint64_t extra, uint32_t len, uint8_t flags)
 {
 	struct ev e = {0};
 	e.kind = (uint16_t)kind;
@@ -186,49 +213,38 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 /* IEEE 802.3 CRC-32 (reflected 0xEDB88320), as the MAC appends it; the
  * table is the usual byte-at-a-time one (entry n = CRC of the byte n). */
 static const uint32_t crc32_table[256] = {
-	0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
-	0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
-	0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
-	0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
-	0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
-	0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
-	0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
-	0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
-	0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
-	0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
-	0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
-	0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
-	0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
-	0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
-	0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
-	0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
-	0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
-	0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
-	0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
-	0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
-	0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
-	0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
-	0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
-	0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
-	0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
-	0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
-	0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
-	0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
-	0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
-	0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
-	0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
-	0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
-	0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
-	0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
-	0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
-	0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
-	0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
-	0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
-	0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
-	0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
-	0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
-	0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
-	0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu, 0xe963a535u, 0x9e6495a3u,
+    0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u, 0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u,
+    0x1db71064u, 0x6ab020f2u, 0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+    0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u, 0xfa0f3d63u, 0x8d080df5u,
+    0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u, 0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu,
+    0x35b5a8fau, 0x42b2986cu, 0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+    0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u, 0xcfba9599u, 0xb8bda50fu,
+    0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u, 0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du,
+    0x76dc4190u, 0x01db7106u, 0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+    0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du, 0x91646c97u, 0xe6635c01u,
+    0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu, 0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u,
+    0x65b0d9c6u, 0x12b7e950u, 0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+    0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u, 0xa4d1c46du, 0xd3d6f4fbu,
+    0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u, 0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u,
+    0x5005713cu, 0x270241aau, 0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+    0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u, 0xb7bd5c3bu, 0xc0ba6cadu,
+    0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au, 0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u,
+    0xe3630b12u, 0x94643b84u, 0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+    0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu, 0x196c3671u, 0x6e6b06e7u,
+    0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu, 0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u,
+    0xd6d6a3e8u, 0xa1d1937eu, 0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+    0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u, 0x316e8eefu, 0x4669be79u,
+    0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u, 0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu,
+    0xc5ba3bbeu, 0xb2bd0b28u, 0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+    0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu, 0x72076785u, 0x05005713u,
+    0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u, 0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u,
+    0x86d3d2d4u, 0xf1d4e242u, 0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+    0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u, 0x616bffd3u, 0x166ccf45u,
+    0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u, 0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu,
+    0xaed16a4au, 0xd9d65adcu, 0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+    0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u, 0x54de5729u, 0x23d967bfu,
+    0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u, 0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
 };
 
 static uint32_t eth_crc32(const uint8_t *p, size_t n)
@@ -378,7 +394,7 @@ static void rx_drop(struct machine *m, int dev, enum nic_rx_result why, uint32_t
 }
 
 enum nic_rx_result nic_receive(struct machine *m, int dev, const uint8_t *frame, uint32_t len,
-			       struct step_result *r)
+                               struct step_result *r)
 {
 	struct nic_state *s = nic_get(m, dev);
 	struct nic_hw *h = &s->hw;
@@ -599,19 +615,47 @@ void nic_mmio_write(struct machine *m, int dev, uint64_t off, uint64_t val64, un
 	struct nic_hw *h = &nic_get(m, dev)->hw;
 	uint32_t v = (uint32_t)val64;
 	switch ((uint32_t)(off & ~3ull)) {
-	case E1000_ICR: h->icr &= ~v; nic_irq_eval(m, dev); break; /* write 1 to clear */
-	case E1000_ICS: nic_cause(m, dev, v); break;
-	case E1000_IMS: h->ims |= v; nic_irq_eval(m, dev); break;
-	case E1000_IMC: h->ims &= ~v; nic_irq_eval(m, dev); break;
-	case E1000_STATUS: break; /* read-only */
-	case E1000_ITR: h->itr = v & 0xFFFF; break;
-	case E1000_RDBAL: h->rdbal = v & E1000_XDBAL_MASK; break;
-	case E1000_TDBAL: h->tdbal = v & E1000_XDBAL_MASK; break;
-	case E1000_RDLEN: h->rdlen = v & E1000_XDLEN_MASK; break;
-	case E1000_TDLEN: h->tdlen = v & E1000_XDLEN_MASK; break;
-	case E1000_RDH: h->rdh = v & E1000_XDHT_MASK; break;
-	case E1000_RDT: h->rdt = v & E1000_XDHT_MASK; break;
-	case E1000_TDH: h->tdh = v & E1000_XDHT_MASK; break;
+	case E1000_ICR:
+		h->icr &= ~v;
+		nic_irq_eval(m, dev);
+		break; /* write 1 to clear */
+	case E1000_ICS:
+		nic_cause(m, dev, v);
+		break;
+	case E1000_IMS:
+		h->ims |= v;
+		nic_irq_eval(m, dev);
+		break;
+	case E1000_IMC:
+		h->ims &= ~v;
+		nic_irq_eval(m, dev);
+		break;
+	case E1000_STATUS:
+		break; /* read-only */
+	case E1000_ITR:
+		h->itr = v & 0xFFFF;
+		break;
+	case E1000_RDBAL:
+		h->rdbal = v & E1000_XDBAL_MASK;
+		break;
+	case E1000_TDBAL:
+		h->tdbal = v & E1000_XDBAL_MASK;
+		break;
+	case E1000_RDLEN:
+		h->rdlen = v & E1000_XDLEN_MASK;
+		break;
+	case E1000_TDLEN:
+		h->tdlen = v & E1000_XDLEN_MASK;
+		break;
+	case E1000_RDH:
+		h->rdh = v & E1000_XDHT_MASK;
+		break;
+	case E1000_RDT:
+		h->rdt = v & E1000_XDHT_MASK;
+		break;
+	case E1000_TDH:
+		h->tdh = v & E1000_XDHT_MASK;
+		break;
 	case E1000_TDT:
 		h->tdt = v & E1000_XDHT_MASK;
 		nic_start_xmit(m, dev);
@@ -634,9 +678,14 @@ void nic_mmio_write(struct machine *m, int dev, uint64_t off, uint64_t val64, un
 			nic_cause(m, dev, E1000_ICR_TXDW);
 		}
 		break;
-	case E1000_RADV: h->radv = v & 0xFFFF; break;
-	case E1000_TADV: h->tadv = v & 0xFFFF; break;
-	case 0x4010: break; /* MPC is read-only */
+	case E1000_RADV:
+		h->radv = v & 0xFFFF;
+		break;
+	case E1000_TADV:
+		h->tadv = v & 0xFFFF;
+		break;
+	case 0x4010:
+		break; /* MPC is read-only */
 	default: {
 		uint32_t *p = reg_ptr(h, (uint32_t)(off & ~3ull));
 		if (p)
@@ -648,13 +697,12 @@ void nic_mmio_write(struct machine *m, int dev, uint64_t off, uint64_t val64, un
 
 /* ---- the device type ---- */
 
-static const char *const nic_keys[] = {"rx_ring",      "tx_ring",          "buf_size",      "mtu",
-				       "itr",          "rx_int_delay",     "rx_abs_int_delay", "tx_int_delay",
-				       "tx_abs_int_delay", "budget",       "napi",          "apic_id",
-				       "msi_vector",   NULL};
+static const char *const nic_keys[] = {
+    "rx_ring",      "tx_ring",          "buf_size", "mtu",  "itr",     "rx_int_delay", "rx_abs_int_delay",
+    "tx_int_delay", "tx_abs_int_delay", "budget",   "napi", "apic_id", "msi_vector",   NULL};
 
-static int opt_u32(struct jr *jr, const cJSON *dev, const char *path, const char *key, uint64_t min, uint64_t max,
-		   uint32_t *out)
+static int opt_u32(struct jr *jr, const cJSON *dev, const char *path, const char *key, uint64_t min,
+                   uint64_t max, uint32_t *out)
 {
 	const cJSON *v = jr_member(dev, key);
 	if (!v)
@@ -665,7 +713,8 @@ static int opt_u32(struct jr *jr, const cJSON *dev, const char *path, const char
 	if (jr_u64(jr, v, p, max, &x))
 		return -1;
 	if (x < min) {
-		jr_error(jr, v, p, "expected at least %llu, got %llu", (unsigned long long)min, (unsigned long long)x);
+		jr_error(jr, v, p, "expected at least %llu, got %llu", (unsigned long long)min,
+		         (unsigned long long)x);
 		return -1;
 	}
 	*out = (uint32_t)x;
@@ -681,8 +730,9 @@ static int ring_opt(struct jr *jr, const cJSON *dev, const char *path, const cha
 		char p[128];
 		jr_path_key(p, sizeof p, path, key);
 		jr_error(jr, v, p,
-			 "expected a multiple of 8 descriptors (RDLEN/TDLEN keep bits 19:7: multiples of 128 bytes), got %u",
-			 *out);
+		         "expected a multiple of 8 descriptors (RDLEN/TDLEN keep bits 19:7: multiples of 128 "
+		         "bytes), got %u",
+		         *out);
 		return -1;
 	}
 	return 0;
@@ -716,9 +766,10 @@ static int nic_parse_opts(struct jr *jr, const cJSON *dev, const char *path, voi
 			e1000_bufsize_rctl((uint32_t)x, &ok);
 			if (!ok)
 				jr_error(jr, bs, p,
-					 "expected a receive buffer size the 8254x supports (256, 512, 1024, 2048, 4096, "
-					 "8192, 16384 bytes: RCTL.BSIZE/BSEX), got %llu",
-					 (unsigned long long)x);
+				         "expected a receive buffer size the 8254x supports (256, 512, 1024, "
+				         "2048, 4096, "
+				         "8192, 16384 bytes: RCTL.BSIZE/BSEX), got %llu",
+				         (unsigned long long)x);
 			else
 				o->buf_size = (uint32_t)x;
 		}
@@ -730,10 +781,11 @@ static int nic_parse_opts(struct jr *jr, const cJSON *dev, const char *path, voi
 	if (itr && o->itr && o->itr < 100) {
 		char p[128];
 		jr_path_key(p, sizeof p, path, "itr");
-		jr_error(jr, itr, p,
-			 "expected 0 (off) or interrupts per second 100..100000 (the dynamic modes 1 and 3 of "
-			 "InterruptThrottleRate are not modelled), got %u",
-			 o->itr);
+		jr_error(
+		    jr, itr, p,
+		    "expected 0 (off) or interrupts per second 100..100000 (the dynamic modes 1 and 3 of "
+		    "InterruptThrottleRate are not modelled), got %u",
+		    o->itr);
 		bad = 1;
 	}
 	bad |= opt_u32(jr, dev, path, "rx_int_delay", 0, 0xFFFF, &o->rx_int_delay);
@@ -810,16 +862,16 @@ static void nic_free_state(struct machine *m, int dev)
 }
 
 const struct device_type e1000_device_type = {
-		.name = "e1000",
-		.type_id = DEV_E1000,
-		.opts_size = sizeof(struct nic_opts),
-		.keys = nic_keys,
-		.parse_opts = nic_parse_opts,
-		.default_bar_size = E1000_BAR_SIZE,
-		.init = nic_init,
-		.free_state = nic_free_state,
-		.mmio_read = nic_mmio_read,
-		.mmio_write = nic_mmio_write,
-		.next_deadline = nic_next_deadline,
-		.fire = nic_fire,
+    .name = "e1000",
+    .type_id = DEV_E1000,
+    .opts_size = sizeof(struct nic_opts),
+    .keys = nic_keys,
+    .parse_opts = nic_parse_opts,
+    .default_bar_size = E1000_BAR_SIZE,
+    .init = nic_init,
+    .free_state = nic_free_state,
+    .mmio_read = nic_mmio_read,
+    .mmio_write = nic_mmio_write,
+    .next_deadline = nic_next_deadline,
+    .fire = nic_fire,
 };

@@ -24,15 +24,16 @@ static void fini(void)
 
 TestSuite(dmac, .fini = fini);
 
-#define DEVS                                                                                                      \
-	"\"devices\":[{\"name\":\"dmac0\",\"type\":\"pl330\",\"bdf\":\"00:1f.0\"},"                                \
-	"{\"name\":\"client0\",\"type\":\"dma-device\",\"bdf\":\"02:00.0\"},"                                     \
+#define DEVS                                                                                                 \
+	"\"devices\":[{\"name\":\"dmac0\",\"type\":\"pl330\",\"bdf\":\"00:1f.0\"},"                          \
+	"{\"name\":\"client0\",\"type\":\"dma-device\",\"bdf\":\"02:00.0\"},"                                \
 	"{\"name\":\"uart0\",\"type\":\"uart\",\"bdf\":\"00:1e.0\",\"fifo\":4}],"
 
-#define BUFS                                                                                                      \
-	"{\"do\":\"kmem.alloc\",\"device\":\"dmac0\",\"size\":\"8KiB\",\"as\":\"src\"},"                           \
-	"{\"do\":\"kmem.alloc\",\"device\":\"dmac0\",\"size\":\"8KiB\",\"as\":\"dst\"},"                           \
-	"{\"do\":\"kmem.write\",\"device\":\"dmac0\",\"addr\":\"$src+0x1ff8\",\"bytes\":\"01 02 03 04 05 06 07 08\",\"len\":8},"
+#define BUFS                                                                                                 \
+	"{\"do\":\"kmem.alloc\",\"device\":\"dmac0\",\"size\":\"8KiB\",\"as\":\"src\"},"                     \
+	"{\"do\":\"kmem.alloc\",\"device\":\"dmac0\",\"size\":\"8KiB\",\"as\":\"dst\"},"                     \
+	"{\"do\":\"kmem.write\",\"device\":\"dmac0\",\"addr\":\"$src+0x1ff8\",\"bytes\":\"01 02 03 04 05 "   \
+	"06 07 08\",\"len\":8},"
 
 static struct machine *run(const char *steps)
 {
@@ -55,15 +56,18 @@ static int entity_of(struct machine *m, const char *name)
 /* invariant 31: mapped against the controller, the DMA translates in the controller's context */
 Test(dmac, memcpy_translates_in_the_controllers_context)
 {
-	struct machine *m = run(BUFS
-				"{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$src\",\"size\":\"8KiB\",\"dir\":\"to_device\",\"as\":\"s\"},"
-				"{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$dst\",\"size\":\"8KiB\",\"dir\":\"from_device\",\"as\":\"d\"},"
-				"{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
-				"{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\",\"src\":\"$s\",\"dst\":\"$d\",\"len\":4096,\"as\":\"a\"},"
-				"{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\",\"src\":\"$s+0x1000\",\"dst\":\"$d+0x1000\",\"len\":4096,\"as\":\"b\"},"
-				"{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
-				"{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$b\"},"
-				"{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\"}");
+	struct machine *m = run(BUFS "{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$src\",\"size\":"
+	                             "\"8KiB\",\"dir\":\"to_device\",\"as\":\"s\"},"
+	                             "{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$dst\",\"size\":"
+	                             "\"8KiB\",\"dir\":\"from_device\",\"as\":\"d\"},"
+	                             "{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
+	                             "{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\","
+	                             "\"src\":\"$s\",\"dst\":\"$d\",\"len\":4096,\"as\":\"a\"},"
+	                             "{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\","
+	                             "\"src\":\"$s+0x1000\",\"dst\":\"$d+0x1000\",\"len\":4096,\"as\":\"b\"},"
+	                             "{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
+	                             "{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$b\"},"
+	                             "{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\"}");
 	int dmac = entity_of(m, "dmac0"), client = entity_of(m, "client0");
 	int dev_dma = 0;
 	for (uint64_t i = 0; i < m->trace.n; i++) {
@@ -72,7 +76,8 @@ Test(dmac, memcpy_translates_in_the_controllers_context)
 			cr_assert_eq(e->actor, dmac, "every DMA of the copy is the controller's request");
 			dev_dma++;
 		}
-		if (e->kind == EV_MEM_READ || e->kind == EV_MEM_WRITE || e->kind == EV_IOTLB_HIT || e->kind == EV_IOTLB_MISS)
+		if (e->kind == EV_MEM_READ || e->kind == EV_MEM_WRITE || e->kind == EV_IOTLB_HIT ||
+		    e->kind == EV_IOTLB_MISS)
 			cr_assert_neq(e->actor, client, "the client device takes no part in the copy");
 	}
 	cr_assert_gt(dev_dma, 128, "64 bursts read + 64 written, plus program fetches");
@@ -96,20 +101,23 @@ Test(dmac, memcpy_translates_in_the_controllers_context)
  * buffer, so the copy "succeeds" without any fault and moves the wrong bytes. */
 Test(dmac, client_mapping_is_meaningless_to_the_controller)
 {
-	struct machine *m = run(BUFS
-				"{\"do\":\"dma.map\",\"device\":\"client0\",\"addr\":\"$src\",\"size\":\"16KiB\",\"dir\":\"to_device\",\"as\":\"s\"},"
-				"{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$dst\",\"size\":\"8KiB\",\"dir\":\"from_device\",\"as\":\"d\"},"
-				"{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
-				"{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\",\"src\":\"$s\",\"dst\":\"$d\",\"len\":8192,\"as\":\"a\"},"
-				"{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
-				"{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\"}");
+	struct machine *m = run(BUFS "{\"do\":\"dma.map\",\"device\":\"client0\",\"addr\":\"$src\",\"size\":"
+	                             "\"16KiB\",\"dir\":\"to_device\",\"as\":\"s\"},"
+	                             "{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$dst\",\"size\":"
+	                             "\"8KiB\",\"dir\":\"from_device\",\"as\":\"d\"},"
+	                             "{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
+	                             "{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\","
+	                             "\"src\":\"$s\",\"dst\":\"$d\",\"len\":8192,\"as\":\"a\"},"
+	                             "{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
+	                             "{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\"}");
 	const struct step_result *r = &eng.reports[sc.nsteps - 1].r;
 	cr_assert(!r->fault.valid, "no fault: the IOVA exists in the controller's domain too");
 	cr_assert_eq(counter_get(m, "client0.walks", NULL), 0, "the client's domain is never consulted");
 	uint64_t dst = m->vars[1].v;
 	uint8_t b[8];
 	mem_read(&m->mem, dst, b, 8);
-	cr_assert_eq(b[0], 0xBC, "the controller copied its own channel program (DMAMOV), not the client's buffer");
+	cr_assert_eq(b[0], 0xBC,
+	             "the controller copied its own channel program (DMAMOV), not the client's buffer");
 	mem_read(&m->mem, dst + 0x1ff8, b, 8);
 	const uint8_t pattern[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 	cr_assert(memcmp(b, pattern, 8) != 0, "the client's data never arrived");
@@ -118,12 +126,13 @@ Test(dmac, client_mapping_is_meaningless_to_the_controller)
 /* and an IOVA the controller's domain does not map at all: a 6h read fault, the channel stops */
 Test(dmac, unmapped_source_faults_6h)
 {
-	struct machine *m = run(BUFS
-				"{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$dst\",\"size\":\"8KiB\",\"dir\":\"from_device\",\"as\":\"d\"},"
-				"{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
-				"{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\",\"src\":\"0x80000000\",\"dst\":\"$d\",\"len\":4096,\"as\":\"a\"},"
-				"{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
-				"{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\"}");
+	struct machine *m = run(BUFS "{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$dst\",\"size\":"
+	                             "\"8KiB\",\"dir\":\"from_device\",\"as\":\"d\"},"
+	                             "{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
+	                             "{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\","
+	                             "\"src\":\"0x80000000\",\"dst\":\"$d\",\"len\":4096,\"as\":\"a\"},"
+	                             "{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
+	                             "{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\"}");
 	const struct step_result *r = &eng.reports[sc.nsteps - 1].r;
 	cr_assert(r->fault.valid);
 	cr_assert_eq(r->fault.unit, FU_IOMMU);
@@ -137,18 +146,21 @@ Test(dmac, unmapped_source_faults_6h)
 /* the channel program is real PL330 microcode in memory, fetched through the IOMMU */
 Test(dmac, channel_program_bytes)
 {
-	struct machine *m = run(BUFS
-				"{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$src\",\"size\":\"8KiB\",\"dir\":\"to_device\",\"as\":\"s\"},"
-				"{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$dst\",\"size\":\"8KiB\",\"dir\":\"from_device\",\"as\":\"d\"},"
-				"{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
-				"{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\",\"src\":\"$s\",\"dst\":\"$d\",\"len\":300,\"as\":\"a\"},"
-				"{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
-				"{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\"}");
+	struct machine *m = run(BUFS "{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$src\",\"size\":"
+	                             "\"8KiB\",\"dir\":\"to_device\",\"as\":\"s\"},"
+	                             "{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$dst\",\"size\":"
+	                             "\"8KiB\",\"dir\":\"from_device\",\"as\":\"d\"},"
+	                             "{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
+	                             "{\"do\":\"dmac.prep_memcpy\",\"device\":\"dmac0\",\"chan\":\"$ch\","
+	                             "\"src\":\"$s\",\"dst\":\"$d\",\"len\":300,\"as\":\"a\"},"
+	                             "{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
+	                             "{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\"}");
 	/* find the program: the first DMAC_FETCH's bus address is in the controller's domain; read it
 	 * back through the kernel-side copy instead: it is the last kmem write of the issue step */
 	uint64_t hpa = 0;
 	for (uint64_t i = 0; i < m->trace.n; i++)
-		if (m->trace.ev[i].kind == EV_MEM_WRITE && m->trace.ev[i].actor == 0 && m->trace.ev[i].step == 8)
+		if (m->trace.ev[i].kind == EV_MEM_WRITE && m->trace.ev[i].actor == 0 &&
+		    m->trace.ev[i].step == 8)
 			hpa = m->trace.ev[i].addr_in;
 	cr_assert_neq(hpa, 0);
 	uint8_t p[64];
@@ -177,14 +189,18 @@ Test(dmac, channel_program_bytes)
 /* a slave transfer feeds the UART FIFO, which drains at its baud rate */
 Test(dmac, slave_to_uart)
 {
-	struct machine *m = run("{\"do\":\"kmem.alloc\",\"device\":\"dmac0\",\"size\":\"4KiB\",\"as\":\"src\"},"
-				"{\"do\":\"kmem.write\",\"device\":\"dmac0\",\"addr\":\"$src\",\"bytes\":\"68 65 6c 6c 6f 20 75 61 72 74\",\"len\":10},"
-				"{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$src\",\"size\":\"4KiB\",\"dir\":\"to_device\",\"as\":\"s\"},"
-				"{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
-				"{\"do\":\"dmac.prep_slave\",\"device\":\"dmac0\",\"chan\":\"$ch\",\"src\":\"$s\",\"peripheral\":\"uart0\",\"len\":10,\"as\":\"a\"},"
-				"{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
-				"{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\","
-				"\"expect\":{\"dmac\":{\"uart\":\"uart0\",\"sent\":10,\"bytes\":\"hello uart\"}}}");
+	struct machine *m =
+	    run("{\"do\":\"kmem.alloc\",\"device\":\"dmac0\",\"size\":\"4KiB\",\"as\":\"src\"},"
+	        "{\"do\":\"kmem.write\",\"device\":\"dmac0\",\"addr\":\"$src\",\"bytes\":\"68 65 6c 6c 6f 20 "
+	        "75 61 72 74\",\"len\":10},"
+	        "{\"do\":\"dma.map\",\"device\":\"dmac0\",\"addr\":\"$src\",\"size\":\"4KiB\",\"dir\":\"to_"
+	        "device\",\"as\":\"s\"},"
+	        "{\"do\":\"dmac.request_chan\",\"device\":\"dmac0\",\"as\":\"ch\"},"
+	        "{\"do\":\"dmac.prep_slave\",\"device\":\"dmac0\",\"chan\":\"$ch\",\"src\":\"$s\","
+	        "\"peripheral\":\"uart0\",\"len\":10,\"as\":\"a\"},"
+	        "{\"do\":\"dmac.submit\",\"device\":\"dmac0\",\"desc\":\"$a\"},"
+	        "{\"do\":\"dmac.issue_pending\",\"device\":\"dmac0\",\"chan\":\"$ch\","
+	        "\"expect\":{\"dmac\":{\"uart\":\"uart0\",\"sent\":10,\"bytes\":\"hello uart\"}}}");
 	/* a 4-byte FIFO must have drained twice (8 bytes shifted out), 2 still queued */
 	cr_assert_eq(counter_get(m, "uart0.tx_bytes", NULL), 8);
 	cr_assert_geq(m->now_ns, 8ull * 10 * (1000000000ull / 115200), "the UART's line time passed");
@@ -193,7 +209,8 @@ Test(dmac, slave_to_uart)
 /* the CPU's copy touches no device */
 Test(dmac, cpu_memcpy_is_cpu_work)
 {
-	struct machine *m = run(BUFS "{\"do\":\"cpu.memcpy\",\"src\":\"$src\",\"dst\":\"$dst\",\"size\":\"8KiB\"}");
+	struct machine *m =
+	    run(BUFS "{\"do\":\"cpu.memcpy\",\"src\":\"$src\",\"dst\":\"$dst\",\"size\":\"8KiB\"}");
 	cr_assert_eq(counter_get(m, "cpu.copy_bytes", NULL), 8192);
 	cr_assert_eq(counter_get(m, "cpu.copy_loads", NULL), 1024);
 	for (uint64_t i = 0; i < m->trace.n; i++)

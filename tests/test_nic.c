@@ -19,7 +19,9 @@ static struct scenario sc;
 static struct engine eng;
 
 #define HDR "{\"format\":\"iommulab/1\","
-#define NIC8 "\"devices\":[{\"name\":\"nic0\",\"type\":\"e1000\",\"bdf\":\"01:00.0\",\"rx_ring\":8,\"tx_ring\":8%s}],"
+#define NIC8                                                                                                 \
+	"\"devices\":[{\"name\":\"nic0\",\"type\":\"e1000\",\"bdf\":\"01:00.0\",\"rx_ring\":8,\"tx_ring\":"  \
+	"8%s}],"
 
 static struct machine *start(const char *machine, const char *devopts, const char *steps)
 {
@@ -106,8 +108,9 @@ Test(nic, probe_holds_one_filled_descriptor_back)
 Test(nic, rx_writeback_bytes_and_dd_last)
 {
 	struct machine *m = start("", "",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60,\"fill\":0,\"bytes\":\"52 54 00 12 34 56\"}");
+	                          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	                          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60,\"fill\":0,"
+	                          "\"bytes\":\"52 54 00 12 34 56\"}");
 	step();
 	uint64_t from = m->trace.n;
 	const struct nic_state *s = nic_get(m, 0);
@@ -139,11 +142,12 @@ Test(nic, rx_writeback_bytes_and_dd_last)
 /* invariant 25: RDH == RDT means the hardware has nothing: drop, RXO, RDH unchanged */
 Test(nic, ring_empty_drops_with_rxo)
 {
-	struct machine *m = start("", "",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60,\"count\":6,\"gap_ns\":0},"
-				  "{\"do\":\"nic.write_reg\",\"device\":\"nic0\",\"reg\":\"IMC\",\"value\":\"0xffffffff\"},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60}");
+	struct machine *m =
+	    start("", "",
+	          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60,\"count\":6,\"gap_ns\":0},"
+	          "{\"do\":\"nic.write_reg\",\"device\":\"nic0\",\"reg\":\"IMC\",\"value\":\"0xffffffff\"},"
+	          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60}");
 	step();
 	step();
 	cr_assert_eq(reg(m, E1000_RDH), 6);
@@ -166,10 +170,11 @@ Test(nic, hardware_never_owns_the_whole_ring)
 	char steps[6000];
 	size_t o = (size_t)snprintf(steps, sizeof steps, "{\"do\":\"nic.probe\",\"device\":\"nic0\"}");
 	for (int k = 0; k < 40; k++)
-		o += (size_t)snprintf(steps + o, sizeof steps - o,
-				      ",{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":%d,\"count\":%d,\"gap_ns\":0}"
-				      ",{\"do\":\"nic.poll\",\"device\":\"nic0\",\"budget\":%d}",
-				      60 + 97 * k % 1400, 1 + k % 9, 1 + k % 5);
+		o += (size_t)snprintf(
+		    steps + o, sizeof steps - o,
+		    ",{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":%d,\"count\":%d,\"gap_ns\":0}"
+		    ",{\"do\":\"nic.poll\",\"device\":\"nic0\",\"budget\":%d}",
+		    60 + 97 * k % 1400, 1 + k % 9, 1 + k % 5);
 	struct machine *m = start("", "", steps);
 	step();
 	for (int k = 0; k < 80; k++) {
@@ -183,11 +188,13 @@ Test(nic, hardware_never_owns_the_whole_ring)
 		for (uint32_t i = head; i != tail; i = (i + 1) % 8) {
 			uint8_t d[16];
 			rx_desc(m, i, d);
-			cr_assert(s->drv.rxb[i].mapped, "descriptor %u owned by hardware without a buffer", i);
+			cr_assert(s->drv.rxb[i].mapped, "descriptor %u owned by hardware without a buffer",
+			          i);
 			cr_assert_eq(d[12] & E1000_RXD_STAT_DD, 0, "stale DD on a re-armed descriptor %u", i);
 		}
 	}
-	cr_assert_gt(counter_get(m, "nic0.rx_dropped", NULL), 0, "the sequence should overrun the ring at least once");
+	cr_assert_gt(counter_get(m, "nic0.rx_dropped", NULL), 0,
+	             "the sequence should overrun the ring at least once");
 	cr_assert_gt(counter_get(m, "nic0.drv_rx_packets", NULL), 0);
 }
 
@@ -195,8 +202,8 @@ Test(nic, hardware_never_owns_the_whole_ring)
 Test(nic, jumbo_eop_only_on_last)
 {
 	struct machine *m = start("", ",\"mtu\":9000",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":5000}");
+	                          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	                          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":5000}");
 	step();
 	step();
 	uint8_t d[16];
@@ -215,8 +222,8 @@ Test(nic, jumbo_eop_only_on_last)
 Test(nic, long_frame_needs_lpe)
 {
 	struct machine *m = start("", "",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":1600}");
+	                          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	                          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":1600}");
 	run_all();
 	cr_assert_eq(reg(m, E1000_RDH), 0);
 	cr_assert_eq(counter_get(m, "nic0.rx_length_errors", NULL), 1);
@@ -226,9 +233,9 @@ Test(nic, long_frame_needs_lpe)
 Test(nic, tx_dd_only_with_rs)
 {
 	struct machine *m = start("", "",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":100,\"rs\":false},"
-				  "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":100}");
+	                          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	                          "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":100,\"rs\":false},"
+	                          "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":100}");
 	step();
 	step();
 	uint8_t d[16];
@@ -248,11 +255,12 @@ Test(nic, tx_dd_only_with_rs)
 /* invariant 29: dma_wmb before every tail write, dma_rmb after DD and before the rest */
 Test(nic, barriers_around_doorbells_and_dd)
 {
-	struct machine *m = start("", "",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":60,\"count\":3},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60,\"count\":3,\"gap_ns\":0},"
-				  "{\"do\":\"nic.poll\",\"device\":\"nic0\"}");
+	struct machine *m =
+	    start("", "",
+	          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	          "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":60,\"count\":3},"
+	          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60,\"count\":3,\"gap_ns\":0},"
+	          "{\"do\":\"nic.poll\",\"device\":\"nic0\"}");
 	run_all();
 	uint64_t bar = m->devs[0].d->bar0;
 	int tails = 0, wmb_pending = 0, rmbs = 0;
@@ -264,7 +272,8 @@ Test(nic, barriers_around_doorbells_and_dd)
 			rmbs++;
 		if (e->kind == EV_MMIO && (e->flags & EVF_WRITE) &&
 		    (e->addr_in == bar + E1000_TDT || e->addr_in == bar + E1000_RDT) && e->entry) {
-			cr_assert(wmb_pending, "tail write to 0x%llx without dma_wmb", (unsigned long long)e->addr_in);
+			cr_assert(wmb_pending, "tail write to 0x%llx without dma_wmb",
+			          (unsigned long long)e->addr_in);
 			wmb_pending = 0;
 			tails++;
 		}
@@ -276,10 +285,11 @@ Test(nic, barriers_around_doorbells_and_dd)
 /* invariant 30: an unmapped ring base faults 6h on the descriptor fetch; the ring stalls */
 Test(nic, unmapped_ring_faults_6h)
 {
-	struct machine *m = start("", "",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"nic.write_reg\",\"device\":\"nic0\",\"reg\":\"TDBAL\",\"value\":\"0x7fff0000\"},"
-				  "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":60}");
+	struct machine *m =
+	    start("", "",
+	          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	          "{\"do\":\"nic.write_reg\",\"device\":\"nic0\",\"reg\":\"TDBAL\",\"value\":\"0x7fff0000\"},"
+	          "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":60}");
 	step();
 	step();
 	step();
@@ -296,8 +306,8 @@ Test(nic, unmapped_ring_faults_6h)
 Test(nic, no_iommu_means_no_fault)
 {
 	struct machine *m = start("\"cmdline\":\"intel_iommu=off\"", "",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60}");
+	                          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	                          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60}");
 	run_all();
 	const struct nic_state *s = nic_get(m, 0);
 	cr_assert_eq(s->drv.rx_ring_dma, s->drv.rx_ring_phys, "dma-direct: handle = physical address");
@@ -325,10 +335,11 @@ Test(nic, coalescing_counts)
 /* ITR: two MSIs are at least ITR x 256 ns apart */
 Test(nic, itr_spaces_interrupts)
 {
-	struct machine *m = start("", ",\"napi\":\"auto\",\"itr\":10000",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":200,\"count\":6,\"gap_ns\":20000},"
-				  "{\"do\":\"time.advance\",\"us\":200}");
+	struct machine *m =
+	    start("", ",\"napi\":\"auto\",\"itr\":10000",
+	          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":200,\"count\":6,\"gap_ns\":20000},"
+	          "{\"do\":\"time.advance\",\"us\":200}");
 	run_all();
 	uint64_t gap = (1000000000u / (10000u * 256u)) * 256ull, last = 0;
 	int n = 0;
@@ -385,11 +396,12 @@ Test(nic, long_run_constant_memory, .timeout = 120)
 {
 	static char buf[2048];
 	snprintf(buf, sizeof buf,
-		 HDR "\"devices\":[{\"name\":\"nic0\",\"type\":\"e1000\",\"bdf\":\"01:00.0\",\"napi\":\"auto\","
-		     "\"tx_int_delay\":0,\"tx_abs_int_delay\":0}],"
-		     "\"steps\":[{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-		     "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":1500,\"count\":5000,\"gap_ns\":0},"
-		     "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":1500,\"count\":45000,\"gap_ns\":0}]}");
+	         HDR
+	         "\"devices\":[{\"name\":\"nic0\",\"type\":\"e1000\",\"bdf\":\"01:00.0\",\"napi\":\"auto\","
+	         "\"tx_int_delay\":0,\"tx_abs_int_delay\":0}],"
+	         "\"steps\":[{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	         "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":1500,\"count\":5000,\"gap_ns\":0},"
+	         "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":1500,\"count\":45000,\"gap_ns\":0}]}");
 	char *err = NULL;
 	cr_assert_eq(tu_load(&sc, buf, &err), 0, "%s", err ? err : "");
 	cr_assert_eq(engine_init(&eng, &sc, 0), 0);
@@ -409,12 +421,14 @@ Test(nic, long_run_constant_memory, .timeout = 120)
 /* invariant 30, the write side: a ring the device may only read faults 5h on the write-back */
 Test(nic, read_only_ring_faults_5h_on_writeback)
 {
-	struct machine *m = start("", "",
-				  "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-				  "{\"do\":\"kmem.alloc\",\"device\":\"nic0\",\"size\":\"4KiB\",\"as\":\"ring\"},"
-				  "{\"do\":\"dma.map\",\"device\":\"nic0\",\"addr\":\"$ring\",\"size\":\"4KiB\",\"dir\":\"to_device\",\"as\":\"h\"},"
-				  "{\"do\":\"nic.write_reg\",\"device\":\"nic0\",\"reg\":\"RDBAL\",\"value\":\"$h\"},"
-				  "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60}");
+	struct machine *m =
+	    start("", "",
+	          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	          "{\"do\":\"kmem.alloc\",\"device\":\"nic0\",\"size\":\"4KiB\",\"as\":\"ring\"},"
+	          "{\"do\":\"dma.map\",\"device\":\"nic0\",\"addr\":\"$ring\",\"size\":\"4KiB\",\"dir\":\"to_"
+	          "device\",\"as\":\"h\"},"
+	          "{\"do\":\"nic.write_reg\",\"device\":\"nic0\",\"reg\":\"RDBAL\",\"value\":\"$h\"},"
+	          "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":60}");
 	run_all();
 	const struct step_result *r = &eng.reports[4].r;
 	cr_assert(r->fault.valid);

@@ -49,7 +49,8 @@ static long rss_kb(void)
 static void long_run(void)
 {
 	const char *json =
-	    "{\"format\":\"iommulab/1\",\"devices\":[{\"name\":\"nic0\",\"type\":\"e1000\",\"bdf\":\"01:00.0\","
+	    "{\"format\":\"iommulab/"
+	    "1\",\"devices\":[{\"name\":\"nic0\",\"type\":\"e1000\",\"bdf\":\"01:00.0\","
 	    "\"napi\":\"auto\"}],\"steps\":[{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
 	    "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":1500,\"count\":100000,\"gap_ns\":0},"
 	    "{\"do\":\"wire.rx\",\"device\":\"nic0\",\"length\":1500,\"count\":900000,\"gap_ns\":0}]}";
@@ -76,9 +77,9 @@ static void long_run(void)
 	printf("  \"rx_1m_trace_off\": {\"ok\": %s, \"wall_s\": %.2f, \"host_packets_per_s\": %.0f, "
 	       "\"rss_kb_after_100k\": %ld, \"rss_kb_after_1m\": %ld, \"frames_after_100k\": %llu, "
 	       "\"frames_after_1m\": %llu, \"stored_events\": [%llu, %llu], \"sim_ms\": %.1f},\n",
-	       rc1 == 0 && rc2 == 0 ? "true" : "false", wall, 1e6 / wall, rss1, rss2, (unsigned long long)frames1,
-	       (unsigned long long)e.m.mem.used, (unsigned long long)ev1, (unsigned long long)e.m.trace.n,
-	       e.m.now_ns / 1e6);
+	       rc1 == 0 && rc2 == 0 ? "true" : "false", wall, 1e6 / wall, rss1, rss2,
+	       (unsigned long long)frames1, (unsigned long long)e.m.mem.used, (unsigned long long)ev1,
+	       (unsigned long long)e.m.trace.n, e.m.now_ns / 1e6);
 	fflush(stdout);
 	engine_free(&e);
 	scenario_free(&sc);
@@ -95,12 +96,13 @@ static struct result workload(const char *cmdline, int dir, uint64_t n, int trac
 {
 	char json[2048];
 	snprintf(json, sizeof json,
-		 "{\"format\":\"iommulab/1\",\"machine\":{\"cmdline\":\"%s\",\"limits\":{\"max_events\":50000000}},"
-		 "\"devices\":[{\"name\":\"nic0\",\"type\":\"e1000\",\"bdf\":\"01:00.0\",\"napi\":\"auto\","
-		 "\"tx_int_delay\":0,\"tx_abs_int_delay\":0}],"
-		 "\"steps\":[{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
-		 "{\"do\":\"%s\",\"device\":\"nic0\",\"length\":1500,\"count\":%llu%s}]}",
-		 cmdline, dir ? "nic.xmit" : "wire.rx", (unsigned long long)n, dir ? "" : ",\"gap_ns\":0");
+	         "{\"format\":\"iommulab/"
+	         "1\",\"machine\":{\"cmdline\":\"%s\",\"limits\":{\"max_events\":50000000}},"
+	         "\"devices\":[{\"name\":\"nic0\",\"type\":\"e1000\",\"bdf\":\"01:00.0\",\"napi\":\"auto\","
+	         "\"tx_int_delay\":0,\"tx_abs_int_delay\":0}],"
+	         "\"steps\":[{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	         "{\"do\":\"%s\",\"device\":\"nic0\",\"length\":1500,\"count\":%llu%s}]}",
+	         cmdline, dir ? "nic.xmit" : "wire.rx", (unsigned long long)n, dir ? "" : ",\"gap_ns\":0");
 	struct result res = {0, 0, n, 0};
 	struct scenario sc;
 	char *err = NULL;
@@ -144,9 +146,9 @@ int bench_nic_main(void)
 				struct result r = workload(modes[mi][1], dir, n, tr);
 				printf("%s\"%s_trace_%s\": {\"packets\": %llu, \"sim_ns_per_packet\": %.1f, "
 				       "\"host_packets_per_s\": %.0f, \"ok\": %s}",
-				       dir || tr ? ", " : "", dir ? "tx" : "rx", tr ? "on" : "off", (unsigned long long)n,
-				       (double)r.sim_ns / (double)n, r.wall_s > 0 ? (double)n / r.wall_s : 0.0,
-				       r.ok ? "true" : "false");
+				       dir || tr ? ", " : "", dir ? "tx" : "rx", tr ? "on" : "off",
+				       (unsigned long long)n, (double)r.sim_ns / (double)n,
+				       r.wall_s > 0 ? (double)n / r.wall_s : 0.0, r.ok ? "true" : "false");
 				fflush(stdout);
 			}
 		printf("}%s\n", mi < 3 ? "," : "");
