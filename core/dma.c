@@ -27,9 +27,12 @@
  * __iommu_dma_unmap, queue_iova, fq_flush_timeout, iommu_dma_alloc_iova),
  * drivers/iommu/iova.c.
  *
+ * Untrusted devices in a translated domain: a buffer that does not fill
+ * whole pages is bounced into a zeroed, page-aligned swiotlb slot first
+ * (dev_use_swiotlb), so the device cannot see the rest of the page.
+ *
  * Not modelled: per-CPU IOVA caches (rcaches) and per-CPU flush queues (one
- * CPU), scatter-gather lists, untrusted-device sub-page bouncing in
- * dma-iommu, a guest kernel's own swiotlb, bus offsets and memory
+ * CPU), scatter-gather lists, a guest kernel's own swiotlb, bus offsets and memory
  * encryption bits in phys_to_dma (handle = phys on plain x86), freeing
  * kernel memory (the allocator never reuses), CPU caches (x86 DMA is coherent).
  */
@@ -343,8 +346,13 @@ int dma_swiotlb_setup(struct machine *m)
 	for (int i = 0; i < mem->nspans; i++)
 		if (mem->spans[i].kind == SPAN_RAM && mem->spans[i].base + mem->spans[i].size > FOUR_GIB)
 			above = 1;
-	if (!above)
-		return 0; /* every page is reachable with a 32-bit mask: nothing to bounce */
+	int untrusted = 0;
+	for (int i = 0; i < m->d->ndevs; i++)
+		if (!m->d->devs[i].trusted)
+			untrusted = 1;
+	/* every page is reachable with a 32-bit mask, and no untrusted device needs sub-page bouncing */
+	if (!above && !(untrusted && dl->boot.enabled))
+		return 0;
 	for (int i = 0; i < mem->nspans; i++) {
 		struct span s = mem->spans[i];
 		if (s.kind != SPAN_RAM || s.owner != 0 || s.base >= FOUR_GIB)
@@ -514,6 +522,28 @@ int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enu
 	} else if (translated(dd) && m->iommu) {
 		uint64_t off = phys & (PAGE_SIZE - 1);
 		uint64_t npages = (off + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		uint64_t map_phys = phys;
+		if (!m->d->devs[dev].trusted && ((phys | size) & (PAGE_SIZE - 1)) && dl->nslots) {
+			/* dev_use_swiotlb: an untrusted device must not see the rest of a
+			 * partly used page, so dma-iommu bounces sub-page buffers into a
+			 * page-aligned slot (padding zeroed) and maps that */
+			npages = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+			uint64_t slot = swiotlb_alloc(dl, npages * PAGE_SIZE);
+			if (!slot) {
+				mr->used = 0;
+				set_error(r, "dma_map_single(%s): swiotlb full (%llu bytes)", dev_name(m, dev), size);
+				return -1;
+			}
+			uint8_t zero[256] = {0};
+			for (uint64_t z = 0; z < npages * PAGE_SIZE; z += sizeof zero)
+				mem_write(&m->mem, slot + z, zero, sizeof zero);
+			mr->slot = slot;
+			mr->bounced = 1;
+			if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
+				bounce_copy(m, dev, phys, slot, size, 1);
+			map_phys = slot;
+			off = 0;
+		}
 		uint64_t pfn = alloc_iova(m, dd, npages);
 		if (!pfn) {
 			mr->used = 0;
@@ -521,8 +551,10 @@ int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enu
 			return -1;
 		}
 		unsigned prot = dir == DMA_TO_DEVICE ? PERM_R : dir == DMA_FROM_DEVICE ? PERM_W : PERM_R | PERM_W;
-		if (iommu_map(m, dd->dom, pfn << PAGE_SHIFT, phys - off, npages * PAGE_SIZE, prot)) {
+		if (iommu_map(m, dd->dom, pfn << PAGE_SHIFT, map_phys - off, npages * PAGE_SIZE, prot)) {
 			iova_free(&m->iommu->doms[dd->dom], pfn);
+			if (mr->bounced)
+				swiotlb_release(dl, mr->slot, npages * PAGE_SIZE);
 			mr->used = 0;
 			set_error(r, "dma_map_single(%s): iommu_map failed at IOVA pfn 0x%llx", dev_name(m, dev), pfn);
 			return -1;
@@ -645,7 +677,7 @@ static int unmap_rec(struct machine *m, int dev, struct dma_map_rec *mr, uint64_
 	if (mr->bounced) {
 		if (mr->dir == DMA_FROM_DEVICE || mr->dir == DMA_BIDIRECTIONAL)
 			bounce_copy(m, dev, mr->slot, mr->phys, mr->size, 0);
-		swiotlb_release(m->dma, mr->slot, mr->size);
+		swiotlb_release(m->dma, mr->slot, mr->iova_pages ? mr->iova_pages * PAGE_SIZE : mr->size);
 	}
 	if (mr->iova_pages && dd->viommu) {
 		/* guest strict unmap (CM = 1) -> QEMU's VFIO_IOMMU_UNMAP_DMA: unmap + flush on the host */

@@ -417,3 +417,46 @@ Test(dma, vfio_with_viommu_device_sees_guest_iovas_shadowed_to_hpa)
 	cr_assert_eq(dwrite(m, 0, h, 0x77, &r), -1, "the guest's strict unmap reached the host IOMMU");
 	fini();
 }
+
+/* ---- E2: the one swiotlb use in dma-iommu: sub-page buffers of untrusted devices ---- */
+
+static uint64_t peek_other_half(int trusted, uint64_t *handle)
+{
+	char buf[1024];
+	snprintf(buf, sizeof buf, HDR "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\","
+				      "\"trusted\":%s}]," STEPS,
+		 trusted ? "true" : "false");
+	struct machine *m = boot(buf);
+	uint64_t p = dma_kalloc(m, 0, 4096, "page"), h;
+	uint8_t secret[8] = "SECRET!";
+	mem_write(&m->mem, p + 0x800, secret, 8);
+	uint8_t pkt[64];
+	memset(pkt, 0xab, sizeof pkt);
+	mem_write(&m->mem, p + 0x10, pkt, sizeof pkt);
+	cr_assert_eq(mapx(m, 0, p + 0x10, 64, DMA_TO_DEVICE, &h), 0);
+	*handle = h;
+	uint8_t got[8];
+	struct step_result r;
+	memset(&r, 0, sizeof r);
+	cr_assert_eq(dev_dma_read(m, 0, h, got, 1, &r), 0);
+	cr_assert_eq(got[0], 0xab, "the device sees its buffer either way");
+	memset(&r, 0, sizeof r);
+	cr_assert_eq(dev_dma_read(m, 0, (h & PAGE_MASK) + 0x800, got, 8, &r), 0, "the whole page is mapped");
+	uint64_t v = le64_load(got);
+	fini();
+	return v;
+}
+
+Test(dma, trusted_device_sees_the_rest_of_a_mapped_page)
+{
+	uint64_t h;
+	cr_assert_eq(peek_other_half(1, &h), le64_load((const uint8_t *)"SECRET!"), "page granularity leaks");
+	cr_assert_eq(h & 0xfff, 0x10u);
+}
+
+Test(dma, untrusted_device_gets_a_zero_padded_bounce_page)
+{
+	uint64_t h;
+	cr_assert_eq(peek_other_half(0, &h), 0, "dma-iommu bounced the 64 bytes into a zeroed page");
+	cr_assert_eq(h & 0xfff, 0u);
+}
