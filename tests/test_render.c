@@ -286,3 +286,45 @@ Test(render, screenshot_writes_a_png_of_the_asked_size)
 	remove(json);
 	rmdir(dir);
 }
+
+/* The interactive viewer, driven by a key script on the dummy video driver:
+ * two Shift+Right (setup -> step 1 -> step 2), one Right, language, presenter,
+ * help on and off, then S writes a screenshot named for the position. */
+Test(render, the_viewer_follows_keys_and_saves_a_screenshot)
+{
+	char dir[] = "/tmp/iommulab-view-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char json[300], old[1024];
+	snprintf(json, sizeof(json), "%s/pf.json", dir);
+	FILE *f = fopen(json, "w");
+	cr_assert(f);
+	fputs(PF_JSON, f);
+	fclose(f);
+	cr_assert(getcwd(old, sizeof(old)));
+	cr_assert_eq(chdir(dir), 0);
+	setenv("SDL_VIDEODRIVER", "dummy", 1);
+	/* expected name: step 2, event = first event of step 2 + 1 (1-based: +2) */
+	struct scenario sc;
+	struct engine e;
+	tu_start(&sc, &e, PF_JSON);
+	engine_run_all(&e, NULL);
+	char want[300];
+	snprintf(want, sizeof(want), "pf-step2-ev%llu.png", (unsigned long long)e.mark[1] + 2);
+	engine_free(&e);
+	scenario_free(&sc);
+	struct viewer_opts o;
+	viewer_opts_default(&o);
+	o.w = 1024;
+	o.h = 640;
+	o.max_frames = 16;
+	o.keys = "Shift+Right,Shift+Right,Right,L,P,H,H,+,-,S";
+	cr_assert_eq(viewer_open("pf.json", 0, &o), 0);
+	SDL_Surface *s = IMG_Load(want);
+	cr_assert(s, "the S key saved %s: %s", want, IMG_GetError());
+	cr_assert_eq(s->w, 1024);
+	SDL_FreeSurface(s);
+	remove(want);
+	remove("pf.json");
+	cr_assert_eq(chdir(old), 0);
+	rmdir(dir);
+}

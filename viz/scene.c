@@ -689,8 +689,8 @@ int sc_box(struct scene *s, const struct scene_src *src, const struct scene_view
 	s->e[ei].fault = (uint8_t)fault;
 	float sc = s->s;
 	struct rgba fill = sc_rgba(THEME_PANEL, 255);
-	struct rgba stroke = sc_mix(col, THEME_PANEL, 0.25f);
-	float thick = 1.5f * sc;
+	struct rgba stroke = v->presenter ? sc_rgba(col, 255) : sc_mix(col, THEME_PANEL, 0.25f);
+	float thick = (v->presenter ? 2.5f : 1.5f) * sc;
 	if (active) {
 		fill = sc_mix(THEME_ACTIVE, THEME_PANEL, 0.55f);
 		stroke = sc_rgba(THEME_ACTIVE, 255);
@@ -723,7 +723,8 @@ int sc_box(struct scene *s, const struct scene_src *src, const struct scene_view
 	int maxl = (int)((y + h - 4 * sc - (ty + lh)) / sl);
 	if (sub && *sub && maxl > 0)
 		sc_wrap(s, x + 16 * sc, ty + lh, w - 22 * sc, SF_SANS, s->px_small,
-		        fault ? sc_rgba(THEME_PANEL, 255) : sc_rgba(THEME_MUTED, 255), sub, maxl > 3 ? 3 : maxl, 1);
+		        fault ? sc_rgba(THEME_PANEL, 255) : v->presenter ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_MUTED, 255),
+		        sub, maxl > 3 ? 3 : maxl, 1);
 	return ei;
 }
 
@@ -1139,12 +1140,12 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	s->main_y = my;
 	s->main_w = mw;
 	s->main_h = mh;
-	float aw = mw * 0.50f;
+	float aw = mw * (v->presenter ? 0.44f : 0.50f);
 	float rx = mx0 + aw + g, rw = mw - aw - g;
 	/* the right column: walk, ring (when a NIC exists), memory */
 	int has_ring = sc_has_ring(src);
 	int novm = !src->m || src->m->nvms == 0;
-	float wh = mh * (has_ring ? 0.34f : 0.50f);
+	float wh = mh * (has_ring ? 0.34f : v->presenter ? 0.54f : 0.50f);
 	float rh = has_ring ? mh * (novm ? 0.27f : 0.22f) : 0;
 	float memh = mh - wh - rh - g - (has_ring ? g : 0);
 	arch_diagram(s, src, v, mx0, my, aw, mh);

@@ -116,6 +116,7 @@ struct scene_src {
 	const uint64_t *mark;          /* mark[i] = first event of step i (nsteps + 1 entries) */
 	int nsteps;
 	const char *file;              /* for the header */
+	int lesson;                    /* lesson mode: the setup narration shows the lesson's goals */
 };
 
 struct scene_view {

@@ -662,6 +662,16 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 	float strip_h = s->px_small * 1.3f * 2 + 6 * sc, conn_h = 16 * sc, lbl_h = s->px_small * 1.5f;
 	int have_notes = mem->nnotes > 0;
 	float by = y + h - pad - bh - lbl_h - (have_notes ? strip_h + conn_h : 0);
+	{
+		/* the VM bars and their links come first; drop the strip if they do not fit */
+		float top0 = y + s->px_label * 1.3f + 14 * sc;
+		int nv0 = m->nvms < 4 ? m->nvms : 4;
+		float need = nv0 ? nv0 * bh * 1.1f + 18 * sc : s->px_small * 1.4f;
+		if (have_notes && by - top0 < need) {
+			have_notes = 0;
+			by = y + h - pad - bh - lbl_h;
+		}
+	}
 	float gap = 12 * sc;
 	float tw = 0;
 	int n = mem->nspans < SCENE_MEM_MAX ? mem->nspans : SCENE_MEM_MAX;
@@ -813,6 +823,8 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 		        sc_rgba(THEME_INK, 255), 2 * sc, 1.5f * sc);
 		char lb[160];
 		const struct span *sp = mem_span_at(mem, cur_hpa);
+		if (!act_note)
+			act_note = mem_note_at(mem, cur_hpa);
 		if (act_note)
 			snprintf(lb, sizeof(lb), sc_L(v, "now: HPA 0x%llx · %s · owner %s", "当前：HPA 0x%llx · %s · 属于 %s"),
 			         (unsigned long long)cur_hpa, act_note->label, entity_name(m, act_note->owner));
@@ -931,6 +943,9 @@ int sc_has_ring(const struct scene_src *src)
 
 static const char *step_say(const struct scene_src *src, const struct scene_view *v, int st)
 {
+	if (st < 0 && src->lesson && src->sc && (src->sc->goals_en || src->sc->goals_zh))
+		return v->lang == LANG_ZH && src->sc->goals_zh ? src->sc->goals_zh
+		                                              : src->sc->goals_en ? src->sc->goals_en : src->sc->goals_zh;
 	if (st < 0)
 		return sc_L(v, "The machine is built: firmware, kernel boot, page tables, EPT, IOMMU and devices.",
 		            "搭建机器：固件、内核启动、页表、EPT、IOMMU 与设备。");
@@ -943,10 +958,13 @@ static const char *step_say(const struct scene_src *src, const struct scene_view
 	return say;
 }
 
-static float badge_w(struct scene *s, const struct scene_view *v, int st, char *badge, size_t cap)
+static float badge_w(struct scene *s, const struct scene_view *v, int st, char *badge, size_t cap,
+                     int src_lesson_goals)
 {
 	if (st >= 0)
 		snprintf(badge, cap, sc_L(v, "STEP %d", "第 %d 步"), st + 1);
+	else if (src_lesson_goals)
+		snprintf(badge, cap, "%s", sc_L(v, "GOALS", "目标"));
 	else
 		snprintf(badge, cap, "%s", sc_L(v, "SETUP", "启动"));
 	return (float)sc_tw(s, SF_BOLD, s->px_body, badge, -1) + 16 * s->s;
@@ -974,7 +992,8 @@ float sc_narration_height(struct scene *s, const struct scene_src *src, const st
 	float sc = s->s, pad = 14 * sc;
 	char badge[48];
 	int st = src->t && v->cur < src->t->n ? scene_step_of(src, v->cur) : -1;
-	float bw = badge_w(s, v, st, badge, sizeof(badge));
+	float bw = badge_w(s, v, st, badge, sizeof(badge),
+	                   src->lesson && src->sc && (src->sc->goals_en || src->sc->goals_zh));
 	int px, lines;
 	say_fit(s, step_say(src, v, st), w - 2 * pad - bw - 10 * sc, &px, &lines);
 	if (lines < 1)
@@ -995,7 +1014,8 @@ void sc_narration(struct scene *s, const struct scene_src *src, const struct sce
 	        8 * sc, (fault ? 3.0f : 1.2f) * sc);
 	int st = s->step;
 	char badge[48];
-	float bw = badge_w(s, v, st, badge, sizeof(badge));
+	float bw = badge_w(s, v, st, badge, sizeof(badge),
+	                   src->lesson && src->sc && (src->sc->goals_en || src->sc->goals_zh));
 	float bh = s->px_body * 1.6f;
 	sc_rect(s, x + pad, y + pad, bw, bh, sc_rgba(THEME_INK, 255), NONE, bh / 2, 0);
 	sc_text(s, x + pad, y + pad + (bh - s->px_body * 1.3f) / 2, bw, SF_BOLD, s->px_body, SA_CENTER,
@@ -1213,7 +1233,7 @@ void sc_event_list(struct scene *s, const struct scene_src *src, const struct sc
 		first = t->n > (uint64_t)rows ? t->n - (uint64_t)rows : 0;
 	s->ev_first = (int)first;
 	s->ev_rows = rows;
-	float kw = (float)sc_tw(s, SF_MONO, s->px_small, "desc.wb", -1);
+	float kw = (float)sc_tw(s, SF_MONO, s->px_small, "mem.write", -1);
 	for (int r = 0; r < rows && first + (uint64_t)r < t->n; r++) {
 		uint64_t i = first + (uint64_t)r;
 		const struct ev *e = &t->ev[i];

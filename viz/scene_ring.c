@@ -174,13 +174,16 @@ static void strip(struct scene *s, const struct scene_view *v, const struct ring
 		s->e[ei].active = (uint8_t)touched;
 		sc_rect(s, cx + 1 * sc, cy, cw - 2 * sc, ch, fill,
 		        touched ? sc_rgba(THEME_ACTIVE, 255) : sc_rgba(THEME_GRID, 255), 2 * sc, (touched ? 3.0f : 1.0f) * sc);
-		if (cw > s->px_small * 1.6f) {
+		if (cw > s->px_small * 1.6f && ch >= s->px_small * 0.85f * 1.3f * 2) {
 			if (dd)
 				sc_text(s, cx, cy + ch * 0.5f - s->px_small * 1.3f, cw, SF_BOLD, s->px_small * 85 / 100, SA_CENTER,
 				        sc_rgba(THEME_INK, 255), "DD");
 			if (eop)
 				sc_text(s, cx, cy + ch * 0.5f, cw, SF_SANS, s->px_small * 80 / 100, SA_CENTER,
 				        sc_rgba(THEME_INK, 255), "EOP");
+		} else if (cw > s->px_small * 1.6f && ch >= s->px_small * 0.85f * 1.3f && dd) {
+			sc_text(s, cx, cy + (ch - s->px_small * 0.85f * 1.3f) / 2, cw, SF_BOLD, s->px_small * 85 / 100, SA_CENTER,
+			        sc_rgba(THEME_INK, 255), "DD");
 		}
 		float ax = cx + cw / 2;
 		if (i == r->tail)

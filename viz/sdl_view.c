@@ -185,6 +185,7 @@ static int load(struct vstate *s, const char *path, char *err, size_t cap)
 	s->src.nsteps = d->sc.nsteps;
 	s->src.file = s->path;
 	s->src.m_now = d->have_now ? &d->now.m : NULL;
+	s->src.lesson = s->lesson;
 	file_mtime(path, &s->mtime);
 	return 0;
 }
@@ -675,6 +676,7 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 	}
 	view_init(s, o);
 	s->lesson = lesson_mode;
+	s->src.lesson = lesson_mode;
 	if (lesson_mode)
 		s->v.presenter = 1;
 	position(s, o);
@@ -682,12 +684,34 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 		s->v.t = 1;
 	scene_init(&s->scene);
 	int running = 1, frames = 0, fullscreen = 0, dragging = 0;
+	const char *script = o->keys;
 	uint32_t last = SDL_GetTicks(), last_watch = last, pulse0 = last;
 	float acc_instant = 0;
 	rc = 0;
 	while (running) {
 		SDL_Event ev;
 		int ow = 0, oh = 0, lw = 0, lh = 0;
+		if (script && *script) {
+			/* one scripted key per frame */
+			char name[64];
+			size_t n = strcspn(script, ",");
+			if (n >= sizeof(name))
+				n = sizeof(name) - 1;
+			memcpy(name, script, n);
+			name[n] = 0;
+			script += n + (script[n] == ',');
+			SDL_Event k;
+			memset(&k, 0, sizeof(k));
+			k.type = SDL_KEYDOWN;
+			const char *kn = name;
+			if (!strncmp(kn, "Shift+", 6)) {
+				k.key.keysym.mod = KMOD_LSHIFT;
+				kn += 6;
+			}
+			k.key.keysym.sym = SDL_GetKeyFromName(kn);
+			if (k.key.keysym.sym != SDLK_UNKNOWN)
+				SDL_PushEvent(&k);
+		}
 		SDL_GetRendererOutputSize(r, &ow, &oh);
 		SDL_GetWindowSize(win, &lw, &lh);
 		float dpi = lw > 0 ? (float)ow / (float)lw : 1.0f;

@@ -34,6 +34,8 @@ struct viewer_opts {
 	int event;           /* see above */
 	float t;             /* animation progress for a screenshot (default 1 = token arrived) */
 	int max_frames;      /* viewer_open: quit after this many frames (tests, benches); 0 = run */
+	const char *keys;    /* viewer_open: keys played one per frame before the user's, comma-separated
+	                      * SDL key names, "Shift+" allowed: "Right,Shift+Right,L,P,S" (tests, demos) */
 };
 
 void viewer_opts_default(struct viewer_opts *o);
