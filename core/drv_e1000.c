@@ -544,6 +544,13 @@ static int exec_xmit(struct machine *m, const void *args, struct step_result *r)
 		return -1;
 	struct nic_state *s = nic_get(m, a->dev);
 	uint64_t t0 = m->now_ns, sent = 0;
+	if (a->length > s->o.mtu + 14u) { /* the stack never hands the driver more than MTU + header */
+		snprintf(r->error, sizeof r->error,
+		         "nic.xmit: a %llu-byte frame is longer than %s's MTU %u + 14 (raise the device's "
+		         "\"mtu\")",
+		         (unsigned long long)a->length, m->devs[a->dev].d->name, s->o.mtu);
+		return -1;
+	}
 	for (uint64_t k = 0; k < a->count; k++) {
 		if (k && a->gap_ns)
 			machine_run_until(m, t0 + k * a->gap_ns);

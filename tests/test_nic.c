@@ -467,3 +467,35 @@ Test(nic, deterministic_and_replayable)
 	cr_assert_eq(na, nb);
 	cr_assert(memcmp(a, b, na) == 0, "replayed trace differs");
 }
+
+/* a 9014-byte frame is split into descriptors of at most 4096 bytes; CMD's EOP|RS only on the last */
+Test(nic, tx_jumbo_splits_at_4096)
+{
+	struct machine *m = start("", ",\"mtu\":9000",
+	                          "{\"do\":\"nic.probe\",\"device\":\"nic0\"},"
+	                          "{\"do\":\"nic.xmit\",\"device\":\"nic0\",\"length\":9014}");
+	run_all();
+	const uint16_t lens[3] = {4096, 4096, 822};
+	uint8_t d[16];
+	for (uint32_t i = 0; i < 3; i++) {
+		tx_desc(m, i, d);
+		cr_assert_eq(le16_load(d + 8), lens[i]);
+		cr_assert(d[11] & 0x02, "IFCS on every descriptor");
+		cr_assert_eq(!!(d[11] & 0x01), i == 2, "EOP only on the last");
+		cr_assert_eq(d[12] & 1, i == 2, "DD written back only where RS was set");
+	}
+	cr_assert_eq(reg(m, E1000_TDH), 3);
+	cr_assert_eq(nic_get(m, 0)->hw.wire_count, 1);
+	cr_assert_eq(nic_get(m, 0)->hw.wire[0].len, 9014);
+}
+
+/* the stack never passes a frame longer than the MTU allows */
+Test(nic, xmit_longer_than_mtu_is_refused)
+{
+	start("", "",
+	      "{\"do\":\"nic.probe\",\"device\":\"nic0\"},{\"do\":\"nic.xmit\",\"device\":\"nic0\","
+	      "\"length\":3000}");
+	cr_assert_eq(engine_forward(&eng), 0);
+	engine_forward(&eng);
+	cr_assert_neq(eng.reports[1].r.error[0], 0);
+}
