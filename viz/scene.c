@@ -330,6 +330,17 @@ int sc_wrap(struct scene *s, float x, float y, float w, int face, int px, struct
 					int cp2, k2 = sc_utf8_next(t, &cp2);
 					if (!*t)
 						break;
+					if (open && !is_break_cp(cp2) && cp2 != ' ' && cp2 != '\n') {
+						/* "（CRC-32": an opening mark takes the whole next word */
+						while (*t && *t != ' ' && *t != '\n') {
+							int cp4, k4 = sc_utf8_next(t, &cp4);
+							if (is_break_cp(cp4))
+								break;
+							t += k4;
+						}
+						open = 0;
+						continue;
+					}
 					if (open || cp2 == 0xFF0C || cp2 == 0x3002 || cp2 == 0x3001 || cp2 == 0xFF1B ||
 					    cp2 == 0xFF1A || cp2 == 0xFF01 || cp2 == 0xFF1F || cp2 == 0xFF09 || cp2 == 0x300D ||
 					    cp2 == 0x300B || cp2 == 0x300F || cp2 == 0x201D || cp2 == 0x2026 || cp2 == ')' ||
@@ -913,6 +924,23 @@ static int box_center(const struct scene *s, int id, float *cx, float *cy)
 	return 1;
 }
 
+static void draw_token(struct scene *s, const struct scene_view *v, const struct ev *e, float x0, float y0, float x1,
+                       float y1, struct rgb col)
+{
+	float k = scene_ease(v->t);
+	float tx = x0 + (x1 - x0) * k, ty = y0 + (y1 - y0) * k;
+	if (e->kind == EV_FAULT || e->kind == EV_ISOLATION_BREACH)
+		col = THEME_FAULT;
+	float sc = s->s;
+	/* the path, faint; the travelled part, strong */
+	sc_line(s, x0, y0, x1, y1, sc_rgba(col, 60), 3 * sc);
+	sc_line(s, x0, y0, tx, ty, sc_rgba(col, 200), 4 * sc);
+	sc_circle(s, tx, ty, 13 * sc, sc_rgba(THEME_ACTIVE, 90), (struct rgba){0, 0, 0, 0}, 0);
+	sc_circle(s, tx, ty, 8 * sc, sc_rgba(col, 255), sc_rgba(THEME_PANEL, 255), 2.5f * sc);
+	s->token_x = tx;
+	s->token_y = ty;
+}
+
 /* Where the current event's token starts and ends. */
 static void token(struct scene *s, const struct scene_src *src, const struct scene_view *v)
 {
@@ -973,7 +1001,28 @@ static void token(struct scene *s, const struct scene_src *src, const struct sce
 		break;
 	}
 	case EV_DESC_FETCH:
-	case EV_DESC_WB:
+	case EV_DESC_WB: {
+		/* to (or from) the descriptor in the ring panel */
+		int di = scene_find(s, SE_DESC, (e->code == 1 ? 0x10000 : 0) | (int)(e->extra & 0xFFFF));
+		if (di >= 0 && box_center(s, s->active_box, &x0, &y0)) {
+			x1 = s->e[di].x + s->e[di].w / 2;
+			y1 = s->e[di].y + s->e[di].h / 2;
+			if (e->kind == EV_DESC_FETCH) {
+				float tx0 = x0, ty0 = y0;
+				x0 = x1;
+				y0 = y1;
+				x1 = tx0;
+				y1 = ty0;
+			}
+			draw_token(s, v, e, x0, y0, x1, y1, THEME_DEVICE);
+			s->token_elem_from = scene_find(s, SE_BOX, s->active_box);
+			s->token_elem_to = di;
+			return;
+		}
+		from = s->active_box;
+		to_mem = sc_ev_hpa(e, &hpa);
+		break;
+	}
 	case EV_ISOLATION_BREACH:
 		from = s->active_box;
 		to_mem = sc_ev_hpa(e, &hpa);
@@ -993,17 +1042,7 @@ static void token(struct scene *s, const struct scene_src *src, const struct sce
 	} else if (!to || !box_center(s, to, &x1, &y1)) {
 		return;
 	}
-	float k = scene_ease(v->t);
-	float tx = x0 + (x1 - x0) * k, ty = y0 + (y1 - y0) * k;
-	struct rgb col = e->kind == EV_FAULT || e->kind == EV_ISOLATION_BREACH ? THEME_FAULT : sc_box_colour(from);
-	float sc = s->s;
-	/* the path, faint; the travelled part, strong */
-	sc_line(s, x0, y0, x1, y1, sc_rgba(col, 60), 3 * sc);
-	sc_line(s, x0, y0, tx, ty, sc_rgba(col, 200), 4 * sc);
-	sc_circle(s, tx, ty, 13 * sc, sc_rgba(THEME_ACTIVE, 90), (struct rgba){0, 0, 0, 0}, 0);
-	sc_circle(s, tx, ty, 8 * sc, sc_rgba(col, 255), sc_rgba(THEME_PANEL, 255), 2.5f * sc);
-	s->token_x = tx;
-	s->token_y = ty;
+	draw_token(s, v, e, x0, y0, x1, y1, sc_box_colour(from));
 	s->token_elem_from = scene_find(s, SE_BOX, from);
 	s->token_elem_to = to ? scene_find(s, SE_BOX, to) : -1;
 }

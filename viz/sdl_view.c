@@ -287,7 +287,12 @@ static int save_png_atomic(SDL_Surface *surf, const char *out, char *err, size_t
 	}
 	char tmp[1200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", out, (long)getpid());
-	if (IMG_SavePNG(surf, tmp) != 0) {
+	/* opaque pictures: RGB, a quarter smaller than RGBA */
+	SDL_Surface *rgb = SDL_ConvertSurfaceFormat(surf, SDL_PIXELFORMAT_RGB24, 0);
+	int bad = IMG_SavePNG(rgb ? rgb : surf, tmp) != 0;
+	if (rgb)
+		SDL_FreeSurface(rgb);
+	if (bad) {
 		snprintf(err, cap, "%s: %s", out, IMG_GetError());
 		remove(tmp);
 		return -1;
