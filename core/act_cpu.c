@@ -479,7 +479,26 @@ const struct action_def cpu_actions[] = {
 
 struct x_u64 {
 	uint64_t v;
+	struct addr_arg a;
 };
+
+/* gpa, hpa, value: an address that may name a bound value ("$buf+0x10") */
+static int xp_addr(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
+{
+	struct x_u64 *x = args;
+	return pc_addr_node(pc, val, path, &x->a);
+}
+
+static int want_of(const struct machine *m, const struct x_u64 *x, uint64_t *want, char *msg, size_t cap)
+{
+	struct step_result tmp;
+	memset(&tmp, 0, sizeof tmp);
+	if (addr_resolve(m, &x->a, &tmp, want)) {
+		snprintf(msg, cap, "%s", tmp.error);
+		return -1;
+	}
+	return 0;
+}
 
 static int xp_u64(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
 {
@@ -497,7 +516,9 @@ static int xc_walk_refs(const struct machine *m, const struct step_result *r, co
 
 static int xc_gpa(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
 {
-	uint64_t want = ((const struct x_u64 *)args)->v;
+	uint64_t want;
+	if (want_of(m, args, &want, msg, cap))
+		return 1;
 	if (r->has_gpa && r->gpa == want)
 		return 0;
 	if (r->has_gpa)
@@ -509,7 +530,9 @@ static int xc_gpa(const struct machine *m, const struct step_result *r, const vo
 
 static int xc_hpa(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
 {
-	uint64_t want = ((const struct x_u64 *)args)->v;
+	uint64_t want;
+	if (want_of(m, args, &want, msg, cap))
+		return 1;
 	if (r->has_hpa && r->hpa == want)
 		return 0;
 	if (r->has_hpa)
@@ -521,7 +544,9 @@ static int xc_hpa(const struct machine *m, const struct step_result *r, const vo
 
 static int xc_value(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
 {
-	uint64_t want = ((const struct x_u64 *)args)->v;
+	uint64_t want;
+	if (want_of(m, args, &want, msg, cap))
+		return 1;
 	if (r->has_value && r->value == want)
 		return 0;
 	if (r->has_value)
@@ -649,6 +674,7 @@ static int xc_fault(const struct machine *m, const struct step_result *r, const 
 }
 
 struct x_memory {
+	struct addr_arg where;
 	uint64_t hpa;
 	const uint8_t *bytes;
 	size_t n;
@@ -670,7 +696,7 @@ static int xp_memory(struct parse_ctx *pc, const cJSON *val, const char *path, v
 		return -1;
 	}
 	jr_path_key(p, sizeof p, path, h ? "hpa" : "gpa");
-	rc |= jr_u64(pc->jr, h ? h : g, p, UINT64_MAX, &a->hpa);
+	rc |= pc_addr_node(pc, h ? h : g, p, &a->where);
 	if (g) {
 		const cJSON *v = jr_require(pc->jr, val, path, "vm");
 		const char *name;
@@ -696,12 +722,19 @@ static int xp_memory(struct parse_ctx *pc, const cJSON *val, const char *path, v
 static int xc_memory(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
 {
 	const struct x_memory *a = args;
-	uint64_t hpa = a->hpa;
+	uint64_t hpa, addr;
+	struct step_result tmp;
+	memset(&tmp, 0, sizeof tmp);
+	if (addr_resolve(m, &a->where, &tmp, &addr)) {
+		snprintf(msg, cap, "%s", tmp.error);
+		return 1;
+	}
+	hpa = addr;
 	if (a->vm >= 0) {
 		int ok;
-		hpa = vm_gpa_to_hpa(m, a->vm, a->hpa, &ok);
+		hpa = vm_gpa_to_hpa(m, a->vm, addr, &ok);
 		if (!ok) {
-			snprintf(msg, cap, "GPA 0x%" PRIx64 " is not guest RAM", a->hpa);
+			snprintf(msg, cap, "GPA 0x%" PRIx64 " is not guest RAM", addr);
 			return 1;
 		}
 	}
@@ -933,9 +966,9 @@ static int xc_log(const struct machine *m, const struct step_result *r, const vo
 
 const struct expect_def core_expects[] = {
 	{"walk_refs", sizeof(struct x_u64), xp_u64, xc_walk_refs},
-	{"gpa", sizeof(struct x_u64), xp_u64, xc_gpa},
-	{"hpa", sizeof(struct x_u64), xp_u64, xc_hpa},
-	{"value", sizeof(struct x_u64), xp_u64, xc_value},
+	{"gpa", sizeof(struct x_u64), xp_addr, xc_gpa},
+	{"hpa", sizeof(struct x_u64), xp_addr, xc_hpa},
+	{"value", sizeof(struct x_u64), xp_addr, xc_value},
 	{"tlb", sizeof(struct x_tlb), xp_tlb, xc_tlb},
 	{"fault", sizeof(struct x_fault), xp_fault, xc_fault},
 	{"memory", sizeof(struct x_memory), xp_memory, xc_memory},

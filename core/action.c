@@ -90,6 +90,13 @@ int pc_addr(struct parse_ctx *pc, const char *key, int required, struct addr_arg
 	a->var = -1;
 	if (!v)
 		return required ? -1 : 0;
+	return pc_addr_node(pc, v, path, a);
+}
+
+int pc_addr_node(struct parse_ctx *pc, const cJSON *v, const char *path, struct addr_arg *a)
+{
+	a->v = 0;
+	a->var = -1;
 	if (cJSON_IsString(v) && v->valuestring[0] == '$') {
 		char name[NAME_LEN];
 		const char *s = v->valuestring + 1;

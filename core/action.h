@@ -145,6 +145,8 @@ int pc_vm(struct parse_ctx *pc, const char *key, int required, int *vm);        
 int pc_device(struct parse_ctx *pc, const char *key, int required, int *dev);    /* device index */
 /* Address argument; `$name` must have been bound by an earlier step. */
 int pc_addr(struct parse_ctx *pc, const char *key, int required, struct addr_arg *a);
+/* The same for a value node (e.g. inside an expect object). */
+int pc_addr_node(struct parse_ctx *pc, const cJSON *v, const char *path, struct addr_arg *a);
 int pc_u64(struct parse_ctx *pc, const char *key, int required, uint64_t max, uint64_t dflt, uint64_t *out);
 int pc_size(struct parse_ctx *pc, const char *key, int required, uint64_t max, uint64_t dflt, uint64_t *out);
 int pc_enum(struct parse_ctx *pc, const char *key, int required, const char *const *names, int dflt, int *out);

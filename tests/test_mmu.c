@@ -301,3 +301,23 @@ Test(memory, one_tib_declared_touches_only_what_is_used)
 	cr_assert_lt(e.m.mem.used, 16, "a handful of frames: page tables + one data page (%llu)", (unsigned long long)e.m.mem.used);
 	done(&sc, &e);
 }
+
+Test(expect, addresses_in_expectations_may_name_bound_values)
+{
+	struct scenario sc;
+	struct engine e;
+	tu_start(&sc, &e,
+		 "{\"format\":\"iommulab/1\",\"host\":{\"pages\":[{\"va\":\"0xffff888000100000\",\"pa\":\"0x100000\"}]},"
+		 "\"steps\":[{\"do\":\"cpu.write\",\"va\":\"0xffff888000100000\",\"value\":\"0x100040\"},"
+		 "{\"do\":\"cpu.read\",\"va\":\"0xffff888000100000\",\"as\":\"p\"},"
+		 "{\"do\":\"cpu.read\",\"va\":\"0xffff888000100000\",\"expect\":{\"value\":\"$p\",\"hpa\":\"$p+0xffffffffffffffc0\","
+		 "\"memory\":{\"hpa\":\"$p+0xffffffffffffffc0\",\"bytes\":\"40 00 10\"}}},"
+		 "{\"do\":\"cpu.read\",\"va\":\"0xffff888000100000\",\"expect\":{\"value\":\"$p+1\"}}]}");
+	cr_assert_eq(engine_forward(&e), 0);
+	cr_assert_eq(engine_forward(&e), 0);
+	cr_assert_eq(engine_forward(&e), 0, "%s", e.reports[2].diff);
+	cr_assert_eq(engine_forward(&e), 1, "value $p+1 does not hold");
+	cr_assert(strstr(e.reports[3].diff, "expected value 0x100041, got 0x100040"), "%s", e.reports[3].diff);
+	engine_free(&e);
+	scenario_free(&sc);
+}
