@@ -1130,13 +1130,27 @@ static int exec_memcpy(struct machine *m, const void *args, struct step_result *
 	return 0;
 }
 
+static void describe_dmac(const struct machine *m, const void *args, int zh, char *buf, size_t cap)
+{
+	const int *dev = args; /* every dmac.* args struct starts with the device index */
+	snprintf(buf, cap, zh ? "客户端通过 dmaengine 使用 %s" : "a dmaengine client of %s",
+	         m->devs[*dev].d->name);
+}
+
+static void describe_memcpy(const struct machine *m, const void *args, int zh, char *buf, size_t cap)
+{
+	const struct memcpy_args *a = args;
+	snprintf(buf, cap, zh ? "%s 的 CPU 复制 %llu 字节" : "the %s CPU copies %llu bytes",
+	         a->vm >= 0 ? m->vms[a->vm].d->name : "host", (unsigned long long)a->size);
+}
+
 const struct action_def dmac_actions[] = {
-    {"dmac.request_chan", sizeof(struct chan_args), req_keys, parse_req, exec_req, NULL},
-    {"dmac.prep_memcpy", sizeof(struct prep_args), prep_keys, parse_prep, exec_prep, NULL},
-    {"dmac.prep_slave", sizeof(struct prep_args), slave_keys, parse_slave, exec_prep, NULL},
-    {"dmac.submit", sizeof(struct desc_args), submit_keys, parse_submit, exec_submit, NULL},
-    {"dmac.issue_pending", sizeof(struct issue_args), issue_keys, parse_issue, exec_issue, NULL},
-    {"cpu.memcpy", sizeof(struct memcpy_args), memcpy_keys, parse_memcpy, exec_memcpy, NULL},
+    {"dmac.request_chan", sizeof(struct chan_args), req_keys, parse_req, exec_req, describe_dmac},
+    {"dmac.prep_memcpy", sizeof(struct prep_args), prep_keys, parse_prep, exec_prep, describe_dmac},
+    {"dmac.prep_slave", sizeof(struct prep_args), slave_keys, parse_slave, exec_prep, describe_dmac},
+    {"dmac.submit", sizeof(struct desc_args), submit_keys, parse_submit, exec_submit, describe_dmac},
+    {"dmac.issue_pending", sizeof(struct issue_args), issue_keys, parse_issue, exec_issue, describe_dmac},
+    {"cpu.memcpy", sizeof(struct memcpy_args), memcpy_keys, parse_memcpy, exec_memcpy, describe_memcpy},
     {NULL, 0, NULL, NULL, NULL, NULL},
 };
 

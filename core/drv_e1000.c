@@ -721,13 +721,66 @@ static int exec_rreg(struct machine *m, const void *args, struct step_result *r)
 	return 0;
 }
 
+/* step headers for `run` ("[2/5] wire.rx — 16 frames of 1500 bytes arrive at nic0") */
+static void describe_probe(const struct machine *m, const void *args, int zh, char *buf, size_t cap)
+{
+	const struct dev_args *a = args;
+	const char *who =
+	    m->devs[a->dev].d->owner_entity ? entity_name(m, m->devs[a->dev].d->owner_entity) : "host";
+	snprintf(buf, cap, zh ? "%s 的 e1000 驱动绑定 %s" : "%s's e1000 driver binds %s", who,
+	         m->devs[a->dev].d->name);
+}
+
+static void describe_frames(const struct machine *m, const void *args, int zh, char *buf, size_t cap, int tx)
+{
+	const struct frame_args *a = args;
+	const char *name = m->devs[a->dev].d->name;
+	unsigned long long n = a->count, len = a->length;
+	if (tx && zh)
+		snprintf(buf, cap, "经 %s 发送 %llu 个 %llu 字节的帧%s", name, n, len,
+		         a->rs ? "" : "（不设 RS）");
+	else if (tx)
+		snprintf(buf, cap, "send %llu frame(s) of %llu bytes through %s%s", n, len, name,
+		         a->rs ? "" : " (no RS)");
+	else
+		snprintf(buf, cap,
+		         zh ? "%llu 个 %llu 字节的帧到达 %s" : "%llu frame(s) of %llu bytes arrive at %s", n,
+		         len, name);
+}
+
+static void describe_xmit(const struct machine *m, const void *args, int zh, char *buf, size_t cap)
+{
+	describe_frames(m, args, zh, buf, cap, 1);
+}
+
+static void describe_wire(const struct machine *m, const void *args, int zh, char *buf, size_t cap)
+{
+	describe_frames(m, args, zh, buf, cap, 0);
+}
+
+static void describe_poll(const struct machine *m, const void *args, int zh, char *buf, size_t cap)
+{
+	const struct poll_args *a = args;
+	snprintf(buf, cap, zh ? "%s 的 NAPI poll" : "NAPI poll of %s", m->devs[a->dev].d->name);
+}
+
+static void describe_reg(const struct machine *m, const void *args, int zh, char *buf, size_t cap)
+{
+	const struct reg_args *a = args;
+	const char *n = nic_reg_name(a->off);
+	char off[16];
+	snprintf(off, sizeof off, "0x%x", a->off);
+	snprintf(buf, cap, zh ? "访问 %s 的寄存器 %s（MMIO）" : "%s register %s (MMIO)",
+	         m->devs[a->dev].d->name, n ? n : off);
+}
+
 const struct action_def nic_actions[] = {
-    {"nic.probe", sizeof(struct dev_args), probe_keys, parse_probe, exec_probe, NULL},
-    {"nic.xmit", sizeof(struct frame_args), xmit_keys, parse_xmit, exec_xmit, NULL},
-    {"nic.poll", sizeof(struct poll_args), poll_keys, parse_poll, exec_poll, NULL},
-    {"nic.write_reg", sizeof(struct reg_args), wreg_keys, parse_wreg, exec_wreg, NULL},
-    {"nic.read_reg", sizeof(struct reg_args), rreg_keys, parse_rreg, exec_rreg, NULL},
-    {"wire.rx", sizeof(struct frame_args), wire_keys, parse_wire, exec_wire, NULL},
+    {"nic.probe", sizeof(struct dev_args), probe_keys, parse_probe, exec_probe, describe_probe},
+    {"nic.xmit", sizeof(struct frame_args), xmit_keys, parse_xmit, exec_xmit, describe_xmit},
+    {"nic.poll", sizeof(struct poll_args), poll_keys, parse_poll, exec_poll, describe_poll},
+    {"nic.write_reg", sizeof(struct reg_args), wreg_keys, parse_wreg, exec_wreg, describe_reg},
+    {"nic.read_reg", sizeof(struct reg_args), rreg_keys, parse_rreg, exec_rreg, describe_reg},
+    {"wire.rx", sizeof(struct frame_args), wire_keys, parse_wire, exec_wire, describe_wire},
     {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
