@@ -725,8 +725,8 @@ static int exec_rreg(struct machine *m, const void *args, struct step_result *r)
 static void describe_probe(const struct machine *m, const void *args, int zh, char *buf, size_t cap)
 {
 	const struct dev_args *a = args;
-	const char *who =
-	    m->devs[a->dev].d->owner_entity ? entity_name(m, m->devs[a->dev].d->owner_entity) : "host";
+	const char *who = m->devs[a->dev].d->owner_entity ? entity_name(m, m->devs[a->dev].d->owner_entity)
+	                                                  : (zh ? "主机" : "the host");
 	snprintf(buf, cap, zh ? "%s 的 e1000 驱动绑定 %s" : "%s's e1000 driver binds %s", who,
 	         m->devs[a->dev].d->name);
 }
