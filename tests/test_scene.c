@@ -421,3 +421,54 @@ Test(scene, nic_ring_ownership_follows_the_registers)
 	engine_free(&now);
 	fx_close(&f);
 }
+
+#include <dirent.h>
+
+/* Every shipped scenario and lesson, sampled at 40 events in both
+ * languages, at the minimum size: everything inside, no text overflow. */
+Test(scene, every_shipped_scenario_fits_at_the_minimum_size, .timeout = 300)
+{
+	static const char *const dirs[] = {"scenarios", "lessons"};
+	int files = 0;
+	for (int d = 0; d < 2; d++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s", IOMMULAB_SOURCE_DIR, dirs[d]);
+		DIR *dir = opendir(path);
+		if (!dir)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(dir))) {
+			size_t n = strlen(de->d_name);
+			if (n < 6 || strcmp(de->d_name + n - 5, ".json") || !strcmp(de->d_name, "schema.json") ||
+			    !strcmp(de->d_name, "registry.json"))
+				continue;
+			char rel[600];
+			snprintf(rel, sizeof(rel), "%s/%s", dirs[d], de->d_name);
+			struct fixture f;
+			fx_open_file(&f, rel);
+			struct engine now;
+			cr_assert_eq(engine_init(&now, &f.sc, 0), 0);
+			struct scene s;
+			scene_init(&s);
+			uint64_t n_ev = f.src.t->n;
+			for (int k = 0; k < 40 && n_ev; k++) {
+				uint64_t i = n_ev * (uint64_t)k / 40;
+				int st = scene_step_of(&f.src, i);
+				engine_goto(&now, st < 0 ? 0 : st);
+				f.src.m_now = &now.m;
+				struct scene_view v;
+				view(&v, 1024, 640, k % 2 ? LANG_ZH : LANG_EN, k % 3 == 0, i);
+				scene_build(&s, &f.src, &v, &MX);
+				char what[700];
+				snprintf(what, sizeof(what), "%s event %llu", rel, (unsigned long long)i);
+				check_inside(&s, 1024, 640, what);
+			}
+			scene_free(&s);
+			engine_free(&now);
+			fx_close(&f);
+			files++;
+		}
+		closedir(dir);
+	}
+	cr_assert_gt(files, 5);
+}
