@@ -385,12 +385,15 @@ static void collect(struct flow *f)
 			h = hop_add(f, from, to, HS_FAULT, ++num);
 			if (h) {
 				if (e->unit == UNIT_MMU) {
+					int guest = e->actor >= 1 && e->actor <= m->nvms;
 					snprintf(h->label, sizeof h->label,
-					         L == LANG_ZH ? "#PF 缺页异常 0x%" PRIx64 "，错误码 0x%" PRIx64 "（%s）"
-					                      : "#PF at 0x%" PRIx64 ", error code 0x%" PRIx64 " (%s)",
+					         L == LANG_ZH ? "#PF 缺页异常 0x%" PRIx64 "，错误码 0x%" PRIx64 "（%s）→ %s"
+					                      : "#PF at 0x%" PRIx64 ", error code 0x%" PRIx64 " (%s) → %s",
 					         e->addr_in, e->extra,
 					         (e->extra & 1) ? (L == LANG_ZH ? "权限违规" : "protection")
-					                        : (L == LANG_ZH ? "页不存在" : "not present"));
+					                        : (L == LANG_ZH ? "页不存在" : "not present"),
+					         guest ? (L == LANG_ZH ? "客户机内核处理，没有 VM 退出" : "the guest kernel, no VM exit")
+					               : (L == LANG_ZH ? "宿主机内核" : "the host kernel"));
 				} else if (e->unit == UNIT_IOMMU) {
 					snprintf(h->label, sizeof h->label,
 					         L == LANG_ZH ? "DMAR 故障 原因 0x%02x：%s" : "DMAR fault, reason 0x%02x: %s", e->code,
