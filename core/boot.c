@@ -195,7 +195,7 @@ static void parse_cmdline(struct boot_state *bs, const char *cmd)
 			} else {
 				bs->p.forcedac = b;
 				if (b)
-					bs_line(bs, "iommu: Forcing DAC for PCI devices%s", "");
+					bs_line(bs, "Forcing DAC for PCI devices%s", "");
 			}
 		}
 		/* anything else belongs to other subsystems */
