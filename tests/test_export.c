@@ -281,6 +281,16 @@ Test(export, labels_use_the_cjk_font_on_nodes_and_edges)
 	}
 	cr_expect_gt(edges, 3);
 	cr_expect_str_eq(attr(g, "fontname"), THEME_FONT_CJK);
+	/* the three layers of the source Q&A's figure, as clusters holding their boxes */
+	Agraph_t *user = agsubg(g, S("cluster_layer0"), 0), *kern = agsubg(g, S("cluster_layer1"), 0),
+	         *hw = agsubg(g, S("cluster_layer2"), 0);
+	cr_assert(user && kern && hw, "user space, kernel and hardware clusters");
+	cr_expect(strstr(attr(user, "label"), "用户空间"));
+	cr_expect(strstr(attr(hw, "label"), "硬件"));
+	cr_expect_not_null(agsubnode(user, agnode(g, S("vm0"), 0), 0), "the VM is in user space");
+	cr_expect_not_null(agsubnode(kern, agnode(g, S("kvm"), 0), 0), "KVM is in the kernel");
+	cr_expect_not_null(agsubnode(hw, agnode(g, S("mmu"), 0), 0), "the MMU is hardware");
+	cr_expect_not_null(agsubnode(hw, agnode(g, S("ept"), 0), 0), "so is EPT");
 	char *svg = render(g, GV_SVG, NULL);
 	cr_expect(strstr(svg, "硬件"), "Chinese layer names reach the SVG");
 	cr_expect(strstr(svg, "font-family=\"WenQuanYi Micro Hei"), "and name the CJK font");
