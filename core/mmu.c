@@ -113,10 +113,11 @@ int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int 
 	*hpa = (e & EPT_ADDR & ~(psize - 1)) | (gpa & (psize - 1));
 	if (ad) {
 		for (int i = 0; i < n; i++) {
-			uint64_t x = mem_read64(&m->mem, eaddr[i]) | EPT_A;
+			uint64_t cur = mem_read64(&m->mem, eaddr[i]), x = cur | EPT_A;
 			if (i == n - 1 && write)
 				x |= EPT_D;
-			mem_write64(&m->mem, eaddr[i], x);
+			if (x != cur)
+				mem_write64(&m->mem, eaddr[i], x);
 		}
 	}
 	return 0;
@@ -212,12 +213,15 @@ static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int use
 	} else {
 		emit_translate(m, vm, SPACE_VA, va, SPACE_HPA, out, gwalk_refs);
 	}
-	/* A on every entry used, D on the leaf for a write */
+	/* A on every entry used, D on the leaf for a write. Like the hardware,
+	 * write an entry only when a bit is still clear (re-read: a hostile
+	 * layout may alias a guest entry with an EPT entry updated above). */
 	for (int i = 0; i < n; i++) {
-		uint64_t x = mem_read64(&m->mem, eaddr[i]) | PTE_A;
+		uint64_t cur = mem_read64(&m->mem, eaddr[i]), x = cur | PTE_A;
 		if (i == n - 1 && acc == ACC_WRITE)
 			x |= PTE_D;
-		mem_write64(&m->mem, eaddr[i], x);
+		if (x != cur)
+			mem_write64(&m->mem, eaddr[i], x);
 	}
 	*hpa = out;
 	memset(te, 0, sizeof *te);
@@ -262,7 +266,9 @@ int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int u
 			machine_emit(m, &ev);
 		} else
 			m->trace.count++;
-		counter_add_id(m, counter_id(m, "tlb_hits"), 1);
+		if (!m->tlb.cid_hits)
+			m->tlb.cid_hits = counter_id(m, "tlb_hits") + 1;
+		counter_add_id(m, m->tlb.cid_hits - 1, 1);
 		return 0;
 	}
 	if (!r->tlb)
@@ -276,7 +282,9 @@ int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int u
 		machine_emit(m, &ev);
 	} else
 		m->trace.count++;
-	counter_add_id(m, counter_id(m, "tlb_misses"), 1);
+	if (!m->tlb.cid_misses)
+		m->tlb.cid_misses = counter_id(m, "tlb_misses") + 1;
+	counter_add_id(m, m->tlb.cid_misses - 1, 1);
 	struct tlb_entry te;
 	if (walk(m, vm, va, acc, user, r, hpa, &te))
 		return -1;

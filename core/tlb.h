@@ -34,6 +34,10 @@ struct tlb {
 	struct tlb_entry e[TLB_MAX_SETS][TLB_WAYS];
 	uint8_t next[TLB_MAX_SETS];
 	int sets;
+	/* ids of the machine's "tlb_hits"/"tlb_misses" counters plus one
+	 * (0 = not looked up yet): counter_id is a linear search, and a TLB
+	 * hit is otherwise a few instructions. Reset by tlb_init. */
+	int cid_hits, cid_misses;
 };
 
 enum flush_kind { FLUSH_INVLPG, FLUSH_ALL, FLUSH_INVEPT, FLUSH_CR3 };
