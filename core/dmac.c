@@ -819,7 +819,7 @@ static int dmac_probe(struct machine *m, int dev, struct step_result *r)
 	dwr(m, dev, PL330_INTEN, (1u << s->o.channels) - 1);
 	s->probed = 1;
 	char line[160];
-	snprintf(line, sizeof line, "dma-pl330 0000:%02x:%02x.%u: Loaded driver for PL330 DMAC-%u",
+	snprintf(line, sizeof line, "dma-pl330 0000:%02x:%02x.%u: Loaded driver for PL330 DMAC-%x",
 	         dd->bdf >> 8, (dd->bdf >> 3) & 0x1f, dd->bdf & 7u, 0x241330u);
 	machine_log(m, UNIT_KERNEL, line);
 	snprintf(line, sizeof line,
@@ -838,7 +838,7 @@ static int exec_req(struct machine *m, const void *args, struct step_result *r)
 	for (uint32_t c = 0; c < s->o.channels; c++)
 		if (!(s->chan_used & (1u << c))) {
 			s->chan_used |= 1u << c;
-			dmac_ev(m, a->dev, DMAC_REQUEST, 0, 0, c, 0, 1);
+			dmac_ev(m, a->dev, DMAC_REQUEST, 0, (uint64_t)m->devs[a->dev].entity, c, 0, 1);
 			bind(m, a->bind, c, r);
 			return 0;
 		}

@@ -158,12 +158,15 @@ static size_t narrate_napi(const struct ev *e, const char *who, int zh, char *bu
 	return out(buf, cap, "napi %u", e->code);
 }
 
-static size_t narrate_dmac(const struct ev *e, const char *who, int zh, char *buf, size_t cap)
+static size_t narrate_dmac(const struct machine *m, const struct ev *e, const char *who, int zh, char *buf, size_t cap)
 {
 	switch ((enum dmac_ev)e->code) {
-	case DMAC_REQUEST:
-		return zh ? out(buf, cap, "dma_request_chan()：得到 %s 的通道 %" PRIu64, who, e->extra)
-		          : out(buf, cap, "dma_request_chan(): got channel %" PRIu64 " of %s", e->extra, who);
+	case DMAC_REQUEST: {
+		/* a kernel event: the actor is the driver's owner; entry names the controller */
+		const char *ctl = m && e->entry ? entity_name(m, (int)e->entry) : "the DMA controller";
+		return zh ? out(buf, cap, "%s 的驱动调用 dma_request_chan()：得到 %s 的通道 %" PRIu64, who, ctl, e->extra)
+		          : out(buf, cap, "%s's driver calls dma_request_chan(): gets channel %" PRIu64 " of %s", who, e->extra, ctl);
+	}
 	case DMAC_PREP:
 		return zh ? out(buf, cap,
 		                "dmaengine_prep_dma_memcpy()：描述符 %" PRIu64
@@ -287,7 +290,7 @@ size_t nic_narrate(const struct machine *m, const struct trace *t, const struct 
 	case EV_NAPI:
 		return narrate_napi(e, who, zh, buf, cap);
 	case EV_DMAC:
-		return narrate_dmac(e, who, zh, buf, cap);
+		return narrate_dmac(m, e, who, zh, buf, cap);
 	case EV_CPU_COPY:
 		return zh ? out(buf, cap,
 		                "CPU 逐字节复制 %u 字节：0x%" PRIx64 " → 0x%" PRIx64
