@@ -651,7 +651,8 @@ static const char *box_name(const struct scene_src *src, const struct scene_view
 	case SB_TLB: return "TLB";
 	case SB_EPT: return "EPT";
 	case SB_RAM: return sc_L(v, "DRAM", "内存 DRAM");
-	case SB_IOMMU: return "IOMMU (VT-d)";
+	case SB_IOMMU:
+		return src->m && !src->m->iommu ? sc_L(v, "IOMMU (VT-d) — off", "IOMMU (VT-d) — 未启用") : "IOMMU (VT-d)";
 	case SB_IOTLB: return "IOTLB";
 	case SB_FAULTLOG: return sc_L(v, "fault log", "故障记录");
 	default: return "?";
@@ -702,6 +703,12 @@ int sc_box(struct scene *s, const struct scene_src *src, const struct scene_view
 	struct rgba fill = sc_rgba(THEME_PANEL, 255);
 	struct rgba stroke = v->presenter ? sc_rgba(col, 255) : sc_mix(col, THEME_PANEL, 0.25f);
 	float thick = (v->presenter ? 2.5f : 1.5f) * sc;
+	int off = (id == SB_IOMMU || id == SB_IOTLB || id == SB_FAULTLOG) && src->m && !src->m->iommu;
+	if (off) {
+		fill = sc_rgba(THEME_BG, 255);
+		stroke = sc_rgba(THEME_GRID, 255);
+		col = THEME_GRID;
+	}
 	if (active) {
 		fill = sc_mix(THEME_ACTIVE, THEME_PANEL, 0.55f);
 		stroke = sc_rgba(THEME_ACTIVE, 255);
@@ -866,30 +873,31 @@ static void arch_diagram(struct scene *s, const struct scene_src *src, const str
 		sc_line(s, x + g, busy, x + w - g, busy, sc_rgba(THEME_MEMORY, 160), 3 * sc);
 		/* row 2 */
 		float wi = (w - 3 * g) * 0.52f;
-		int io = sc_box(s, src, v, SB_IOMMU, x + g, r2, wi, rh - g, -1, NULL);
-		float ih2 = rh - g - sub_top - g;
-		snprintf(buf, sizeof(buf), sc_L(v, "hit %d · miss %d", "命中 %d · 未命中 %d"), cnt.iotlb_hit,
-		         cnt.iotlb_miss);
-		sc_box(s, src, v, SB_IOTLB, x + 2 * g, r2 + sub_top, iw * 0.8f, ih2, io, buf);
-		float flx = x + 3 * g + iw * 0.8f, flw = x + g + wi - g - flx;
-		int fl = sc_box(s, src, v, SB_FAULTLOG, flx, r2 + sub_top, flw, ih2, io, NULL);
-		(void)fl;
-		/* fault records */
-		float fy = r2 + sub_top + s->px_label * 1.3f + 6 * sc;
-		for (int i = 0; i < cnt.nlast; i++) {
-			const struct ev *fe = &src->t->ev[cnt.last_fault[i]];
-			if (fy + s->px_small * 1.3f > r2 + sub_top + ih2)
-				break;
-			snprintf(buf, sizeof(buf), "%c %llx r%x", (fe->flags & EVF_WRITE) ? 'W' : 'R',
-			         (unsigned long long)fe->addr_in, fe->code);
-			sc_text(s, flx + 8 * sc, fy, flw - 12 * sc, SF_MONO, s->px_small, SA_LEFT,
-			        sc_rgba(THEME_FAULT, 255), buf);
-			fy += s->px_small * 1.3f;
+		int iommu_on = m && m->iommu;
+		int io = sc_box(s, src, v, SB_IOMMU, x + g, r2, wi, rh - g, -1,
+		                iommu_on ? NULL
+		                         : sc_L(v, "No DMA remapping: a device's bus address is the host physical address; nothing is checked.",
+		                                "没有 DMA 重映射：设备的总线地址就是宿主机物理地址，不做任何检查。"));
+		if (iommu_on) {
+			float ih2 = rh - g - sub_top - g;
+			snprintf(buf, sizeof(buf), sc_L(v, "hit %d · miss %d", "命中 %d · 未命中 %d"), cnt.iotlb_hit,
+			         cnt.iotlb_miss);
+			sc_box(s, src, v, SB_IOTLB, x + 2 * g, r2 + sub_top, iw * 0.8f, ih2, io, buf);
+			float flx = x + 3 * g + iw * 0.8f, flw = x + g + wi - g - flx;
+			sc_box(s, src, v, SB_FAULTLOG, flx, r2 + sub_top, flw, ih2, io, NULL);
+			/* fault records */
+			float fy = r2 + sub_top + s->px_label * 1.3f + 6 * sc;
+			for (int i = 0; i < cnt.nlast; i++) {
+				const struct ev *fe = &src->t->ev[cnt.last_fault[i]];
+				if (fy + s->px_small * 1.3f > r2 + sub_top + ih2)
+					break;
+				snprintf(buf, sizeof(buf), "%c %llx r%x", (fe->flags & EVF_WRITE) ? 'W' : 'R',
+				         (unsigned long long)fe->addr_in, fe->code);
+				sc_text(s, flx + 8 * sc, fy, flw - 12 * sc, SF_MONO, s->px_small, SA_LEFT,
+				        sc_rgba(THEME_FAULT, 255), buf);
+				fy += s->px_small * 1.3f;
+			}
 		}
-		if (!m || !m->iommu)
-			sc_text(s, x + g + 16 * sc, r2 + rh - g - s->px_small * 1.4f, wi - 24 * sc, SF_SANS, s->px_small,
-			        SA_LEFT, sc_rgba(THEME_MUTED, 255),
-			        sc_L(v, "off: devices see physical addresses", "关闭：设备直接使用物理地址"));
 		/* devices */
 		int nd = ndevs < 4 ? ndevs : 4;
 		float dx = x + 2 * g + wi, dw = x + w - g - dx;
@@ -1180,6 +1188,7 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	s->main_w = mw;
 	s->main_h = mh;
 	float aw = mw * (v->presenter ? 0.44f : 0.50f);
+	s->arch_w = aw;
 	float rx = mx0 + aw + g, rw = mw - aw - g;
 	/* the right column: walk, ring (when a NIC exists), memory */
 	int has_ring = sc_has_ring(src);

@@ -160,6 +160,7 @@ struct scene {
 	int fault;                     /* the current event is a fault */
 	/* layout rects */
 	float main_x, main_y, main_w, main_h;
+	float arch_w;                  /* width of the layer diagram (left of the panels) */
 	float tl_x, tl_y, tl_w, tl_h;  /* timeline bar */
 	int ev_first, ev_rows;         /* event list window */
 	const struct scene_metrics *mx;

@@ -306,6 +306,59 @@ static void no_walk(struct scene *s, const struct scene_src *src, const struct s
 				he = &t->ev[i];
 	}
 	char buf[200];
+	const char *title = sc_L(v, "Page walk", "页表遍历");
+	if (he && he->kind == EV_TLB_HIT)
+		title = sc_L(v, "TLB lookup", "TLB 查找");
+	else if (he && he->kind == EV_IOTLB_HIT)
+		title = sc_L(v, "IOTLB lookup (VT-d)", "IOTLB 查找（VT-d）");
+	else if (he && he->kind == EV_SET)
+		title = sc_L(v, "A table entry changes", "表项被修改");
+	/* a device access that nothing translates (IOMMU off, pass-through) */
+	const struct ev *dd = NULL;
+	uint64_t dd_hpa = 0;
+	int dd_have = 0;
+	if (!he && t && v->cur < t->n) {
+		int st = scene_step_of(src, v->cur);
+		uint64_t a = st >= 0 ? src->mark[st] : 0, b = st >= 0 ? src->mark[st + 1] : src->mark[0];
+		for (uint64_t i = v->cur + 1; !dd && i-- > a && i + 4000 > v->cur;)
+			if (t->ev[i].kind == EV_DEV_DMA && !(t->ev[i].flags & EVF_BLOCKED))
+				dd = &t->ev[i];
+		for (uint64_t i = v->cur; !dd && i < b && i < t->n && i < v->cur + 4000; i++)
+			if (t->ev[i].kind == EV_DEV_DMA && !(t->ev[i].flags & EVF_BLOCKED))
+				dd = &t->ev[i];
+		if (dd) {
+			title = sc_L(v, "Device DMA: no translation", "设备 DMA：不经转换");
+			uint64_t k = (uint64_t)(dd - t->ev);
+			for (uint64_t i = k; i < b && i < t->n && i < k + 64; i++) {
+				const struct ev *e = &t->ev[i];
+				if (e->actor == dd->actor && (e->kind == EV_MEM_READ || e->kind == EV_MEM_WRITE ||
+				                              e->kind == EV_ISOLATION_BREACH || (e->kind == EV_DEV_DMA && e->addr_out))) {
+					dd_hpa = e->kind == EV_DEV_DMA ? e->addr_out : e->kind == EV_ISOLATION_BREACH && e->addr_out ? e->addr_out : e->addr_in;
+					dd_have = v->cur >= i;
+					break;
+				}
+			}
+		}
+	}
+	sc_text(s, x + 12 * sc, y + 6 * sc, w * 0.62f - 24 * sc, SF_BOLD, s->px_label, SA_LEFT, sc_rgba(THEME_INK, 255),
+	        title);
+	if (dd) {
+		float my = top + 8 * sc, mx = x + pad;
+		char vb[32];
+		snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)dd->addr_in);
+		chip(s, &mx, my, x + w - pad, sc_L(v, "bus", "总线"), vb, THEME_DEVICE, 1);
+		morph_arrow(s, &mx, my, x + w - pad);
+		snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)dd_hpa);
+		chip(s, &mx, my, x + w - pad, "HPA", vb, THEME_MEMORY, dd_have);
+		sc_wrap(s, x + pad, my + s->px_body * 1.6f + 12 * sc, w - 2 * pad, SF_SANS, s->px_body, sc_rgba(THEME_INK, 255),
+		        src->m && src->m->iommu
+		            ? sc_L(v, "This device's context is pass-through (or identity-mapped): the bus address is used as the host physical address, no table is read, nothing is checked.",
+		                   "该设备的上下文是直通（或恒等映射）：总线地址直接当作宿主机物理地址，不读任何表，也不做任何检查。")
+		            : sc_L(v, "No IOMMU: the bus address the device puts on PCIe is the host physical address. Nothing is read, nothing is checked: the device can reach all of memory.",
+		                   "没有 IOMMU：设备在 PCIe 上发出的总线地址就是宿主机物理地址。不读任何表，也不做任何检查：设备能访问全部内存。"),
+		        4, 1);
+		return;
+	}
 	if (he && (he->kind == EV_TLB_HIT || he->kind == EV_IOTLB_HIT)) {
 		int io = he->kind == EV_IOTLB_HIT;
 		snprintf(buf, sizeof(buf), "%s", sc_L(v, "refs: 0", "访存：0"));
@@ -394,7 +447,7 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 	                    : nested ? sc_L(v, "2-D page walk: guest tables × EPT", "二维页表遍历：客户机页表 × EPT")
 	                    : iommu ? sc_L(v, "IOMMU walk (VT-d)", "IOMMU 页表遍历（VT-d）")
 	                            : sc_L(v, "Page walk", "页表遍历");
-	panel(s, x, y, w, h, title, 0.62f);
+	panel(s, x, y, w, h, have ? title : NULL, 0.62f);
 	float pad = 12 * sc, top = y + s->px_label * 1.3f + 14 * sc;
 	float morph_h = s->px_body * 1.6f + 10 * sc;
 	if (!have) {
@@ -1275,7 +1328,7 @@ void sc_fault_banner(struct scene *s, const struct scene_src *src, const struct 
 	char buf[600];
 	sc_narrate(src, v, v->cur, buf, sizeof(buf));
 	if (s->breach) {
-		float th = 10 * sc * (0.6f + 0.4f * v->pulse);
+		float th = 7 * sc * (0.6f + 0.4f * v->pulse);
 		struct rgba fc = sc_rgba(THEME_FAULT, 255);
 		sc_rect(s, 0, 0, W, th, fc, NONE, 0, 0);
 		sc_rect(s, 0, H - th, W, th, fc, NONE, 0, 0);
@@ -1283,7 +1336,7 @@ void sc_fault_banner(struct scene *s, const struct scene_src *src, const struct 
 		sc_rect(s, W - th, 0, th, H, fc, NONE, 0, 0);
 	}
 	/* banner over the top of the architecture diagram */
-	float bw = s->main_w * 0.5f - 20 * sc, bx = s->main_x + 10 * sc;
+	float bw = s->arch_w - 20 * sc, bx = s->main_x + 10 * sc;
 	float lh = s->px_body * 1.35f;
 	const char *head = s->breach ? sc_L(v, "ISOLATION BREACH", "隔离被突破")
 	                   : e->kind == EV_VMEXIT ? sc_L(v, "VM EXIT", "VM 退出")
