@@ -353,6 +353,9 @@ int dma_swiotlb_setup(struct machine *m)
 	/* every page is reachable with a 32-bit mask, and no untrusted device needs sub-page bouncing */
 	if (!above && !(untrusted && dl->boot.enabled))
 		return 0;
+	/* pci_swiotlb_detect: "don't initialize swiotlb if iommu=off (no_iommu=1)" */
+	if (dl->boot.p.no_iommu)
+		return 0;
 	for (int i = 0; i < mem->nspans; i++) {
 		struct span s = mem->spans[i];
 		if (s.kind != SPAN_RAM || s.owner != 0 || s.base >= FOUR_GIB)

@@ -460,3 +460,16 @@ Test(dma, untrusted_device_gets_a_zero_padded_bounce_page)
 	cr_assert_eq(peek_other_half(0, &h), 0, "dma-iommu bounced the 64 bytes into a zeroed page");
 	cr_assert_eq(h & 0xfff, 0u);
 }
+
+Test(dma, iommu_off_also_means_no_swiotlb_so_a_high_buffer_cannot_be_mapped)
+{
+	struct machine *m = host_dev("\"ram\":\"8GiB\",\"cmdline\":\"iommu=off\"", "\"dma_mask\":32");
+	cr_assert_eq(m->dma->nslots, 0, "pci_swiotlb_detect skips swiotlb when no_iommu");
+	uint64_t p = dma_kalloc(m, 0, 4096, "buf"), h;
+	cr_assert_gt(p, 0xFFFFFFFFull);
+	struct step_result r;
+	memset(&r, 0, sizeof r);
+	cr_assert_eq(dma_map_single(m, 0, p, 64, DMA_TO_DEVICE, &h, &r), -1);
+	cr_assert(strstr(r.error, "beyond the DMA mask"), "%s", r.error);
+	fini();
+}
