@@ -19,7 +19,8 @@
  *                    queue is full (256) or 10 ms later; only then is the IOVA free
  *
  * swiotlb: 2 KiB slots (IO_TLB_SIZE) in a 4 MiB pool carved out of low host
- * RAM at boot when host RAM reaches above 4 GiB (Linux's default pool is
+ * RAM at boot when host RAM reaches above 4 GiB or an untrusted device needs
+ * sub-page bouncing, and never with iommu=off (Linux's default pool is
  * 64 MiB, `swiotlb=`). A mapping of >= 4 KiB starts on a page boundary.
  *
  * linux: kernel/dma/direct.c + direct.h (dma_direct_map_page, dma_capable),
