@@ -199,22 +199,33 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 	if (root || ctx || sl)
 		f->dma_from = N_IOMMU;
 	enum lang L = f->v->lang;
-	if (cpu || ept) {
-		struct hop *h = hop_add(f, ept && !cpu ? N_EPT : N_MMU, N_MEM, HS_WALK, n);
+	if (cpu && ept) {
+		/* a 2-D walk: the guest entries are read by the MMU, each after EPT
+		 * translated the GPA of its table */
+		struct hop *h = hop_add(f, N_EPT, N_MEM, HS_WALK, n);
 		if (h) {
-			if (cpu && ept)
-				snprintf(h->label, sizeof h->label,
-				         L == LANG_ZH ? "页表遍历：%d 个客户机表项 + %d 个 EPT 表项" : "page walk: %d guest + %d EPT entries",
-				         cpu, ept);
-			else if (ept)
+			snprintf(h->label, sizeof h->label,
+			         L == LANG_ZH ? "EPT 遍历：%d 个 EPT 表项（翻译客户机页表所在的 GPA）"
+			                      : "EPT walks: %d EPT entries (for the GPAs of the guest's tables)",
+			         ept);
+			snprintf(h->key, sizeof h->key, "walk:ept2d");
+		}
+		h = hop_add(f, N_MMU, N_MEM, HS_WALK, ++*num);
+		if (h) {
+			snprintf(h->label, sizeof h->label,
+			         L == LANG_ZH ? "客户机页表遍历：%d 个客户机表项" : "guest page walk: %d guest entries", cpu);
+			snprintf(h->key, sizeof h->key, "walk:guest");
+		}
+	} else if (cpu || ept) {
+		struct hop *h = hop_add(f, ept ? N_EPT : N_MMU, N_MEM, HS_WALK, n);
+		if (h) {
+			if (ept)
 				snprintf(h->label, sizeof h->label, L == LANG_ZH ? "EPT 遍历：%d 个表项" : "EPT walk: %d entries",
 				         ept);
 			else
 				snprintf(h->label, sizeof h->label, L == LANG_ZH ? "页表遍历：%d 个表项" : "page walk: %d entries",
 				         cpu);
-			snprintf(h->key, sizeof h->key, "walk:cpu");
-			if (ept && cpu)
-				f->used[N_EPT] = 1;
+			snprintf(h->key, sizeof h->key, ept ? "walk:ept" : "walk:cpu");
 		}
 	}
 	if (root || ctx || sl) {
