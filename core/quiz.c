@@ -407,9 +407,9 @@ static void write_set_step(struct sb *s, const struct quiz_problem *p, const str
 	sb_printf(s, "\"level\": %d, \"field\": \"%s\", \"value\": %" PRIu64 ",\n     \"say\": ", x->level, x->field,
 		  x->value);
 	char en[200], zh[200];
-	snprintf(en, sizeof en, "Setup: the %s entry at level %d gets %s = %" PRIu64 " (the dump below shows the result).",
+	snprintf(en, sizeof en, "Setup: the %s entry at level %d gets %s = %" PRIu64 " (the problem's memory dump is taken after this).",
 		 x->table == 1 ? "EPT" : x->table == 0 ? "guest page-table" : "page-table", x->level, x->field, x->value);
-	snprintf(zh, sizeof zh, "准备：把第 %d 级%s表项的 %s 设为 %" PRIu64 "（下面的内存转储是修改之后的样子）。", x->level,
+	snprintf(zh, sizeof zh, "准备：把第 %d 级%s表项的 %s 设为 %" PRIu64 "（题目中的内存转储是在这一修改之后取的）。", x->level,
 		 x->table == 1 ? " EPT " : x->table == 0 ? "客户机页" : "页", x->field, x->value);
 	(void)p;
 	sb_text(s, en, zh);
@@ -551,7 +551,7 @@ static void gen_nested(struct quiz_problem *p, struct quiz_rng *r)
 		break;
 	case 3: /* the EPT leaf of the data GPA */
 		s->table = 1;
-		s->addr = t->pa;
+		s->addr = (t->pa + off) & PAGE_MASK;
 		s->level = ell;
 		if (p->acc == ACC_WRITE)
 			strcpy(s->field, "W");
@@ -566,7 +566,7 @@ static void gen_nested(struct quiz_problem *p, struct quiz_rng *r)
 		if (p->mmio_gpa)
 			break;
 		s->table = 1;
-		s->addr = t->pa;
+		s->addr = (t->pa + off) & PAGE_MASK;
 		s->level = ell;
 		if (chance(r, 60)) {
 			strcpy(s->field, "R");
@@ -1288,7 +1288,10 @@ static int acceptable(const struct quiz_problem *p)
 	switch (p->topic) {
 	case QUIZ_WALK:
 	case QUIZ_NESTED:
-		return p->nrefs > 0;
+		/* a staged fault must show (variant 0 asks for a translation) */
+		if (p->nrefs == 0 || (p->variant == 0 && p->res.fault.valid))
+			return 0;
+		return p->variant == 0 || p->res.fault.valid;
 	case QUIZ_IOMMU:
 		if (p->variant == 0 || p->variant == 6)
 			return !p->res.fault.valid;
@@ -1642,9 +1645,9 @@ static void ref_line(const struct quiz_problem *p, const struct quiz_ref *f, int
 			break;
 		}
 		sb_printf(o, "  %2d. %s 0x%" PRIx64 " + 16*0x%02x = 0x%" PRIx64 ": lo 0x%016" PRIx64 " hi 0x%016" PRIx64
-			     " [P=%u FPD=%u TT=%u%u AW=%u (%u %s, %u-bit) DID=%u",
+			     " [P=%u FPD=%u TT=%u%u AW=%u (%u %s, %u %s) DID=%u",
 			  k, TR("context entry at", "上下文表项位于"), base, idx, f->addr, f->entry, f->hi, (unsigned)(f->entry & 1),
-			  (unsigned)((f->entry >> 1) & 1), tt >> 1, tt & 1, aw, aw + 2, TR("levels", "级"), 30 + 9 * aw,
+			  (unsigned)((f->entry >> 1) & 1), tt >> 1, tt & 1, aw, aw + 2, TR("levels", "级"), 30 + 9 * aw, TR("bits", "位"),
 			  (unsigned)VTD_CTX_DID(f->hi));
 		if (!(f->entry & VTD_CTX_P))
 			sb_printf(o, "] -> %s\n", TR("not present", "不存在"));
@@ -1660,7 +1663,10 @@ static void ref_line(const struct quiz_problem *p, const struct quiz_ref *f, int
 			  (unsigned)(f->entry & 1), (unsigned)((f->entry >> 1) & 1), (unsigned)((f->entry >> 7) & 1));
 		if (!(f->entry & 3))
 			sb_printf(o, " -> %s\n", TR("not present (R = W = 0)", "不存在（R = W = 0）"));
-		else if (f->leaf)
+		else if (!(f->entry & (p->write ? VTD_SL_W : VTD_SL_R)))
+			sb_printf(o, " -> %s\n", p->write ? TR("W = 0: the write is refused", "W = 0：写请求被拒绝")
+							   : TR("R = 0: the read is refused", "R = 0：读请求被拒绝"));
+		else if (lv == 1 || (f->entry & VTD_SL_PS))
 			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("page", "页"), (uint64_t)(f->entry & VTD_SL_ADDR & ~(LEVEL_SIZE(lv) - 1)));
 		else
 			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("next table", "下一级表"), (uint64_t)(f->entry & VTD_SL_ADDR));
@@ -1668,14 +1674,17 @@ static void ref_line(const struct quiz_problem *p, const struct quiz_ref *f, int
 	default:
 		break;
 	}
-	(void)p;
 }
 
 static void split_va(uint64_t va, int levels, int zh_, struct sb *o, const char *what)
 {
+	int iova = !strcmp(what, "IOVA");
 	sb_printf(o, "  %s 0x%" PRIx64 " =", what, va);
 	for (int l = levels; l >= 1; l--)
-		sb_printf(o, " %s 0x%03x |", tbl_en[l], vidx(va, l));
+		if (iova)
+			sb_printf(o, " L%d 0x%03x |", l, vidx(va, l));
+		else
+			sb_printf(o, " %s 0x%03x |", tbl_en[l], vidx(va, l));
 	sb_printf(o, " %s 0x%03x\n", TR("offset", "页内偏移"), (unsigned)(va & 0xfff));
 }
 
@@ -1724,7 +1733,7 @@ static void solution(const struct quiz_problem *p, int zh_, struct sb *o)
 					"  IOVA 0x%" PRIx64 " >= 2^%d：超出了上下文表项规定的地址宽度。\n"),
 				  p->iova, 12 + 9 * p->iommu_levels);
 		for (int i = 0; i < p->nlines; i++)
-			sb_printf(o, "  %s %s\n", TR("log:", "日志："), p->lines[i]);
+			sb_printf(o, "  %s%s\n", TR("log: ", "日志："), p->lines[i]);
 		break;
 	}
 	case QUIZ_RING: {
@@ -1760,8 +1769,8 @@ static void solution(const struct quiz_problem *p, int zh_, struct sb *o)
 		break;
 	}
 	case QUIZ_PARAMS:
-		sb_printf(o, "  %s: %s\n", TR("IOMMU", "IOMMU"), boot_reason_text((enum boot_reason)p->on_why, zh_));
-		sb_printf(o, "  %s: %s — %s\n", TR("default domain", "默认域"), dom_type_name((enum dom_type)p->dom),
+		sb_printf(o, "  %s%s\n", TR("IOMMU: ", "IOMMU："), boot_reason_text((enum boot_reason)p->on_why, zh_));
+		sb_printf(o, "  %s%s — %s\n", TR("default domain: ", "默认域："), dom_type_name((enum dom_type)p->dom),
 			  boot_reason_text((enum boot_reason)p->dom_why, zh_));
 		sb_printf(o, TR("  dma_map_single(phys 0x%" PRIx64 ") = 0x%" PRIx64 " via %s\n",
 				"  dma_map_single(物理地址 0x%" PRIx64 ") = 0x%" PRIx64 "，经由 %s\n"),
@@ -1774,7 +1783,7 @@ static void solution(const struct quiz_problem *p, int zh_, struct sb *o)
 	default:
 		break;
 	}
-	sb_printf(o, "%s ", TR("Answer:", "答案："));
+	sb_printf(o, "%s", TR("Answer: ", "答案："));
 	answer_short(p, zh_, o);
 	sb_printf(o, "\n");
 }
