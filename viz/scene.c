@@ -1136,6 +1136,7 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	s->token_elem_from = s->token_elem_to = -1;
 	s->token_x = s->token_y = -1;
 	s->walk_refs = s->walk_total = 0;
+	s->chip_px = 0;
 	s->breach = 0;
 	s->fault = 0;
 	s->active_box = SB_NONE;

@@ -166,6 +166,7 @@ struct scene {
 	const struct scene_metrics *mx;
 	/* text sizes (px) for this build */
 	int px_small, px_body, px_label, px_title, px_big, px_mono;
+	int chip_px;                   /* address chips in the walk panel */
 	/* cache: indices of faults and breaches in the trace (timeline markers) */
 	uint64_t *fault_idx;
 	int nfault, capfault;

@@ -199,7 +199,7 @@ static void chip(struct scene *s, float *x, float y, float maxx, const char *lab
 	float sc = s->s;
 	char buf[96];
 	snprintf(buf, sizeof(buf), "%s %s", label, known ? val : "?");
-	int px = s->px_body;
+	int px = s->chip_px ? s->chip_px : s->px_body;
 	float w = (float)sc_tw(s, SF_MONO, px, buf, -1) + 14 * sc;
 	if (*x + w > maxx)
 		w = maxx - *x;
@@ -585,6 +585,12 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 	}
 	/* the address morphing: GVA -> GPA -> HPA, or IOVA -> HPA */
 	float my = y + h - morph_h - 4 * sc + 5 * sc, mx = x + pad, mmax = x + w - pad;
+	{
+		/* three chips of up to "GVA 0x7f0000400010" and two arrows: shrink the font if they do not fit */
+		float need = (float)sc_tw(s, SF_MONO, s->px_body, "GVA 0x7f0000400010", -1) * (nested ? 3.0f : 2.0f) +
+		             (14 + 28) * sc * (nested ? 3.0f : 2.0f);
+		s->chip_px = need > mmax - mx ? s->px_small : s->px_body;
+	}
 	const struct ev *first = &t->ev[a];
 	uint64_t in = first->addr_in, gpa = 0, hpa = 0;
 	int gpa_known = 0, hpa_known = 0, gpa_seen = 0;
@@ -1361,7 +1367,7 @@ static void overlay_box(struct scene *s, float x, float y, float w, float h)
 {
 	float sc = s->s;
 	sc_rect(s, x + 4 * sc, y + 5 * sc, w, h, (struct rgba){0, 0, 0, 60}, NONE, 8 * sc, 0);
-	sc_rect(s, x, y, w, h, sc_rgba(THEME_INK, 245), sc_rgba(THEME_MUTED, 255), 8 * sc, 1 * sc);
+	sc_rect(s, x, y, w, h, sc_rgba(THEME_INK, 255), sc_rgba(THEME_MUTED, 255), 8 * sc, 1 * sc);
 }
 
 void sc_tooltip_box(struct scene *s, const struct scene_src *src, const struct scene_view *v)
@@ -1423,7 +1429,7 @@ void sc_hexdump(struct scene *s, const struct scene_src *src, const struct scene
 	int px = s->px_mono;
 	float lh = px * 1.35f;
 	float cw = (float)sc_tw(s, SF_MONO, px, "0", 1);
-	float w = cw * 78 + 30 * sc, h = lh * 19 + 30 * sc;
+	float w = cw * 84 + 30 * sc, h = lh * 19 + 30 * sc;
 	if (w > W - 20)
 		w = W - 20;
 	float x = (W - w) / 2, y = (H - h) / 2;

@@ -40,6 +40,7 @@ void viewer_opts_default(struct viewer_opts *o)
 	o->lang = LANG_EN;
 	o->step = -1;
 	o->t = 1.0f;
+	o->mouse_x = o->mouse_y = -1;
 }
 
 /* One loaded scenario: lives on the heap because the machines point into
@@ -305,6 +306,8 @@ static int save_png_atomic(SDL_Surface *surf, const char *out, char *err, size_t
 	return 0;
 }
 
+static void click_elem(struct vstate *s, int hit, float mx);
+
 /* Render the current view into a new surface with a software renderer. */
 static SDL_Surface *render_surface(struct vstate *s, char *err, size_t cap)
 {
@@ -359,6 +362,20 @@ int viewer_screenshot(const char *file, const struct viewer_opts *o, const char 
 	view_init(s, o);
 	position(s, o);
 	scene_init(&s->scene);
+	s->v.help = o->help;
+	if (o->mouse_x >= 0 && o->mouse_y >= 0) {
+		/* lay the frame out once to know what is under the pointer */
+		SDL_Surface *probe = render_surface(s, err, sizeof(err));
+		if (probe)
+			SDL_FreeSurface(probe);
+		s->v.mouse_x = o->mouse_x;
+		s->v.mouse_y = o->mouse_y;
+		int hit = scene_hit(&s->scene, (float)o->mouse_x, (float)o->mouse_y);
+		if (o->click && hit >= 0)
+			click_elem(s, hit, (float)o->mouse_x);
+		else
+			s->v.hover = hit;
+	}
 	SDL_Surface *surf = render_surface(s, err, sizeof(err));
 	if (!surf) {
 		fprintf(stderr, "iommulab screenshot: %s\n", err);
@@ -548,6 +565,36 @@ static void do_export(struct vstate *s)
 	}
 	free(out);
 	gv_free_graph(g);
+}
+
+/* A click on an element: an event row jumps there; memory opens a hex dump. */
+static void click_elem(struct vstate *s, int hit, float mx)
+{
+	const struct scene_elem *e = &s->scene.e[hit];
+	if (e->kind == SE_EVROW) {
+		uint64_t i = e->addr, n = nev(s);
+		if (i < n) {
+			s->v.cur = i;
+			s->v.t = 0;
+		}
+	} else if (e->kind == SE_SPAN && e->w > 0) {
+		double f = (mx - e->x) / e->w;
+		uint64_t a = e->addr + (uint64_t)(f * (double)e->addr2);
+		s->v.dump = hit;
+		s->v.dump_addr = a & ~(uint64_t)0xF;
+	} else if (e->kind == SE_GPA && e->w > 0) {
+		int vm = e->id / 16, ok = 0;
+		double f = (mx - e->x) / e->w;
+		uint64_t gpa = e->addr + (uint64_t)(f * (double)e->addr2);
+		uint64_t hpa = vm_gpa_to_hpa(&s->doc->run.m, vm, gpa, &ok);
+		if (ok) {
+			s->v.dump = hit;
+			s->v.dump_addr = hpa & ~(uint64_t)0xF;
+		}
+	} else if (e->kind == SE_WALKCELL && s->src.t && e->addr < s->src.t->n) {
+		s->v.dump = hit;
+		s->v.dump_addr = s->src.t->ev[e->addr].addr_out & ~(uint64_t)0xF;
+	}
 }
 
 /* reload keeping (step, offset in step) */
@@ -811,25 +858,8 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 					dragging = 1;
 					s->v.playing = 0;
 					go(s, scene_timeline_event(&s->scene, &s->src, mx), 0);
-				} else if (e->kind == SE_EVROW) {
-					go(s, e->addr, 1);
-				} else if (e->kind == SE_SPAN && e->w > 0) {
-					double f = (mx - e->x) / e->w;
-					uint64_t a = e->addr + (uint64_t)(f * (double)e->addr2);
-					s->v.dump = hit;
-					s->v.dump_addr = a & ~(uint64_t)0xF;
-				} else if (e->kind == SE_GPA && e->w > 0) {
-					int vm = e->id / 16, ok = 0;
-					double f = (mx - e->x) / e->w;
-					uint64_t gpa = e->addr + (uint64_t)(f * (double)e->addr2);
-					uint64_t hpa = vm_gpa_to_hpa(&s->doc->run.m, vm, gpa, &ok);
-					if (ok) {
-						s->v.dump = hit;
-						s->v.dump_addr = hpa & ~(uint64_t)0xF;
-					}
-				} else if (e->kind == SE_WALKCELL && s->src.t && e->addr < s->src.t->n) {
-					s->v.dump = hit;
-					s->v.dump_addr = s->src.t->ev[e->addr].addr_out & ~(uint64_t)0xF;
+				} else {
+					click_elem(s, hit, mx);
 				}
 				break;
 			}

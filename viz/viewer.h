@@ -34,6 +34,9 @@ struct viewer_opts {
 	int event;           /* see above */
 	float t;             /* animation progress for a screenshot (default 1 = token arrived) */
 	int max_frames;      /* viewer_open: quit after this many frames (tests, benches); 0 = run */
+	int mouse_x, mouse_y; /* screenshot: pointer position for a tooltip (-1 = none) */
+	int click;           /* screenshot: click at the pointer (hex dump of a memory range) */
+	int help;            /* screenshot: show the help overlay */
 	const char *keys;    /* viewer_open: keys played one per frame before the user's, comma-separated
 	                      * SDL key names, "Shift+" allowed: "Right,Shift+Right,L,P,S" (tests, demos) */
 };

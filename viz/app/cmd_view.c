@@ -8,6 +8,9 @@
  *               fault or breach, else its last event
  *   --size WxH  image size, 1024x640 … 3840x2160 (default 1280x800)
  *   --t X       animation progress of the current event's token (default 1)
+ *   --mouse X,Y pointer position: the tooltip of what is under it is drawn
+ *   --click     with --mouse: click there (a memory range opens its hex dump)
+ *   --help-overlay  draw the help overlay
  *   --bench N   instead of a PNG, time N animated frames (software renderer) and
  *               print the median and 99th percentile frame time
  *
@@ -82,6 +85,25 @@ static int parse_common(int argc, char **argv, int i, struct viewer_opts *o, con
 		o->t = (float)v;
 		return 2;
 	}
+	if (!strcmp(a, "--mouse") && i + 1 < argc) {
+		if (sscanf(argv[i + 1], "%d,%d", &o->mouse_x, &o->mouse_y) != 2 || o->mouse_x < 0 || o->mouse_y < 0) {
+			fprintf(stderr, "iommulab %s: --mouse: expected X,Y in pixels, got \"%s\"\n", cmd, argv[i + 1]);
+			return -1;
+		}
+		return 2;
+	}
+	if (!strcmp(a, "--click")) {
+		o->click = 1;
+		return 1;
+	}
+	if (!strcmp(a, "--help-overlay")) {
+		o->help = 1;
+		return 1;
+	}
+	if (!strcmp(a, "--keys") && i + 1 < argc) {
+		o->keys = argv[i + 1];
+		return 2;
+	}
 	if (out && !strcmp(a, "-o") && i + 1 < argc) {
 		*out = argv[i + 1];
 		return 2;
@@ -108,7 +130,8 @@ int cmd_view(int argc, char **argv)
 			continue;
 		}
 		if (argv[i][0] == '-' || file) {
-			fprintf(stderr, "usage: iommulab view FILE [--lang zh|en] [--presenter] [--size WxH] [--step N]\n");
+			fprintf(stderr, "usage: iommulab view FILE [--lang zh|en] [--presenter] [--size WxH] [--step N] "
+			                "[--keys K1,K2,...] [--frames N]\n");
 			return 2;
 		}
 		file = argv[i++];
@@ -164,6 +187,7 @@ int cmd_screenshot(int argc, char **argv)
 	return viewer_screenshot(file, &o, out);
 usage:
 	fprintf(stderr, "usage: iommulab screenshot FILE --step N [--event K] [--size WxH] [--lang zh|en] "
-	                "[--presenter] [--t 0..1] -o OUT.png\n");
+	                "[--presenter] [--t 0..1] [--mouse X,Y [--click]] [--help-overlay] -o OUT.png\n"
+	                "       iommulab screenshot FILE --bench FRAMES [--size WxH]\n");
 	return 2;
 }
