@@ -858,7 +858,7 @@ static void arch_diagram(struct scene *s, const struct scene_src *src, const str
 		float sub_top = s->px_label * 1.3f + 10 * sc;
 		int cpu = sc_box(s, src, v, SB_CPU, x + g, r1, wc, rh, -1, NULL);
 		float iw = (wc - 3 * g) / 2, ih = rh - sub_top - g;
-		snprintf(buf, sizeof(buf), sc_L(v, "page walker", "页表遍历器"));
+		snprintf(buf, sizeof(buf), "%s", sc_L(v, "page walker", "页表遍历器"));
 		sc_box(s, src, v, SB_MMU, x + 2 * g, r1 + sub_top, iw, ih, cpu, buf);
 		snprintf(buf, sizeof(buf), sc_L(v, "hit %d · miss %d", "命中 %d · 未命中 %d"), cnt.tlb_hit, cnt.tlb_miss);
 		sc_box(s, src, v, SB_TLB, x + 3 * g + iw, r1 + sub_top, iw, ih, cpu, buf);
