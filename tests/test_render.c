@@ -21,6 +21,14 @@
 #include "scene.h"
 #include "sdl_draw.h"
 #include "testutil.h"
+
+/* Under AddressSanitizer, a leak fails the test (Criterion alone ignores them). */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAK_CHECK() cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked")
+#else
+#define LEAK_CHECK() ((void)0)
+#endif
 #include "theme.h"
 #include "viewer.h"
 
@@ -285,6 +293,7 @@ Test(render, screenshot_writes_a_png_of_the_asked_size)
 	remove(png);
 	remove(json);
 	rmdir(dir);
+	LEAK_CHECK();
 }
 
 /* The interactive viewer, driven by a key script on the dummy video driver:
@@ -327,4 +336,5 @@ Test(render, the_viewer_follows_keys_and_saves_a_screenshot)
 	remove("pf.json");
 	cr_assert_eq(chdir(old), 0);
 	rmdir(dir);
+	LEAK_CHECK();
 }

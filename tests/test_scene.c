@@ -20,6 +20,14 @@
 #include "scene.h"
 #include "testutil.h"
 
+/* Under AddressSanitizer, a leak fails the test (Criterion alone ignores them). */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAK_CHECK() cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked")
+#else
+#define LEAK_CHECK() ((void)0)
+#endif
+
 /* Width estimate: ASCII 0.56 em (mono 0.6), CJK and other wide 1 em. */
 static int est_w(void *ctx, int face, int px, const char *s, int len)
 {
@@ -471,4 +479,5 @@ Test(scene, every_shipped_scenario_fits_at_the_minimum_size, .timeout = 300)
 		closedir(dir);
 	}
 	cr_assert_gt(files, 5);
+	LEAK_CHECK();
 }
