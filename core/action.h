@@ -122,8 +122,10 @@ struct module_def {
 	uint64_t (*next_deadline)(const struct machine *m);
 	void (*fire)(struct machine *m, uint64_t now);
 	/* every CPU data access to RAM after translation (e.g. the DMA-API
-	 * misuse checker); vm = -1 for the host CPU */
-	void (*cpu_access)(struct machine *m, int vm, uint64_t hpa, uint64_t len, int write);
+	 * misuse checker): owner = entity of the accessing CPU's kernel (0 host,
+	 * a VM's entity), phys = the physical address in that owner's view
+	 * (HPA for the host, GPA for a guest) */
+	void (*cpu_access)(struct machine *m, int owner, uint64_t phys, uint64_t len, int write);
 	/* narration of this module's event kinds (kind range), or NULL */
 	int kind_lo, kind_hi;
 	size_t (*narrate)(const struct machine *m, const struct trace *t, const struct ev *e, enum lang lang,

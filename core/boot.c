@@ -579,8 +579,15 @@ static int dev_hidden(const struct machine *m, int i)
 	return dma_device_hidden(m, i);
 }
 
+/* module hook: every CPU data access, for the DMA-API misuse checker */
+static void dma_cpu_hook(struct machine *m, int owner, uint64_t phys, uint64_t len, int write)
+{
+	dma_check_cpu_access(m, owner, phys, len, write);
+}
+
 const struct module_def iommu_module = {
 	.name = "iommu",
+	.cpu_access = dma_cpu_hook,
 	.boot = iommu_boot,
 	.late_boot = iommu_late_boot,
 	.free = iommu_mod_free,

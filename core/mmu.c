@@ -296,32 +296,37 @@ uint64_t cpu_mmio(struct machine *m, int vm, uint64_t hpa, int write, uint64_t v
 {
 	const struct span *s = mem_span_at(&m->mem, hpa);
 	m->now_ns += m->cost.mmio_ns;
-	uint64_t v = val;
-	if (s && s->kind == SPAN_MMIO && s->device >= 0) {
-		const struct device *d = &m->devs[s->device];
-		const struct device_type *dt = device_type_by_id(d->d->type_id);
-		if (write) {
-			if (dt && dt->mmio_write)
-				dt->mmio_write(m, s->device, hpa - s->base, val, len);
-		} else {
-			v = dt && dt->mmio_read ? dt->mmio_read(m, s->device, hpa - s->base, len) : ~0ull;
-		}
-	} else if (!write) {
-		v = ~0ull; /* master abort: all ones */
-	}
 	struct ev ev = {0};
 	ev.kind = EV_MMIO;
 	ev.unit = UNIT_CPU;
 	ev.actor = actor_of(m, vm);
 	ev.addr_in = hpa;
-	ev.entry = write ? val : v;
 	ev.len = len;
 	ev.flags = write ? EVF_WRITE : 0;
 	ev.code = s && s->device >= 0 ? (uint16_t)s->device : 0xffff;
-	machine_emit(m, &ev);
 	counter_add(m, "mmio", 1);
+	uint64_t v = val;
+	if (write) {
+		/* the store reaches the register first; what the device then does follows it */
+		ev.entry = val;
+		machine_emit(m, &ev);
+		if (s && s->kind == SPAN_MMIO && s->device >= 0) {
+			const struct device_type *dt = device_type_by_id(m->devs[s->device].d->type_id);
+			if (dt && dt->mmio_write)
+				dt->mmio_write(m, s->device, hpa - s->base, val, len);
+		}
+		return val;
+	}
+	if (s && s->kind == SPAN_MMIO && s->device >= 0) {
+		const struct device_type *dt = device_type_by_id(m->devs[s->device].d->type_id);
+		v = dt && dt->mmio_read ? dt->mmio_read(m, s->device, hpa - s->base, len) : ~0ull;
+	} else {
+		v = ~0ull; /* master abort: all ones */
+	}
 	if (len < 8)
 		v &= (1ull << (8 * len)) - 1;
+	ev.entry = v;
+	machine_emit(m, &ev);
 	return v;
 }
 
@@ -360,9 +365,10 @@ int cpu_access(struct machine *m, int vm, uint64_t va, enum access acc, int user
 			} else
 				mem_read(&m->mem, hpa, p, chunk);
 			m->now_ns += m->cost.mem_ref_ns;
+			uint64_t phys = vm >= 0 ? r->gpa : hpa; /* this chunk's address in its kernel's view */
 			for (const struct module_def *const *md = module_list(); *md; md++)
 				if ((*md)->cpu_access)
-					(*md)->cpu_access(m, vm, hpa, chunk, acc == ACC_WRITE);
+					(*md)->cpu_access(m, actor_of(m, vm), phys, chunk, acc == ACC_WRITE);
 			if (m->trace.enabled) {
 				struct ev ev = {0};
 				ev.kind = acc == ACC_WRITE ? EV_MEM_WRITE : EV_MEM_READ;

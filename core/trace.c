@@ -15,6 +15,7 @@
 #include "machine.h"
 #include "paging.h"
 #include "ept.h"
+#include "iommu.h"
 
 void trace_init(struct trace *t, int enabled)
 {
@@ -457,7 +458,18 @@ size_t ev_narrate(const struct machine *m, const struct trace *t, const struct e
 			    (e->extra & PFEC_W) ? (zh ? "，写" : ", write") : (zh ? "，读" : ", read"),
 			    (e->extra & PFEC_U) ? (zh ? "，用户态" : ", user") : (zh ? "，内核态" : ", supervisor"),
 			    (e->extra & PFEC_I) ? (zh ? "，取指" : ", fetch") : "", e->addr_in);
-		else
+		else if (e->unit == UNIT_IOMMU && !zh)
+			sbf(&s, "DMAR fault %Xh (%s): DMA %s at IOVA 0x%" PRIx64 " blocked — %s", e->code,
+			    vtd_fault_reason_str(e->code), (e->flags & EVF_WRITE) ? "write" : "read", e->addr_in,
+			    trace_get_str(t, e->str));
+		else if (e->unit == UNIT_IOMMU) {
+			const char *what = (e->flags & EVF_BLOCKED) && e->entry == 0 && e->extra == 0
+						   ? "上下文表项 FPD = 1：不写记录、不发中断，但请求照样被阻止"
+					   : (e->flags & EVF_BLOCKED) ? "所有故障记录寄存器都有效：置位 PFO，这次故障丢失"
+								      : "已写入故障记录寄存器，置位 PPF";
+			sbf(&s, "DMAR 故障 %Xh（%s）：IOVA 0x%" PRIx64 " 的 DMA %s被阻止 —— %s", e->code, vtd_fault_reason_str(e->code),
+			    e->addr_in, (e->flags & EVF_WRITE) ? "写" : "读", what);
+		} else
 			sbf(&s, zh ? "故障：%s 0x%" PRIx64 "，原因 %u" : "Fault in %s at 0x%" PRIx64 ", reason %u", unit_name(e->unit),
 			    e->addr_in, e->code);
 		break;

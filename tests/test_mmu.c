@@ -321,3 +321,22 @@ Test(expect, addresses_in_expectations_may_name_bound_values)
 	engine_free(&e);
 	scenario_free(&sc);
 }
+
+Test(expect, a_cpu_load_of_a_device_owned_streaming_buffer_is_flagged)
+{
+	struct scenario sc;
+	struct engine e;
+	/* the host kernel's direct map (as Linux's 0xffff888000000000) covers host RAM */
+	tu_start(&sc, &e,
+		 "{\"format\":\"iommulab/1\",\"host\":{\"pages\":[{\"va\":\"0xffff888000000000\",\"pa\":\"0x0\",\"size\":\"256MiB\",\"page\":\"2MiB\"}]},"
+		 "\"devices\":[{\"name\":\"dev0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\"}],"
+		 "\"steps\":[{\"do\":\"kmem.alloc\",\"device\":\"dev0\",\"size\":4096,\"as\":\"buf\"},"
+		 "{\"do\":\"dma.map\",\"device\":\"dev0\",\"addr\":\"$buf\",\"size\":4096,\"dir\":\"from_device\",\"as\":\"h\"},"
+		 "{\"do\":\"cpu.read\",\"va\":\"$buf+0xffff888000000000\",\"expect\":{\"events\":{\"dma.misuse\":1}}},"
+		 "{\"do\":\"dma.unmap\",\"device\":\"dev0\",\"handle\":\"$h\",\"size\":4096,\"dir\":\"from_device\"},"
+		 "{\"do\":\"cpu.read\",\"va\":\"$buf+0xffff888000000000\",\"expect\":{\"events\":{\"dma.misuse\":0}}}]}");
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(engine_forward(&e), 0, "step %d: %s", i + 1, e.reports[i].diff);
+	engine_free(&e);
+	scenario_free(&sc);
+}
