@@ -622,12 +622,27 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 		}
 	}
 	if (!hpa_known && !hpa) {
-		/* no translate event (the IOMMU): the leaf entry gives the frame */
+		/* no translate event (the IOMMU): the access that follows the walk */
+		uint64_t last = a;
+		for (uint64_t k = a; k <= b; k++)
+			if (t->ev[k].kind == EV_WALK_REF)
+				last = k;
+		for (uint64_t k = last + 1; k < t->n && k <= b + 2 && k < last + 8; k++) {
+			const struct ev *e = &t->ev[k];
+			if ((e->kind == EV_MEM_READ || e->kind == EV_MEM_WRITE) && e->actor == t->ev[last].actor) {
+				hpa = e->addr_in;
+				hpa_known = v->cur >= k;
+				break;
+			}
+		}
+	}
+	if (!hpa_known && !hpa) {
+		/* else the leaf entry gives the frame */
 		for (uint64_t k = b + 1; k-- > a;) {
 			const struct ev *e = &t->ev[k];
 			if (e->kind != EV_WALK_REF || e->walker == WALKER_IOMMU_ROOT || e->walker == WALKER_IOMMU_CONTEXT)
 				continue;
-			if ((e->flags & EVF_LEAF) || e->level == 1) {
+			if ((e->flags & EVF_LEAF) || e->level == 1 || ((e->level == 2 || e->level == 3) && (e->entry >> 7 & 1))) {
 				int lv = e->level >= 1 && e->level <= 3 ? e->level : 1;
 				uint64_t ps = 1ull << (12 + 9 * (lv - 1));
 				if (e->entry & 3) {

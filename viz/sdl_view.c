@@ -743,7 +743,11 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 	while (running) {
 		SDL_Event ev;
 		int ow = 0, oh = 0, lw = 0, lh = 0;
-		if (script && *script) {
+		/* nothing moving: sleep until input (or a quarter second, for the file watch) */
+		int idle = !s->v.playing && s->v.t >= 1 && !s->scene.fault && !s->v.status && !(script && *script) &&
+		           !dragging && !o->max_frames;
+		if (idle && SDL_WaitEventTimeout(&ev, 250))
+			SDL_PushEvent(&ev);
 			/* one scripted key per frame */
 			char name[64];
 			size_t n = strcspn(script, ",");
