@@ -748,6 +748,7 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 		           !dragging && !o->max_frames;
 		if (idle && SDL_WaitEventTimeout(&ev, 250))
 			SDL_PushEvent(&ev);
+		if (script && *script) {
 			/* one scripted key per frame */
 			char name[64];
 			size_t n = strcspn(script, ",");
