@@ -1783,6 +1783,25 @@ static void solution(const struct quiz_problem *p, int zh_, struct sb *o)
 	default:
 		break;
 	}
+	const struct fault_info *f = &p->res.fault;
+	if (f->valid && f->unit == FU_MMU)
+		sb_printf(o, "  %s\n",
+			  !(f->error_code & PFEC_P) ? TR("Rule: P = 0 in the last entry read ends the walk with #PF (error-code bit 0 = 0).",
+							 "规则：读到的最后一个表项 P = 0，遍历以 #PF 结束（错误码第 0 位 = 0）。")
+			  : (f->error_code & PFEC_RSVD)
+			      ? TR("Rule: a reserved bit (PS in a PML4E, or low address bits of a large leaf) gives #PF with RSVD = 1.",
+				   "规则：保留位被置位（PML4E 中的 PS，或大页叶子中的低地址位）导致 #PF，RSVD = 1。")
+			      : TR("Rule: permissions accumulate: a write needs R/W = 1, a user access U/S = 1 and a fetch NX = 0 "
+				   "in every entry of the walk.",
+				   "规则：权限逐级累积：写需要每一级 R/W = 1，用户态访问需要每一级 U/S = 1，取指需要每一级 NX = 0。"));
+	if (f->valid && f->unit == FU_EPT)
+		sb_printf(o, "  %s\n",
+			  f->exit_reason == EXIT_EPT_MISCONFIG
+			      ? TR("Rule: a present EPT entry with XWR = 010/110 or memory type 2, 3 or 7 is a misconfiguration (exit 49), "
+				   "not a violation.",
+				   "规则：存在的 EPT 表项若 XWR = 010/110，或内存类型为 2、3、7，属于配置错误（exit 49），而不是违例。")
+			      : TR("Rule: XWR = 000, or a right the access needs missing at any EPT level, is a violation (exit 48).",
+				   "规则：XWR = 000，或任何一级 EPT 缺少本次访问需要的权限，即为违例（exit 48）。"));
 	sb_printf(o, "%s", TR("Answer: ", "答案："));
 	answer_short(p, zh_, o);
 	sb_printf(o, "\n");

@@ -136,7 +136,7 @@ struct quiz_problem {
 	/* iommu */
 	int iommu_levels;
 	char cmdline[160];
-	uint16_t bdf[3];
+	uint16_t bdf[4];         /* devices; [3] the hidden one */
 	int ndev, hidden;        /* hidden: index of a never-enumerated device, or -1 */
 	struct quiz_buf bufs[QUIZ_MAX_BUFS];
 	int nbufs;
