@@ -1810,14 +1810,16 @@ static void solution(const struct quiz_problem *p, int zh_, struct sb *o)
 static void ring_rules(int zh_, struct sb *o)
 {
 	sb_printf(o, "%s\n",
-		  TR("Rules: hardware owns descriptors RDH .. RDT-1 and advances RDH; RDH == RDT means no buffers, so a frame is\n"
-		     "dropped (RXO). A frame of L bytes needs ceil((L + 4) / buffer size) descriptors. A poll hands at most\n"
-		     "`budget` packets with DD to the stack from next_to_clean, re-arms every cleaned descriptor and writes\n"
-		     "RDT = the last re-armed index (one descriptor always stays empty).",
-		     "规则：硬件拥有 RDH 到 RDT-1 的描述符，并推进 RDH；RDH == RDT 表示没有缓冲区，帧被丢弃（RXO）。\n"
-		     "长度为 L 的帧需要 ceil((L + 4) / 缓冲区大小) 个描述符。一次 poll 从 next_to_clean 开始，最多把 budget\n"
-		     "个置了 DD 的包交给协议栈，重新填充清理过的每个描述符，并把 RDT 写成最后一个重新填充的下标\n"
-		     "（总会留一个描述符空着）。"));
+		  TR("Rules: hardware owns descriptors RDH .. RDT-1 and advances RDH; a frame that does not fit in the\n"
+		     "descriptors it owns is dropped (RXO) - RDH == RDT means none. A frame of L bytes needs\n"
+		     "ceil((L + 4 FCS) / buffer size) descriptors. A NAPI poll hands at most `budget` packets with DD to the\n"
+		     "stack, starting at next_to_clean; the driver then re-arms free descriptors from next_to_use (= RDT + 1)\n"
+		     "up to two before next_to_clean and writes RDT = the last re-armed index (one descriptor stays empty).",
+		     "规则：硬件拥有 RDH 到 RDT-1 的描述符，并推进 RDH；硬件拥有的描述符放不下的帧被丢弃（RXO），\n"
+		     "RDH == RDT 表示一个也没有。长度为 L 的帧需要 ceil((L + 4 字节 FCS) / 缓冲区大小) 个描述符。\n"
+		     "一次 NAPI poll 从 next_to_clean 开始，最多把 budget 个置了 DD 的包交给协议栈；随后驱动从\n"
+		     "next_to_use（= RDT + 1）开始重新填充空闲描述符，一直填到 next_to_clean 之前的第二个，\n"
+		     "并把 RDT 写成最后一个填充的下标（始终留一个描述符空着）。"));
 }
 
 static void problem_text(const struct quiz_problem *p, int zh_, struct sb *o)
