@@ -1620,6 +1620,13 @@ static void ref_line(const struct quiz_problem *p, const struct quiz_ref *f, int
 			  TR("at", "位于"), base, idx, f->addr, f->entry, dec);
 		if (!(f->entry & EPT_XWR))
 			sb_printf(o, " -> %s\n", TR("not present (XWR = 000)", "不存在（XWR = 000）"));
+		else if (ept_misconfigured(f->entry, lv, 52))
+			sb_printf(o, " -> %s\n", (f->entry & EPT_XWR) == 6
+						       ? TR("misconfigured: XWR = 110 (W without R; KVM marks emulated MMIO so)",
+							    "配置错误：XWR = 110（有 W 无 R；KVM 用它标记模拟 MMIO）")
+						   : (f->entry & EPT_XWR) == 2 ? TR("misconfigured: XWR = 010 (write-only)", "配置错误：XWR = 010（只写）")
+									       : TR("misconfigured: illegal memory type or reserved bits",
+										    "配置错误：非法内存类型或保留位"));
 		else if (f->leaf)
 			sb_printf(o, " -> HPA 0x%" PRIx64 "\n", (uint64_t)((f->entry & EPT_ADDR & ~(LEVEL_SIZE(lv) - 1)) |
 								   (f->for_addr & (LEVEL_SIZE(lv) - 1))));
