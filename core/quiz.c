@@ -1574,7 +1574,7 @@ static void answer_short(const struct quiz_problem *p, int zh_, struct sb *o)
 		int any = 0;
 		for (int i = 0; i < p->npkts; i++)
 			if (p->pkts[i].dropped) {
-				sb_printf(o, " #%d", i + 1);
+				sb_printf(o, "%s#%d", any ? (zh_ ? "、" : ", ") : (zh_ ? "" : " "), i + 1);
 				any = 1;
 			}
 		if (!any)
