@@ -737,6 +737,9 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 	scene_init(&s->scene);
 	int running = 1, frames = 0, fullscreen = 0, dragging = 0;
 	const char *script = o->keys;
+	uint64_t drawn_cur = 0;
+	int drawn_w = 0, drawn_h = 0;
+	const char *drawn_status = NULL;
 	uint32_t last = SDL_GetTicks(), last_watch = last, pulse0 = last;
 	float acc_instant = 0;
 	rc = 0;
@@ -746,8 +749,9 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 		/* nothing moving: sleep until input (or a quarter second, for the file watch) */
 		int idle = !s->v.playing && s->v.t >= 1 && !s->scene.fault && !s->v.status && !(script && *script) &&
 		           !dragging && !o->max_frames;
-		if (idle && SDL_WaitEventTimeout(&ev, 250))
-			SDL_PushEvent(&ev);
+		int woke = 1;
+		if (idle)
+			woke = SDL_WaitEventTimeout(NULL, 250); /* NULL: the event stays queued for the loop below */
 		if (script && *script) {
 			/* one scripted key per frame */
 			char name[64];
@@ -928,6 +932,14 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 		}
 		s->v.w = ow;
 		s->v.h = oh;
+		/* idle and nothing happened (no input, no reload): keep the picture */
+		if (idle && !woke && s->v.status == NULL && drawn_status == NULL && frames > 0 &&
+		    s->v.cur == drawn_cur && s->v.w == drawn_w && s->v.h == drawn_h)
+			continue;
+		drawn_cur = s->v.cur;
+		drawn_w = s->v.w;
+		drawn_h = s->v.h;
+		drawn_status = s->v.status;
 		sync_now(s);
 		scene_build(&s->scene, &s->src, &s->v, &g.mx);
 		SDL_SetRenderDrawColor(r, 0xF7, 0xF5, 0xF0, 255);
