@@ -1196,6 +1196,14 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	int novm = !src->m || src->m->nvms == 0;
 	float wh = mh * (has_ring ? 0.34f : v->presenter ? 0.54f : 0.50f);
 	float rh = has_ring ? mh * (novm ? 0.27f : 0.22f) : 0;
+	if (has_ring) {
+		/* two strips of descriptors with their HEAD/TAIL labels need this much */
+		float ring_min = s->px_label * 1.3f + 14 * sc + 2 * (2 * s->px_small * 0.85f * 1.3f + s->px_small * 2.0f);
+		if (rh < ring_min) {
+			wh -= ring_min - rh;
+			rh = ring_min;
+		}
+	}
 	float memh = mh - wh - rh - g - (has_ring ? g : 0);
 	arch_diagram(s, src, v, mx0, my, aw, mh);
 	sc_walk_panel(s, src, v, rx, my, rw, wh);

@@ -364,27 +364,40 @@ static void no_walk(struct scene *s, const struct scene_src *src, const struct s
 		snprintf(buf, sizeof(buf), "%s", sc_L(v, "refs: 0", "访存：0"));
 		sc_text(s, x + w * 0.6f, y + 4 * sc, w * 0.4f - pad, SF_BOLD, s->px_title, SA_RIGHT, sc_rgba(THEME_HIT, 255),
 		        buf);
-		float by = top + 6 * sc, bh = s->px_big * 1.8f;
+		/* a short panel (small window, presenter, rings below) gets a smaller banner */
+		int bpx = s->px_big;
+		float avail = y + h - 6 * sc - top;
+		if (avail < bpx * 1.6f + s->px_body * 1.6f + 12 * sc)
+			bpx = s->px_title;
+		float by = top + 4 * sc, bh = bpx * 1.5f;
+		if (by + bh > y + h - 4 * sc)
+			bh = y + h - 4 * sc - by;
 		sc_rect(s, x + pad, by, w - 2 * pad, bh, sc_mix(THEME_HIT, THEME_PANEL, 0.82f), sc_rgba(THEME_HIT, 255),
 		        8 * sc, 2 * sc);
-		sc_text(s, x + pad, by + (bh - s->px_big * 1.3f) / 2, w - 2 * pad, SF_BOLD, s->px_big, SA_CENTER,
+		sc_text(s, x + pad, by + (bh - bpx * 1.3f) / 2, w - 2 * pad, SF_BOLD, bpx, SA_CENTER,
 		        sc_rgba(THEME_HIT, 255), io ? sc_L(v, "IOTLB HIT", "IOTLB 命中") : sc_L(v, "TLB HIT", "TLB 命中"));
-		sc_wrap(s, x + pad, by + bh + 10 * sc, w - 2 * pad, SF_SANS, s->px_body, sc_rgba(THEME_INK, 255),
-		        io ? sc_L(v, "The IOTLB holds this IOVA's translation: no context or second-level entry is read.",
-		                  "IOTLB 缓存了该 IOVA 的转换：不读上下文表，也不读二级页表。")
-		           : he->actor > 0
-		                 ? sc_L(v, "The TLB holds the combined translation GVA → HPA: no guest entry and no EPT entry is read.",
-		                        "TLB 缓存了 GVA → HPA 的组合转换：客户机页表和 EPT 表项都不必读取。")
-		                 : sc_L(v, "The TLB holds this VA's translation: no page-table entry is read.",
-		                        "TLB 缓存了该 VA 的转换：不读任何页表项。"),
-		        3, 1);
-		float my = y + h - s->px_body * 1.6f - 10 * sc, mx = x + pad;
+		/* the addresses first, then the words in whatever room is left */
+		float my = by + bh + 8 * sc, mx = x + pad;
+		if (my + s->px_body * 1.6f > y + h - 4 * sc)
+			return;
 		char vb[32];
 		snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)he->addr_in);
 		chip(s, &mx, my, x + w - pad, io ? "IOVA" : he->actor > 0 ? "GVA" : "VA", vb, io ? THEME_DEVICE : THEME_CPU, 1);
 		morph_arrow(s, &mx, my, x + w - pad);
 		snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)he->addr_out);
 		chip(s, &mx, my, x + w - pad, "HPA", vb, THEME_MEMORY, 1);
+		float ty = my + s->px_body * 1.6f + 8 * sc;
+		int lines = (int)((y + h - 6 * sc - ty) / (s->px_body * 1.35f));
+		if (lines > 0)
+			sc_wrap(s, x + pad, ty, w - 2 * pad, SF_SANS, s->px_body, sc_rgba(THEME_INK, 255),
+			        io ? sc_L(v, "The IOTLB holds this IOVA's translation: no context or second-level entry is read.",
+			                  "IOTLB 缓存了该 IOVA 的转换：不读上下文表，也不读二级页表。")
+			           : he->actor > 0
+			                 ? sc_L(v, "The TLB holds the combined translation GVA → HPA: no guest entry and no EPT entry is read.",
+			                        "TLB 缓存了 GVA → HPA 的组合转换：客户机页表和 EPT 表项都不必读取。")
+			                 : sc_L(v, "The TLB holds this VA's translation: no page-table entry is read.",
+			                        "TLB 缓存了该 VA 的转换：不读任何页表项。"),
+			        lines > 3 ? 3 : lines, 1);
 		return;
 	}
 	if (he && he->kind == EV_SET) {
