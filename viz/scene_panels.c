@@ -1123,6 +1123,14 @@ void sc_narration(struct scene *s, const struct scene_src *src, const struct sce
 	if (t && v->cur < t->n) {
 		char buf[600];
 		sc_narrate(src, v, v->cur, buf, sizeof(buf));
+		if (say && !strcmp(buf, say)) {
+			/* the step's own note: it is already written above */
+			const char *act = src->sc && st >= 0 && st < src->sc->nsteps && src->sc->steps[st].act
+			                      ? src->sc->steps[st].act->name
+			                      : "";
+			snprintf(buf, sizeof(buf), sc_L(v, "Step %d begins (%s): the explanation is above.", "第 %d 步开始（%s）：说明见上。"),
+			         st + 1, act);
+		}
 		char kb[48];
 		snprintf(kb, sizeof(kb), "#%llu %s", (unsigned long long)v->cur + 1, ev_kind_name(t->ev[v->cur].kind));
 		float kw = (float)sc_tw(s, SF_MONO, s->px_body, kb, -1) + 8 * sc;
