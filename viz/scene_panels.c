@@ -1328,7 +1328,7 @@ void sc_event_list(struct scene *s, const struct scene_src *src, const struct sc
 		first = t->n > (uint64_t)rows ? t->n - (uint64_t)rows : 0;
 	s->ev_first = (int)first;
 	s->ev_rows = rows;
-	float kw = (float)sc_tw(s, SF_MONO, s->px_small, "mem.write", -1);
+	float kw = (float)sc_tw(s, SF_MONO, s->px_small, "iotlb.miss", -1);
 	for (int r = 0; r < rows && first + (uint64_t)r < t->n; r++) {
 		uint64_t i = first + (uint64_t)r;
 		const struct ev *e = &t->ev[i];
