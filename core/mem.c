@@ -12,6 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Entries are little-endian in simulated memory. On a little-endian host
+ * one 8-byte copy is the same as bits.h's byte loop, which gcc does not
+ * fold (22 instructions per entry read: a third of a cold walk). */
+static inline uint64_t rd64(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+#else
+	return le64_load(p);
+#endif
+}
+
+static inline void wr64(uint8_t *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, 8);
+#else
+	le64_store(p, v);
+#endif
+}
+
 static uint64_t hash_pfn(uint64_t pfn)
 {
 	pfn ^= pfn >> 33;
@@ -156,7 +179,7 @@ uint64_t mem_read64(const struct mem *m, uint64_t hpa)
 {
 	const uint8_t *f = mem_frame_peek(m, hpa);
 	if (f && (hpa & 7) == 0)
-		return le64_load(f + (hpa & (PAGE_SIZE - 1)));
+		return rd64(f + (hpa & (PAGE_SIZE - 1)));
 	uint8_t b[8];
 	mem_read(m, hpa, b, 8);
 	return le64_load(b);
@@ -168,7 +191,7 @@ int mem_write64(struct mem *m, uint64_t hpa, uint64_t v)
 		uint8_t *f = frame_get(m, hpa >> PAGE_SHIFT);
 		if (!f)
 			return -1;
-		le64_store(f + (hpa & (PAGE_SIZE - 1)), v);
+		wr64(f + (hpa & (PAGE_SIZE - 1)), v);
 		return 0;
 	}
 	uint8_t b[8];
