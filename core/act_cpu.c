@@ -514,32 +514,32 @@ static int xc_walk_refs(const struct machine *m, const struct step_result *r, co
 	return 1;
 }
 
-static int xc_gpa(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+/* gpa / hpa: the step's (first) translated address of that space */
+static int check_addr(const struct machine *m, const void *args, const char *space, int has, uint64_t got,
+		      const char *why_none, char *msg, size_t cap)
 {
 	uint64_t want;
 	if (want_of(m, args, &want, msg, cap))
 		return 1;
-	if (r->has_gpa && r->gpa == want)
+	if (has && got == want)
 		return 0;
-	if (r->has_gpa)
-		snprintf(msg, cap, "expected GPA 0x%" PRIx64 ", got 0x%" PRIx64, want, r->gpa);
+	if (has)
+		snprintf(msg, cap, "expected %s 0x%" PRIx64 ", got 0x%" PRIx64, space, want, got);
 	else
-		snprintf(msg, cap, "expected GPA 0x%" PRIx64 ", got no GPA (%s)", want, r->fault.valid ? "the step faulted" : "no guest translation");
+		snprintf(msg, cap, "expected %s 0x%" PRIx64 ", got no %s (%s)", space, want, space, why_none);
 	return 1;
+}
+
+static int xc_gpa(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+{
+	return check_addr(m, args, "GPA", r->has_gpa, r->gpa, r->fault.valid ? "the step faulted" : "no guest translation",
+			  msg, cap);
 }
 
 static int xc_hpa(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
 {
-	uint64_t want;
-	if (want_of(m, args, &want, msg, cap))
-		return 1;
-	if (r->has_hpa && r->hpa == want)
-		return 0;
-	if (r->has_hpa)
-		snprintf(msg, cap, "expected HPA 0x%" PRIx64 ", got 0x%" PRIx64, want, r->hpa);
-	else
-		snprintf(msg, cap, "expected HPA 0x%" PRIx64 ", got no HPA (%s)", want, r->fault.valid ? "the step faulted" : "nothing was accessed");
-	return 1;
+	return check_addr(m, args, "HPA", r->has_hpa, r->hpa, r->fault.valid ? "the step faulted" : "nothing was accessed",
+			  msg, cap);
 }
 
 static int xc_value(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)

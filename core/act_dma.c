@@ -31,53 +31,19 @@
 
 static const char *const dir_keys[] = {"bidirectional", "to_device", "from_device", NULL};
 
-/* a value in an expect: a number or "$name" (+ offset) */
-struct xval {
-	uint64_t v;
-	int var;
-};
-
-static int parse_xval(struct parse_ctx *pc, const cJSON *n, const char *path, struct xval *x)
+/* a value in an expect: a number or "$name" (+ offset), as action.h's addr_arg */
+static int parse_xval(struct parse_ctx *pc, const cJSON *n, const char *path, struct addr_arg *x)
 {
-	x->var = -1;
-	x->v = 0;
-	if (cJSON_IsString(n) && n->valuestring[0] == '$') {
-		const char *s = n->valuestring + 1;
-		size_t k = strcspn(s, "+ ");
-		for (int i = 0; i < pc->sc->nvars; i++)
-			if (strlen(pc->sc->vars[i]) == k && !strncmp(pc->sc->vars[i], s, k))
-				x->var = i;
-		if (x->var < 0) {
-			jr_error(pc->jr, n, path, "\"%.40s\" is not bound by an earlier step", n->valuestring);
-			return -1;
-		}
-		s += k;
-		while (*s == ' ')
-			s++;
-		if (*s == '+') {
-			s++;
-			while (*s == ' ')
-				s++;
-			if (parse_u64_str(s, &x->v)) {
-				jr_error(pc->jr, n, path, "expected \"$name\" or \"$name+0x…\", got \"%.40s\"", n->valuestring);
-				return -1;
-			}
-		}
-		return 0;
-	}
-	return jr_u64(pc->jr, n, path, UINT64_MAX, &x->v);
+	return pc_addr_node(pc, n, path, x);
 }
 
-static uint64_t xval_get(const struct machine *m, const struct xval *x, int *ok)
+static uint64_t xval_get(const struct machine *m, const struct addr_arg *x, int *ok)
 {
-	*ok = 1;
-	if (x->var < 0)
-		return x->v;
-	if (x->var >= m->nvars || !m->vars[x->var].set) {
-		*ok = 0;
-		return 0;
-	}
-	return m->vars[x->var].v + x->v;
+	struct step_result tmp;
+	uint64_t v = 0;
+	memset(&tmp, 0, sizeof tmp);
+	*ok = addr_resolve(m, x, &tmp, &v) == 0;
+	return v;
 }
 
 static void bind(struct machine *m, int var, uint64_t v)
@@ -721,7 +687,7 @@ static int xc_handle(const struct machine *m, const struct step_result *r, const
 /* iova: {"equals", "not", "below", "at_least", "offset", "nonzero"} on the step's handle/IOVA */
 struct x_iova {
 	int has_eq, has_ne, has_below, has_min, has_off;
-	struct xval eq, ne;
+	struct addr_arg eq, ne;
 	uint64_t below, min, off;
 };
 
@@ -1080,7 +1046,7 @@ static int xc_iotlb(const struct machine *m, const struct step_result *r, const 
 /* translates: {"device", "iova", "hpa" | "fault"} — what the tables say now (no caches, no side effects) */
 struct x_xl {
 	int dev, has_hpa, has_fault, write;
-	struct xval iova, hpa;
+	struct addr_arg iova, hpa;
 	uint64_t fault;
 };
 
@@ -1259,7 +1225,7 @@ static int xc_on(const struct machine *m, const struct step_result *r, const voi
 }
 
 const struct expect_def dma_expects[] = {
-	{"handle", sizeof(struct xval), xp_handle, xc_handle},
+	{"handle", sizeof(struct addr_arg), xp_handle, xc_handle},
 	{"iova", sizeof(struct x_iova), xp_iova, xc_iova},
 	{"dmar_fault", sizeof(struct x_dmar), xp_dmar, xc_dmar},
 	{"fault_record", sizeof(struct x_frcd), xp_frcd, xc_frcd},
