@@ -645,6 +645,10 @@ static void module_figs(void)
 	    "/s");
 	fig("map_unmap_lazy_per_s", "dma_map+unmap pairs/s, lazy (flush queue)",
 	    jget(io, "iommu", "map_unmap_lazy", "host_pairs_per_s"), "/s");
+	fig("nic_1m_rss_100k_kb", "NIC 1M-packet run, trace off: RSS after 100k packets",
+	    jget(nic, "rx_1m_trace_off", "rss_kb_after_100k", NULL), "KiB");
+	fig("nic_1m_rss_1m_kb", "NIC 1M-packet run, trace off: RSS after 1M packets",
+	    jget(nic, "rx_1m_trace_off", "rss_kb_after_1m", NULL), "KiB");
 	static const char *const modes[] = {"off", "pt", "lazy", "strict"};
 	const cJSON *n = nic ? cJSON_GetObjectItemCaseSensitive(nic, "nic") : NULL;
 	for (int i = 0; i < 4; i++)
