@@ -19,6 +19,9 @@
  * wall time and peak RSS of the child). Big inputs (a 200 MB file, a
  * 20 MB comment) are generated into a temporary directory at test time.
  *
+ * Output paths are checked too: export/screenshot refuse a directory, leave
+ * no temporary file and replace an old file by rename.
+ *
  * Bounds asserted: 10 s and 256 MiB per hostile file, 5 s and 64 MiB for
  * the 200 MB file (it is refused by size before it is read).
  */
@@ -474,4 +477,68 @@ Test(hostile, many_unknown_keys_are_capped_and_fast, .timeout = 120)
 {
 	many_problems(0, "machine: unknown key \"k0\"");
 	LSAN_CHECK();
+}
+
+/* Output paths are hostile too: a directory is refused (and left as it
+ * was), a missing parent is an error, a write leaves exactly the file
+ * asked for (no temporary file behind) and replaces an old file by rename. */
+static int count_entries(const char *dir)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "ls -A %s | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	if (p) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+Test(hostile, export_and_screenshot_write_only_the_requested_file, .timeout = 120)
+{
+	char dir[] = "/tmp/iommulab-outXXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	const char *sc = IOMMULAB_SOURCE_DIR "/scenarios/nested-walk-24.json";
+	struct run r;
+	const char *a1[] = {"export", sc, "--diagram", "flow", "-o", dir, NULL};
+	run_program(&r, a1);
+	cr_expect_eq(r.exit, 2, "export to a directory: exit %d: %s", r.exit, r.err);
+	cr_expect(strstr(r.err, "is a directory") != NULL, "%s", r.err);
+	cr_expect_eq(count_entries(dir), 0, "nothing may be written into the directory");
+	char missing[256];
+	snprintf(missing, sizeof missing, "%s/no/such/dir/flow.svg", dir);
+	const char *a2[] = {"export", sc, "--diagram", "flow", "-o", missing, NULL};
+	run_program(&r, a2);
+	cr_expect_eq(r.exit, 2, "missing parent: exit %d: %s", r.exit, r.err);
+	cr_expect_eq(count_entries(dir), 0);
+	char out[256];
+	snprintf(out, sizeof out, "%s/flow.svg", dir);
+	FILE *f = fopen(out, "w");
+	cr_assert_not_null(f);
+	fputs("old", f);
+	fclose(f);
+	struct stat before, after;
+	cr_assert_eq(stat(out, &before), 0);
+	const char *a3[] = {"export", sc, "--diagram", "flow", "-o", out, NULL};
+	run_program(&r, a3);
+	cr_expect_eq(r.exit, 0, "export: exit %d: %s", r.exit, r.err);
+	cr_assert_eq(stat(out, &after), 0);
+	cr_expect_gt(after.st_size, 100, "the SVG replaced the old file");
+	cr_expect_neq(after.st_ino, before.st_ino, "written to a temporary file and renamed (atomic)");
+	cr_expect_eq(count_entries(dir), 1, "exactly the requested file, no temporary left behind");
+	const char *a4[] = {"screenshot", sc, "--step", "1", "-o", dir, NULL};
+	run_program(&r, a4);
+	cr_expect_eq(r.exit, 2, "screenshot to a directory: exit %d: %s", r.exit, r.err);
+	cr_expect_eq(count_entries(dir), 1);
+	char png[256];
+	snprintf(png, sizeof png, "%s/shot.png", dir);
+	const char *a5[] = {"screenshot", sc, "--step", "1", "-o", png, NULL};
+	run_program(&r, a5);
+	cr_expect_eq(r.exit, 0, "screenshot: exit %d: %s", r.exit, r.err);
+	cr_expect_eq(count_entries(dir), 2, "the PNG and nothing else");
+	unlink(png);
+	unlink(out);
+	rmdir(dir);
 }
