@@ -1140,6 +1140,9 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	s->breach = 0;
 	s->fault = 0;
 	s->active_box = SB_NONE;
+	s->question = -1;
+	s->answer_shown = 0;
+	s->end_card = 0;
 	float W = (float)(v->w > 64 ? v->w : 64), H = (float)(v->h > 64 ? v->h : 64);
 	float sc = W / 1280.0f < H / 800.0f ? W / 1280.0f : H / 800.0f;
 	if (v->presenter)
@@ -1170,6 +1173,19 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 		           cur->kind == EV_RX_DROP;
 		s->breach = cur->kind == EV_ISOLATION_BREACH;
 	}
+	/* at a question gate or the end card the step has not run (or is over):
+	 * no fault to give the answer away */
+	int card = sc_card_active(src, v);
+	if (card)
+		s->fault = s->breach = 0;
+	/* the panels at a question gate show the machine before the step: the
+	 * previous event, finished (the step's own walk would give it away) */
+	struct scene_view pv = *v;
+	if (v->ask && v->cur > 0) {
+		pv.cur = v->cur - 1;
+		pv.t = 1;
+		s->active_box = SB_NONE;
+	}
 	sc_cache_faults(s, src);
 
 	/* background */
@@ -1179,8 +1195,8 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	float tlh = 40 * sc;
 	float evw = v->presenter ? 0 : W * 0.2f;
 	float nh = sc_narration_height(s, src, v, W - 2 * g - (evw > 0 ? evw + g : 0));
-	if (nh > H * 0.3f)
-		nh = H * 0.3f;
+	if (nh > H * (card ? 0.4f : 0.3f))
+		nh = H * (card ? 0.4f : 0.3f);
 	header(s, src, v, hh);
 	float my = hh + g, mh = H - hh - g - nh - g - tlh - g;
 	float mx0 = g, mw = W - 2 * g - (evw > 0 ? evw + g : 0);
@@ -1205,17 +1221,20 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 		}
 	}
 	float memh = mh - wh - rh - g - (has_ring ? g : 0);
-	arch_diagram(s, src, v, mx0, my, aw, mh);
-	sc_walk_panel(s, src, v, rx, my, rw, wh);
+	arch_diagram(s, src, &pv, mx0, my, aw, mh);
+	sc_walk_panel(s, src, &pv, rx, my, rw, wh);
 	if (has_ring)
-		sc_ring_panel(s, src, v, rx, my + wh + g, rw, rh);
-	sc_mem_panel(s, src, v, rx, my + wh + g + (has_ring ? rh + g : 0), rw, memh);
+		sc_ring_panel(s, src, &pv, rx, my + wh + g, rw, rh);
+	sc_mem_panel(s, src, &pv, rx, my + wh + g + (has_ring ? rh + g : 0), rw, memh);
 	if (evw > 0)
-		sc_event_list(s, src, v, W - g - evw, my, evw, mh + g + nh);
+		sc_event_list(s, src, &pv, W - g - evw, my, evw, mh + g + nh);
 	sc_narration(s, src, v, g, my + mh + g, W - 2 * g - (evw > 0 ? evw + g : 0), nh);
 	sc_timeline(s, src, v, g, H - tlh - g * 0.6f, W - 2 * g, tlh);
-	token(s, src, v);
-	sc_fault_banner(s, src, v);
+	if (!card) {
+		token(s, src, v);
+		sc_fault_banner(s, src, v);
+	}
+	sc_end_card(s, src, v);
 	if (v->hover >= 0 && v->hover < s->ne && !v->help)
 		sc_tooltip_box(s, src, v);
 	if (v->dump >= 0)

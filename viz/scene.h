@@ -85,6 +85,7 @@ enum scene_elem_kind {
 	SE_TIMELINE,  /* the timeline bar */
 	SE_PANEL,     /* a panel (walk, memory, narration…) */
 	SE_FAULTREC,  /* a fault record in the IOMMU fault log */
+	SE_QUESTION,  /* the "Predict" card of a lesson question (id = question index); a click reveals */
 };
 
 /* Component identities (SE_BOX.id). Devices and VMs add their index. */
@@ -134,6 +135,10 @@ struct scene_view {
 	int dump;                      /* element whose hex dump is open, -1 none */
 	uint64_t dump_addr;
 	const char *status;            /* one-line status ("saved shot.png"), or NULL */
+	/* lesson questions (scene_lesson.c) */
+	int ask;                       /* at the question gate before the step that begins at cur */
+	int outro;                     /* past the last event: the lesson's end card */
+	uint32_t revealed;             /* bit q: the answer to question q is shown */
 };
 
 /* Speeds, from very slow to instant: events per second (0 = instant: jump
@@ -177,6 +182,9 @@ struct scene {
 	float mem_x[SCENE_MEM_MAX], mem_w[SCENE_MEM_MAX], mem_y, mem_h;
 	uint64_t mem_base[SCENE_MEM_MAX], mem_size[SCENE_MEM_MAX];
 	int mem_n;
+	int question;                  /* question whose card is on screen, or -1 */
+	int answer_shown;              /* its answer is on screen */
+	int end_card;                  /* the "Try this" / references card is on screen */
 };
 
 void scene_init(struct scene *s);
@@ -200,6 +208,29 @@ int scene_find(const struct scene *s, int kind, int id);
 int scene_event_box(const struct machine *m, const struct ev *e);
 /* Step of event i: k with mark[k] <= i < mark[k+1], or -1 during setup. */
 int scene_step_of(const struct scene_src *src, uint64_t i);
+
+/* Lesson questions ("predict what happens next", issue 7). A question
+ * anchored before step k (question.after_step = k) is asked at a gate: a
+ * position between the last event of step k-1 and the first of step k
+ * (view.ask = 1, view.cur = mark[k]); the step's own text stays hidden
+ * there because it usually gives the answer away. Questions with
+ * after_step = -1 are asked on the end card (view.outro = 1), which also
+ * shows the lesson's "Try this" and references. Only the first question of
+ * an anchor is shown. */
+/* The question whose gate is just before event i (i = mark[k]), or -1. */
+int scene_gate_at(const struct scene_src *src, uint64_t i);
+/* The question on screen at this position, or -1. */
+int scene_question_at(const struct scene_src *src, const struct scene_view *v);
+/* The scenario has an end card (try-this, references or an end question). */
+int scene_has_outro(const struct scene_src *src);
+/* Navigation through gates and the end card: one position forward / back.
+ * Return 1 if the position changed. */
+int scene_nav_next(const struct scene_src *src, struct scene_view *v);
+int scene_nav_prev(const struct scene_src *src, struct scene_view *v);
+/* Autoplay must hold here: a question is on screen and its answer hidden. */
+int scene_nav_hold(const struct scene_src *src, const struct scene_view *v);
+/* Show / hide the answer of the question on screen; returns the question or -1. */
+int scene_toggle_answer(const struct scene_src *src, struct scene_view *v);
 
 /* Easing used by the token: smooth start and stop. */
 float scene_ease(float t);

@@ -57,4 +57,11 @@ void sc_tooltip_box(struct scene *s, const struct scene_src *src, const struct s
 void sc_hexdump(struct scene *s, const struct scene_src *src, const struct scene_view *v);
 void sc_help(struct scene *s, const struct scene_view *v);
 
+/* scene_lesson.c: the question card (in place of the narration) and the end card */
+int sc_card_active(const struct scene_src *src, const struct scene_view *v);
+float sc_card_height(struct scene *s, const struct scene_src *src, const struct scene_view *v, float w);
+void sc_card(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y, float w,
+             float h);
+void sc_end_card(struct scene *s, const struct scene_src *src, const struct scene_view *v);
+
 #endif

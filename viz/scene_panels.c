@@ -1076,6 +1076,8 @@ static void say_fit(struct scene *s, const char *say, float tw, int *px, int *li
 
 float sc_narration_height(struct scene *s, const struct scene_src *src, const struct scene_view *v, float w)
 {
+	if (sc_card_active(src, v))
+		return sc_card_height(s, src, v, w);
 	float sc = s->s, pad = 14 * sc;
 	char badge[48];
 	int st = src->t && v->cur < src->t->n ? scene_step_of(src, v->cur) : -1;
@@ -1094,6 +1096,10 @@ float sc_narration_height(struct scene *s, const struct scene_src *src, const st
 void sc_narration(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y,
                   float w, float h)
 {
+	if (sc_card_active(src, v)) {
+		sc_card(s, src, v, x, y, w, h);
+		return;
+	}
 	float sc = s->s, pad = 14 * sc;
 	int fault = s->fault;
 	sc_elem(s, SE_PANEL, 1, x, y, w, h, -1);
@@ -1523,6 +1529,7 @@ void sc_help(struct scene *s, const struct scene_view *v)
 		{"R", "reload the scenario (also on save)", "重新加载场景（保存时自动）"},
 		{"mouse", "hover: decoded bits · click memory: hex dump", "悬停：解码位 · 点击内存：十六进制"},
 		{"timeline", "click or drag to jump", "点击或拖动跳转"},
+		{"A", "lesson question: show / hide the answer", "课程预测题：显示 / 隐藏答案"},
 		{"H  ?", "this help", "本帮助"},
 		{"Esc  Q", "close overlay / quit", "关闭浮层 / 退出"},
 	};

@@ -9,7 +9,9 @@
  *
  * Keys: Space play/pause · ←/→ event · Shift+←/→ step · Home/End · +/− speed ·
  * L language · F fullscreen · P presenter · H/? help · S screenshot · E SVG ·
- * R reload (and automatic reload when the file changes on disk).
+ * R reload (and automatic reload when the file changes on disk) ·
+ * A show/hide the answer of a lesson question (scene_lesson.c: gates before
+ * the steps that carry a question, where autoplay holds, and the end card).
  *
  * Not modelled: touch input; several windows.
  */
@@ -245,6 +247,13 @@ static void position(struct vstate *s, const struct viewer_opts *o)
 	s->v.cur = 0;
 	if (n == 0)
 		return;
+	if (o->reveal)
+		s->v.revealed = ~0u;
+	if (o->end) {
+		s->v.cur = n - 1;
+		s->v.outro = scene_has_outro(&s->src);
+		return;
+	}
 	if (o->step < 0) {
 		s->v.cur = 0;
 		return;
@@ -261,6 +270,11 @@ static void position(struct vstate *s, const struct viewer_opts *o)
 	}
 	if (s->v.cur >= n)
 		s->v.cur = n - 1;
+	if (o->question && st >= 0 && st < s->doc->sc.nsteps) {
+		s->v.cur = s->doc->mark[st];
+		s->v.ask = scene_gate_at(&s->src, s->v.cur) >= 0;
+		s->v.t = 0;
+	}
 }
 
 static void view_init(struct vstate *s, const struct viewer_opts *o)
@@ -361,6 +375,22 @@ int viewer_screenshot(const char *file, const struct viewer_opts *o, const char 
 	}
 	view_init(s, o);
 	position(s, o);
+	if ((o->question && !s->v.ask) || (o->end && !s->v.outro)) {
+		char list[400] = "";
+		size_t k = 0;
+		for (int q = 0; q < s->doc->sc.nquestions && k + 16 < sizeof(list); q++)
+			if (s->doc->sc.questions[q].after_step >= 0)
+				k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%d", k ? ", " : "",
+				                      s->doc->sc.questions[q].after_step + 1);
+		if (o->end)
+			fprintf(stderr, "iommulab screenshot: %s has no lesson end card (no try, references or end question)\n",
+			        file);
+		else
+			fprintf(stderr, "iommulab screenshot: %s: no question is asked before step %d (questions before steps: %s)\n",
+			        file, o->step, k ? list : "none");
+		TTF_Quit();
+		goto out;
+	}
 	scene_init(&s->scene);
 	s->v.help = o->help;
 	if (o->mouse_x >= 0 && o->mouse_y >= 0) {
@@ -571,11 +601,14 @@ static void do_export(struct vstate *s)
 static void click_elem(struct vstate *s, int hit, float mx)
 {
 	const struct scene_elem *e = &s->scene.e[hit];
-	if (e->kind == SE_EVROW) {
+	if (e->kind == SE_QUESTION) {
+		scene_toggle_answer(&s->src, &s->v);
+	} else if (e->kind == SE_EVROW) {
 		uint64_t i = e->addr, n = nev(s);
 		if (i < n) {
 			s->v.cur = i;
 			s->v.t = 0;
+			s->v.ask = s->v.outro = 0;
 		}
 	} else if (e->kind == SE_SPAN && e->w > 0) {
 		double f = (mx - e->x) / e->w;
@@ -624,6 +657,7 @@ static void reload(struct vstate *s, int automatic)
 	s->v.t = 1;
 	s->v.hover = -1;
 	s->v.dump = -1;
+	s->v.ask = s->v.outro = 0;
 	set_status(s, automatic ? (s->v.lang == LANG_ZH ? "文件已更改：已重新加载" : "file changed: reloaded")
 	                        : (s->v.lang == LANG_ZH ? "已重新加载" : "reloaded"));
 }
@@ -638,22 +672,56 @@ static void go(struct vstate *s, uint64_t i, int animate)
 	s->v.cur = i;
 	s->v.t = animate && scene_speeds[s->v.speed] > 0 ? 0 : 1;
 	s->v.dump = -1;
+	s->v.ask = s->v.outro = 0;
+}
+
+/* One position forward / back through question gates and the end card. */
+static void nav(struct vstate *s, int dir)
+{
+	uint64_t before = s->v.cur;
+	int was_ask = s->v.ask;
+	if (dir > 0 ? !scene_nav_next(&s->src, &s->v) : !scene_nav_prev(&s->src, &s->v))
+		return;
+	s->v.dump = -1;
+	if (s->v.ask || s->v.outro)
+		s->v.t = 1;
+	else if (dir > 0 && (s->v.cur != before || was_ask))
+		s->v.t = scene_speeds[s->v.speed] > 0 ? 0 : 1;
+	else
+		s->v.t = 1;
+}
+
+/* Land at the start of step st: its question gate when it has one. */
+static void go_step(struct vstate *s, int st, int animate)
+{
+	go(s, s->doc->mark[st], animate);
+	if (scene_gate_at(&s->src, s->v.cur) >= 0) {
+		s->v.ask = 1;
+		s->v.t = 1;
+	}
 }
 
 static void step_move(struct vstate *s, int dir)
 {
 	int st = scene_step_of(&s->src, s->v.cur);
 	if (dir > 0) {
-		if (st + 1 < s->doc->sc.nsteps)
-			go(s, s->doc->mark[st + 1], 1);
-		else
+		if (s->v.ask) {
+			nav(s, 1); /* the gate's own step begins */
+		} else if (st + 1 < s->doc->sc.nsteps && s->doc->mark[st + 1] < nev(s)) {
+			go_step(s, st + 1, 1);
+		} else if (s->v.cur + 1 < nev(s)) {
 			go(s, nev(s) - 1, 0);
+		} else {
+			nav(s, 1); /* the end card */
+		}
 	} else {
 		uint64_t a = st < 0 ? 0 : s->doc->mark[st];
-		if (s->v.cur > a)
-			go(s, a, 0);
+		if (s->v.outro)
+			nav(s, -1);
+		else if (st >= 0 && (s->v.cur > a || (!s->v.ask && scene_gate_at(&s->src, a) >= 0)))
+			go_step(s, st, 0);
 		else if (st > 0)
-			go(s, s->doc->mark[st - 1], 0);
+			go_step(s, st - 1, 0);
 		else
 			go(s, 0, 0);
 	}
@@ -798,20 +866,26 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 					running = 0;
 				} else if (k == SDLK_SPACE) {
 					s->v.playing = !s->v.playing;
-					if (s->v.playing && s->v.cur + 1 >= nev(s))
+					if (s->v.playing && (s->v.outro || (s->v.cur + 1 >= nev(s) && !s->v.ask)))
 						go(s, 0, 1);
+					else if (s->v.playing && s->v.ask)
+						nav(s, 1); /* continue past the question */
 				} else if (k == SDLK_RIGHT) {
 					s->v.playing = 0;
 					if (shift)
 						step_move(s, 1);
 					else
-						go(s, s->v.cur + 1, 1);
+						nav(s, 1);
 				} else if (k == SDLK_LEFT) {
 					s->v.playing = 0;
 					if (shift)
 						step_move(s, -1);
 					else
-						go(s, s->v.cur > 0 ? s->v.cur - 1 : 0, 0);
+						nav(s, -1);
+				} else if (k == SDLK_a) {
+					if (scene_toggle_answer(&s->src, &s->v) < 0)
+						set_status(s, s->v.lang == LANG_ZH ? "这里没有预测题（题目出现在相关步骤之前）"
+						                                   : "no question here (questions come just before their step)");
 				} else if (k == SDLK_HOME) {
 					go(s, 0, 0);
 				} else if (k == SDLK_END) {
@@ -900,9 +974,11 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 					acc_instant += dt * sp;
 					if (acc_instant >= 0.15f) {
 						acc_instant = 0;
-						if (s->v.cur + 1 < nev(s))
-							go(s, s->v.cur + 1, 1);
-						else
+						int at_end = s->v.cur + 1 >= nev(s) && !s->v.ask;
+						if (!scene_nav_hold(&s->src, &s->v))
+							nav(s, 1); /* the last event leads to the end card */
+						/* a question with its answer hidden: hold, the class thinks */
+						if (at_end || s->v.outro || scene_nav_hold(&s->src, &s->v))
 							s->v.playing = 0;
 					}
 				}
@@ -914,10 +990,20 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 			if (acc_instant >= 0.5f) {
 				acc_instant = 0;
 				int st = scene_step_of(&s->src, s->v.cur);
-				if (st + 1 < s->doc->sc.nsteps)
-					s->v.cur = telling_event(s, st + 1);
-				else
+				if (s->v.ask) {
+					s->v.ask = 0;
+					s->v.cur = telling_event(s, st);
+				} else if (st + 1 < s->doc->sc.nsteps) {
+					go_step(s, st + 1, 0);
+					if (scene_nav_hold(&s->src, &s->v))
+						s->v.playing = 0;
+					else if (s->v.ask) {
+						s->v.ask = 0;
+						s->v.cur = telling_event(s, st + 1);
+					}
+				} else {
 					s->v.playing = 0;
+				}
 			}
 		}
 		s->v.pulse = 0.5f + 0.5f * SDL_sinf((float)(nowt - pulse0) / 1000.0f * 6.0f);

@@ -37,6 +37,9 @@ struct viewer_opts {
 	int mouse_x, mouse_y; /* screenshot: pointer position for a tooltip (-1 = none) */
 	int click;           /* screenshot: click at the pointer (hex dump of a memory range) */
 	int help;            /* screenshot: show the help overlay */
+	int question;        /* stop at the question gate before `step` (a lesson's "predict" card) */
+	int reveal;          /* lesson questions: answers shown (screenshot --reveal) */
+	int end;             /* the lesson's end card (try this, references) after the last event */
 	const char *keys;    /* viewer_open: keys played one per frame before the user's, comma-separated
 	                      * SDL key names, "Shift+" allowed: "Right,Shift+Right,L,P,S" (tests, demos) */
 };

@@ -11,6 +11,9 @@
  *   --mouse X,Y pointer position: the tooltip of what is under it is drawn
  *   --click     with --mouse: click there (a memory range opens its hex dump)
  *   --help-overlay  draw the help overlay
+ *   --question  a lesson's "predict" card, asked just before step N runs
+ *   --reveal    with --question (or --end): the answer shown under it
+ *   --end       the lesson's end card ("Try this", references) after the last event
  *   --bench N   instead of a PNG, time N animated frames (software renderer) and
  *               print the median and 99th percentile frame time
  *
@@ -100,6 +103,18 @@ static int parse_common(int argc, char **argv, int i, struct viewer_opts *o, con
 		o->help = 1;
 		return 1;
 	}
+	if (!strcmp(a, "--question")) {
+		o->question = 1;
+		return 1;
+	}
+	if (!strcmp(a, "--reveal")) {
+		o->reveal = 1;
+		return 1;
+	}
+	if (!strcmp(a, "--end")) {
+		o->end = 1;
+		return 1;
+	}
 	if (!strcmp(a, "--keys") && i + 1 < argc) {
 		o->keys = argv[i + 1];
 		return 2;
@@ -182,12 +197,15 @@ int cmd_screenshot(int argc, char **argv)
 			       med, p99);
 		return rc;
 	}
-	if (!file || !out || !have_step)
+	if (!file || !out || (!have_step && !o.end))
 		goto usage;
+	if (o.reveal && !o.end)
+		o.question = 1;
 	return viewer_screenshot(file, &o, out);
 usage:
 	fprintf(stderr, "usage: iommulab screenshot FILE --step N [--event K] [--size WxH] [--lang zh|en] "
-	                "[--presenter] [--t 0..1] [--mouse X,Y [--click]] [--help-overlay] -o OUT.png\n"
+	                "[--presenter] [--t 0..1] [--mouse X,Y [--click]] [--help-overlay] [--question [--reveal]] -o OUT.png\n"
+	                "       iommulab screenshot FILE --end [--reveal] [--size WxH] [--lang zh|en] [--presenter] -o OUT.png\n"
 	                "       iommulab screenshot FILE --bench FRAMES [--size WxH]\n");
 	return 2;
 }
