@@ -24,6 +24,32 @@ static int build(struct engine *e)
 	return 0;
 }
 
+static const char no_diff[] = "";
+
+static void report_reset(struct step_report *rep)
+{
+	if (rep->diff && rep->diff != no_diff)
+		free((char *)rep->diff);
+	memset(rep, 0, sizeof *rep);
+	rep->diff = no_diff;
+}
+
+/* append one line to a report's diff */
+static void report_add(struct step_report *rep, const char *line)
+{
+	size_t a = strlen(rep->diff), b = strlen(line);
+	char *d = malloc(a + b + 2);
+	if (!d)
+		return;
+	memcpy(d, rep->diff, a);
+	memcpy(d + a, line, b);
+	d[a + b] = '\n';
+	d[a + b + 1] = 0;
+	if (rep->diff != no_diff)
+		free((char *)rep->diff);
+	rep->diff = d;
+}
+
 int engine_init(struct engine *e, const struct scenario *sc, int trace_on)
 {
 	memset(e, 0, sizeof *e);
@@ -35,6 +61,8 @@ int engine_init(struct engine *e, const struct scenario *sc, int trace_on)
 		snprintf(e->err, sizeof e->err, "out of memory");
 		return -1;
 	}
+	for (int i = 0; i <= sc->nsteps; i++)
+		e->reports[i].diff = no_diff;
 	return build(e);
 }
 
@@ -43,6 +71,9 @@ void engine_free(struct engine *e)
 	if (e->built)
 		machine_free(&e->m);
 	free(e->mark);
+	if (e->reports)
+		for (int i = 0; i <= e->sc->nsteps; i++)
+			report_reset(&e->reports[i]);
 	free(e->reports);
 	memset(e, 0, sizeof *e);
 }
@@ -72,26 +103,16 @@ int engine_forward(struct engine *e)
 		return -1;
 	const struct step *st = &e->sc->steps[e->next];
 	struct step_report *rep = &e->reports[e->next];
-	memset(rep, 0, sizeof *rep);
+	report_reset(rep);
 	e->m.step = (uint32_t)e->next;
-	rep->r.first_seq = e->m.trace.n;
+	uint64_t first = e->m.trace.n;
 	step_event(e, st);
 	for (int k = 0; k < st->repeat; k++) {
-		struct step_result tmp;
-		struct step_result *r = k == st->repeat - 1 ? &rep->r : &tmp;
-		if (r == &tmp) {
-			memset(&tmp, 0, sizeof tmp);
-		} else {
-			uint64_t f = rep->r.first_seq;
-			memset(r, 0, sizeof *r);
-			r->first_seq = f;
-		}
-		st->act->exec(&e->m, st->args, r);
-		if (r->error[0] && r != &rep->r) {
-			rep->r = *r;
-			rep->r.first_seq = tmp.first_seq;
+		/* expectations see the last run of a repeated step; an error stops the repeats */
+		memset(&rep->r, 0, sizeof rep->r);
+		st->act->exec(&e->m, st->args, &rep->r);
+		if (rep->r.error[0])
 			break;
-		}
 		if (e->m.mem.out_of_frames) {
 			snprintf(e->m.stop_reason, sizeof e->m.stop_reason,
 				 "the memory cap was reached (%llu MiB touched; raise it with --max-memory)",
@@ -100,24 +121,25 @@ int engine_forward(struct engine *e)
 		}
 		if (e->m.trace.overflow) {
 			snprintf(e->m.stop_reason, sizeof e->m.stop_reason,
-				 "the trace cap was reached (%llu events; raise it with --max-events or run without --trace)",
+				 "the trace cap was reached (%llu events; raise it with --max-events)",
 				 (unsigned long long)e->m.trace.n);
 			break;
 		}
 	}
+	rep->r.first_seq = first;
 	rep->r.last_seq = e->m.trace.n;
 	int failed = 0;
 	if (rep->r.error[0]) {
 		failed = 1;
-		snprintf(rep->diff, sizeof rep->diff, "%s\n", rep->r.error);
+		report_add(rep, rep->r.error);
 	}
 	for (int i = 0; i < st->nexpects; i++) {
-		char msg[400] = "";
+		char msg[400] = "", line[700];
 		if (st->expects[i].def->check(&e->m, &rep->r, st->expects[i].args, msg, sizeof msg)) {
 			failed++;
-			size_t L = strlen(rep->diff);
-			snprintf(rep->diff + L, sizeof rep->diff - L, "%s:%d:%d: expect.%s: %s\n", e->sc->file,
-				 st->expects[i].line, st->expects[i].col, st->expects[i].path, msg);
+			snprintf(line, sizeof line, "%s:%d:%d: expect.%s: %s", e->sc->file, st->expects[i].line, st->expects[i].col,
+				 st->expects[i].path, msg);
+			report_add(rep, line);
 		}
 	}
 	rep->failed_expects = failed;

@@ -23,7 +23,8 @@
 struct step_report {
 	struct step_result r;
 	int failed_expects;
-	char diff[1024];         /* one "expect.KEY: expected …, got …" per line */
+	const char *diff;        /* one "FILE:L:C: expect.KEY: expected …, got …" per line;
+	                          * "" when all held (owned by the engine) */
 };
 
 struct engine {

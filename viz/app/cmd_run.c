@@ -153,7 +153,7 @@ int cmd_run(int argc, char **argv)
 	if (app_load(file, &sc, &lim, max_input))
 		return 2;
 	struct engine e;
-	int need_trace = !quiet || trace || 1;
+	int need_trace = 1; /* expectations such as events and log read the trace */
 	if (engine_init(&e, &sc, need_trace)) {
 		fprintf(stderr, "%s: error: %s\n", file, e.err);
 		engine_free(&e);
