@@ -338,3 +338,55 @@ Test(render, the_viewer_follows_keys_and_saves_a_screenshot)
 	rmdir(dir);
 	LEAK_CHECK();
 }
+
+/* Pixels that differ between two same-size surfaces in rows [y0, y1). */
+static long diff_rows(SDL_Surface *a, SDL_Surface *b, int y0, int y1)
+{
+	SDL_Surface *x = SDL_ConvertSurfaceFormat(a, SDL_PIXELFORMAT_ARGB8888, 0);
+	SDL_Surface *y = SDL_ConvertSurfaceFormat(b, SDL_PIXELFORMAT_ARGB8888, 0);
+	long n = 0;
+	for (int r = y0; r < y1 && r < x->h; r++)
+		for (int c = 0; c < x->w; c++)
+			n += ((uint32_t *)((uint8_t *)x->pixels + r * x->pitch))[c] !=
+			     ((uint32_t *)((uint8_t *)y->pixels + r * y->pitch))[c];
+	SDL_FreeSurface(x);
+	SDL_FreeSurface(y);
+	return n;
+}
+
+/* `screenshot --step 2 --question [--reveal]` on lesson 6: the card at the
+ * bottom, the answer drawn only with --reveal (the card grows; the header is
+ * the same); a step without a question is refused with exit 2. */
+Test(render, screenshot_draws_the_lesson_question_with_and_without_the_answer)
+{
+	char file[1200], dir[] = "/tmp/iommulab-q-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/lessons/06-ept-vs-iommu.json", IOMMULAB_SOURCE_DIR);
+	char hid[300], rev[300];
+	snprintf(hid, sizeof(hid), "%s/hidden.png", dir);
+	snprintf(rev, sizeof(rev), "%s/revealed.png", dir);
+	struct viewer_opts o;
+	viewer_opts_default(&o);
+	o.w = 1024;
+	o.h = 640;
+	o.presenter = 1;
+	o.lang = LANG_ZH;
+	o.step = 2;
+	o.question = 1;
+	cr_assert_eq(viewer_screenshot(file, &o, hid), 0);
+	o.reveal = 1;
+	cr_assert_eq(viewer_screenshot(file, &o, rev), 0);
+	SDL_Surface *a = IMG_Load(hid), *b = IMG_Load(rev);
+	cr_assert(a && b);
+	long top = diff_rows(a, b, 0, 30), bottom = diff_rows(a, b, 640 / 2, 640);
+	cr_assert_eq(top, 0, "the header does not change (%ld pixels)", top);
+	cr_assert_gt(bottom, 2000, "the answer is drawn in the card (%ld pixels differ)", bottom);
+	SDL_FreeSurface(a);
+	SDL_FreeSurface(b);
+	o.step = 3; /* no question before step 3 */
+	cr_assert_eq(viewer_screenshot(file, &o, hid), 2);
+	remove(hid);
+	remove(rev);
+	rmdir(dir);
+	LEAK_CHECK();
+}

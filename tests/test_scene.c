@@ -432,6 +432,9 @@ Test(scene, nic_ring_ownership_follows_the_registers)
 
 #include <dirent.h>
 
+static int shows(const struct scene *s, const char *str);
+#define TL(v, en, zh) ((v)->lang == LANG_ZH ? (zh) : (en))
+
 /* Every shipped scenario and lesson, sampled at 40 events in both
  * languages, at the minimum size: everything inside, no text overflow. */
 Test(scene, every_shipped_scenario_fits_at_the_minimum_size, .timeout = 300)
@@ -471,6 +474,34 @@ Test(scene, every_shipped_scenario_fits_at_the_minimum_size, .timeout = 300)
 				snprintf(what, sizeof(what), "%s event %llu", rel, (unsigned long long)i);
 				check_inside(&s, 1024, 640, what);
 			}
+			/* every question card, hidden and revealed, and the end card */
+			for (int q = 0; q <= f.sc.nquestions; q++)
+				for (int k = 0; k < 8; k++) {
+					struct scene_view v;
+					int a = q < f.sc.nquestions ? f.sc.questions[q].after_step : -1;
+					if (q < f.sc.nquestions && a < 0)
+						continue;
+					view(&v, 1024, 640, k & 1 ? LANG_ZH : LANG_EN, (k >> 1) & 1,
+					     a >= 0 ? f.mark[a] : n_ev - 1);
+					v.revealed = (k >> 2) & 1 ? ~0u : 0;
+					v.ask = a >= 0;
+					v.outro = a < 0;
+					engine_goto(&now, a >= 0 ? a : f.sc.nsteps - 1);
+					f.src.m_now = &now.m;
+					scene_build(&s, &f.src, &v, &MX);
+					char what[700];
+					snprintf(what, sizeof(what), "%s %s %d %s%s%s", rel, a >= 0 ? "question" : "end card", q,
+					         k & 1 ? "zh" : "en", k & 2 ? " presenter" : "", k & 4 ? " revealed" : "");
+					check_inside(&s, 1024, 640, what);
+					cr_assert_eq(s.card_cut, 0, "%s: every line of the card fits", what);
+					if (a >= 0) {
+						cr_assert_eq(s.question, q, "%s: card shown", what);
+						cr_assert_eq(s.answer_shown, (k >> 2) & 1, "%s", what);
+						const struct question *Q = &f.sc.questions[q];
+						cr_assert(shows(&s, k & 1 ? Q->q_zh : Q->q_en), "%s: question text", what);
+						cr_assert_eq(shows(&s, k & 1 ? Q->a_zh : Q->a_en), (k >> 2) & 1, "%s: answer text", what);
+					}
+				}
 			scene_free(&s);
 			engine_free(&now);
 			fx_close(&f);
@@ -480,4 +511,178 @@ Test(scene, every_shipped_scenario_fits_at_the_minimum_size, .timeout = 300)
 	}
 	cr_assert_gt(files, 5);
 	LEAK_CHECK();
+}
+
+/* ------------------------------------------------------ lesson questions */
+
+/* Some text run on screen starts with the first few characters of str
+ * (whole UTF-8 characters, up to 24 bytes: the first line of a wrap). */
+static int shows(const struct scene *s, const char *str)
+{
+	int n = 0;
+	while (str[n] && n < 24) {
+		int k = (unsigned char)str[n] < 0x80 ? 1 : ((unsigned char)str[n] & 0xF0) == 0xE0 ? 3 : 2;
+		if (n + k > 24)
+			break;
+		n += k;
+	}
+	for (int i = 0; i < s->np; i++)
+		if (s->p[i].kind == SP_TEXT && s->p[i].len >= n && !strncmp(scene_str(s, s->p[i].text), str, (size_t)n))
+			return 1;
+	return 0;
+}
+
+static void build_at(struct scene *s, struct fixture *f, const struct scene_view *v)
+{
+	scene_build(s, &f->src, v, &MX);
+}
+
+/* Walking lesson 6 one position at a time from the start: the Predict card
+ * is on screen exactly at the gates just before the steps its questions are
+ * anchored to, never inside a step or before; its answer only when revealed. */
+Test(scene, lesson_question_card_appears_at_its_step_and_not_before)
+{
+	struct fixture f;
+	fx_open_file(&f, "lessons/06-ept-vs-iommu.json");
+	cr_assert_eq(f.sc.nquestions, 3);
+	struct scene s;
+	scene_init(&s);
+	for (int lang = 0; lang < 2; lang++) {
+		struct scene_view v;
+		view(&v, 1280, 800, lang ? LANG_ZH : LANG_EN, 1, 0);
+		int seen[3] = {0, 0, 0}, positions = 0;
+		for (;;) {
+			build_at(&s, &f, &v);
+			int want = -1;
+			for (int q = 0; q < 3; q++)
+				if (v.ask && v.cur == f.mark[f.sc.questions[q].after_step])
+					want = q;
+			cr_assert_eq(s.question, want, "event %llu ask %d: card %d, want %d", (unsigned long long)v.cur,
+			             v.ask, s.question, want);
+			for (int q = 0; q < 3; q++) {
+				const struct question *Q = &f.sc.questions[q];
+				const char *qt = lang ? Q->q_zh : Q->q_en, *at = lang ? Q->a_zh : Q->a_en;
+				cr_assert_eq(shows(&s, qt), q == want, "question %d on screen at event %llu", q,
+				             (unsigned long long)v.cur);
+				cr_assert(!shows(&s, at), "answer %d must stay hidden", q);
+			}
+			if (want >= 0) {
+				seen[want]++;
+				cr_assert(!s.answer_shown);
+				cr_assert(shows(&s, TL(&v, "Think it over", "先想一想")), "the hint says how to reveal");
+				cr_assert(shows(&s, TL(&v, "PREDICT", "预测")));
+				/* the step's own text (it gives the answer away) is not there */
+				const struct step *sp = &f.sc.steps[f.sc.questions[want].after_step];
+				cr_assert(!shows(&s, lang ? sp->say_zh : sp->say_en));
+				cr_assert_geq(scene_find(&s, SE_QUESTION, want), 0, "the card is clickable");
+				cr_assert_eq(s.token_elem_to, -1, "no token at a gate");
+			}
+			positions++;
+			if (!scene_nav_next(&f.src, &v))
+				break;
+		}
+		for (int q = 0; q < 3; q++)
+			cr_assert_eq(seen[q], 1, "question %d asked once", q);
+		cr_assert_eq(positions, (int)f.src.t->n + 3 + 1, "every event, 3 gates and the end card");
+		cr_assert(v.outro && s.end_card, "the walk ends on the end card");
+		cr_assert(shows(&s, TL(&v, "Try this", "动手试试")));
+		cr_assert(shows(&s, lang ? f.sc.try_zh : f.sc.try_en));
+		cr_assert(shows(&s, TL(&v, "References", "参考资料")));
+		cr_assert(shows(&s, f.sc.refs));
+	}
+	scene_free(&s);
+	fx_close(&f);
+	LEAK_CHECK();
+}
+
+/* A reveals the answer of the question on screen; it stays revealed when
+ * the class goes back and forth, and the other questions stay hidden. */
+Test(scene, lesson_answer_is_revealed_on_demand_and_survives_back_and_forth)
+{
+	struct fixture f;
+	fx_open_file(&f, "lessons/06-ept-vs-iommu.json");
+	struct scene s;
+	scene_init(&s);
+	for (int lang = 0; lang < 2; lang++) {
+		const struct question *Q1 = &f.sc.questions[1], *Q2 = &f.sc.questions[2];
+		struct scene_view v;
+		view(&v, 1024, 640, lang ? LANG_ZH : LANG_EN, 1, f.mark[Q1->after_step] - 1);
+		cr_assert_eq(scene_toggle_answer(&f.src, &v), -1, "no question inside a step");
+		cr_assert(scene_nav_next(&f.src, &v));
+		cr_assert(v.ask);
+		build_at(&s, &f, &v);
+		cr_assert(!shows(&s, lang ? Q1->a_zh : Q1->a_en));
+		cr_assert_eq(scene_toggle_answer(&f.src, &v), 1);
+		build_at(&s, &f, &v);
+		cr_assert(s.answer_shown);
+		cr_assert(shows(&s, lang ? Q1->a_zh : Q1->a_en), "answer shown after A");
+		cr_assert(shows(&s, TL(&v, "ANSWER", "答案")));
+		check_inside(&s, 1024, 640, "revealed card");
+		/* forward into the step, further, then back to the gate */
+		for (int i = 0; i < 5; i++)
+			cr_assert(scene_nav_next(&f.src, &v));
+		build_at(&s, &f, &v);
+		cr_assert_eq(s.question, -1);
+		for (int i = 0; i < 5; i++)
+			cr_assert(scene_nav_prev(&f.src, &v));
+		cr_assert(v.ask);
+		build_at(&s, &f, &v);
+		cr_assert_eq(s.question, 1);
+		cr_assert(shows(&s, lang ? Q1->a_zh : Q1->a_en), "still revealed after back and forth");
+		/* the language switch keeps it too */
+		v.lang = lang ? LANG_EN : LANG_ZH;
+		build_at(&s, &f, &v);
+		cr_assert(shows(&s, lang ? Q1->a_en : Q1->a_zh));
+		v.lang = lang ? LANG_ZH : LANG_EN;
+		/* the next question is still hidden */
+		v.ask = 0;
+		v.cur = f.mark[Q2->after_step] - 1;
+		cr_assert(scene_nav_next(&f.src, &v));
+		build_at(&s, &f, &v);
+		cr_assert_eq(s.question, 2);
+		cr_assert(!s.answer_shown);
+		cr_assert(!shows(&s, lang ? Q2->a_zh : Q2->a_en));
+		/* A again hides it */
+		v.cur = f.mark[Q1->after_step];
+		v.ask = 1;
+		cr_assert_eq(scene_toggle_answer(&f.src, &v), 1);
+		build_at(&s, &f, &v);
+		cr_assert(!shows(&s, lang ? Q1->a_zh : Q1->a_en));
+	}
+	scene_free(&s);
+	fx_close(&f);
+}
+
+/* Autoplay (the viewer's loop: hold, else one position forward) stops at
+ * each question whose answer is hidden, and not at revealed ones. */
+Test(scene, autoplay_holds_at_an_unrevealed_question)
+{
+	struct fixture f;
+	fx_open_file(&f, "lessons/03-pt-lazy-strict-off.json");
+	cr_assert_geq(f.sc.nquestions, 2);
+	struct scene_view v;
+	view(&v, 1280, 800, LANG_EN, 1, 0);
+	for (int q = 0; q < f.sc.nquestions; q++) {
+		while (!scene_nav_hold(&f.src, &v))
+			cr_assert(scene_nav_next(&f.src, &v), "autoplay ran off the end before question %d", q);
+		cr_assert(v.ask);
+		cr_assert_eq(v.cur, f.mark[f.sc.questions[q].after_step], "held at question %d's gate", q);
+		cr_assert_eq(scene_question_at(&f.src, &v), q);
+		/* the teacher presses A: the hold is over; autoplay goes on */
+		cr_assert_eq(scene_toggle_answer(&f.src, &v), q);
+		cr_assert(!scene_nav_hold(&f.src, &v));
+		cr_assert(scene_nav_next(&f.src, &v));
+		cr_assert(!v.ask, "the step begins");
+	}
+	/* all revealed: a second run from the start does not hold at all */
+	view(&v, 1280, 800, LANG_ZH, 1, 0);
+	v.revealed = (1u << f.sc.nquestions) - 1;
+	int gates = 0;
+	while (scene_nav_next(&f.src, &v)) {
+		cr_assert(!scene_nav_hold(&f.src, &v));
+		gates += v.ask;
+	}
+	cr_assert_eq(gates, f.sc.nquestions);
+	cr_assert(v.outro);
+	fx_close(&f);
 }

@@ -1143,6 +1143,7 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	s->question = -1;
 	s->answer_shown = 0;
 	s->end_card = 0;
+	s->card_cut = 0;
 	float W = (float)(v->w > 64 ? v->w : 64), H = (float)(v->h > 64 ? v->h : 64);
 	float sc = W / 1280.0f < H / 800.0f ? W / 1280.0f : H / 800.0f;
 	if (v->presenter)

@@ -185,6 +185,7 @@ struct scene {
 	int question;                  /* question whose card is on screen, or -1 */
 	int answer_shown;              /* its answer is on screen */
 	int end_card;                  /* the "Try this" / references card is on screen */
+	int card_cut;                  /* lines of the question card or end card did not fit */
 };
 
 void scene_init(struct scene *s);

@@ -246,8 +246,10 @@ void sc_card(struct scene *s, const struct scene_src *src, const struct scene_vi
 	int max1 = (int)((bottom - (y + pad)) / (px * 1.35f));
 	if (max1 < 1)
 		max1 = 1;
-	if (n1 > max1)
+	if (n1 > max1) {
 		n1 = max1;
+		s->card_cut = 1;
+	}
 	float ty = y + pad + (n1 <= 1 ? (bh - px * 1.35f) / 2 : 0);
 	sc_wrap(s, tx, ty, tw, face, px, sc_rgba(THEME_INK, 255), c.t1, n1 > 0 ? n1 : 1, 1);
 	float h1 = px * 1.35f * (float)(n1 > 0 ? n1 : 1);
@@ -258,6 +260,9 @@ void sc_card(struct scene *s, const struct scene_src *src, const struct scene_vi
 	/* the answer, or how to get it */
 	float ay = y + pad + h1 + 8 * sc;
 	int max2 = (int)((bottom - ay) / (s->px_body * 1.35f));
+	int n2 = sc_wrap(s, 0, 0, tw, SF_SANS, s->px_body, NONE, c.t2, 12, 0);
+	if (n2 > max2)
+		s->card_cut = 1;
 	if (max2 < 1)
 		return;
 	if (c.revealed) {
@@ -265,7 +270,6 @@ void sc_card(struct scene *s, const struct scene_src *src, const struct scene_vi
 		sc_text(s, x + pad, ay + (bh - s->px_body * 1.3f) / 2, bw, SF_BOLD, s->px_body, SA_CENTER,
 		        sc_rgba(THEME_PANEL, 255), c.b2);
 	}
-	int n2 = sc_wrap(s, 0, 0, tw, SF_SANS, s->px_body, NONE, c.t2, 12, 0);
 	float a2 = ay + (n2 <= 1 ? (bh - s->px_body * 1.35f) / 2 : 0);
 	sc_wrap(s, tx, a2, tw, SF_SANS, s->px_body, c.revealed ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_MUTED, 255),
 	        c.t2, max2, 1);
@@ -308,17 +312,23 @@ void sc_end_card(struct scene *s, const struct scene_src *src, const struct scen
 		        sc_L(v, "Try this", "动手试试"));
 		cy += head;
 		int maxl = (int)((bottom - cy) / (pb * 1.35f));
+		if (maxl < nt)
+			s->card_cut = 1;
 		if (maxl > nt)
 			maxl = nt;
 		if (maxl >= 1)
 			cy += pb * 1.35f * (float)sc_wrap(s, x + pad, cy, tw, SF_SANS, pb, sc_rgba(THEME_INK, 255), tr, maxl, 1);
 		cy += 10 * sc;
 	}
+	if (refs && cy + head + pr * 1.35f > bottom + 1)
+		s->card_cut = 1;
 	if (refs && cy + head + pr * 1.35f <= bottom + 1) {
 		sc_text(s, x + pad, cy, tw, SF_BOLD, s->px_title, SA_LEFT, sc_rgba(THEME_KERNEL, 255),
 		        sc_L(v, "References", "参考资料"));
 		cy += head;
 		int maxl = (int)((bottom - cy) / (pr * 1.35f));
+		if (maxl < nr)
+			s->card_cut = 1;
 		if (maxl >= 1)
 			sc_wrap(s, x + pad, cy, tw, SF_SANS, pr, sc_rgba(THEME_MUTED, 255), refs, maxl, 1);
 	}
