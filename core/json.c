@@ -852,14 +852,15 @@ int jr_u64(struct jr *jr, const cJSON *n, const char *path, uint64_t max, uint64
 			jr_error(jr, n, path, "expected a non-negative integer, got %s", b);
 			return -1;
 		}
-		if (d != (double)(uint64_t)d || d >= 18446744073709551616.0) {
-			jr_brief(n, b, sizeof b);
-			jr_error(jr, n, path, "expected an integer (large values as \"0x…\" strings), got %s", b);
-			return -1;
-		}
-		if (d >= 9007199254740992.0) { /* 2^53 + 1 already rounds to 2^53 */
+		/* range first: converting an out-of-range double to an integer is undefined */
+		if (!(d < 9007199254740992.0)) { /* 2^53 + 1 already rounds to 2^53 */
 			jr_brief(n, b, sizeof b);
 			jr_error(jr, n, path, "integer %s is too large to be exact in JSON; write it as a \"0x…\" string", b);
+			return -1;
+		}
+		if (d != (double)(uint64_t)d) {
+			jr_brief(n, b, sizeof b);
+			jr_error(jr, n, path, "expected an integer (large values as \"0x…\" strings), got %s", b);
 			return -1;
 		}
 		*out = (uint64_t)d;
