@@ -169,6 +169,7 @@ struct machine {
 	int nvars;
 	struct counter counters[MAX_COUNTERS];
 	int ncounters;
+	int16_t counter_slots[2 * MAX_COUNTERS];  /* hash index: counter index + 1, 0 = empty */
 	uint64_t ioremap_next[MAX_VMS + 1];   /* next free VA in each vmalloc area */
 	/* set when a cap (memory, trace) stopped the run */
 	char stop_reason[160];
