@@ -190,33 +190,58 @@ static float badge_width(struct scene *s, const struct card *c)
 	return (a > b ? a : b) + 18 * s->s;
 }
 
-/* The first text: title size in up to 2 lines, else body size. */
-static int first_px(struct scene *s, const char *t, float tw)
+/* Text sizes of the card: the question at title size when it takes at
+ * most 2 lines (else body + 1), the answer as large as fits in hmax (the
+ * back row must read it), from body + 3 down to body. */
+struct card_fit {
+	int px1, face1, n1, px2, n2;
+	float h1, h2, h;
+};
+
+static void card_fit(struct scene *s, const struct card *c, float tw, float hmax, struct card_fit *f)
 {
-	int n = sc_wrap(s, 0, 0, tw, SF_BOLD, s->px_title, NONE, t, 8, 0);
-	return n <= 2 ? s->px_title : s->px_body + 1;
+	float sc = s->s, pad = 14 * sc, bh = s->px_body * 1.6f;
+	int n = sc_wrap(s, 0, 0, tw, SF_BOLD, s->px_title, NONE, c->t1, 8, 0);
+	f->px1 = n <= 2 ? s->px_title : s->px_body + 1;
+	f->face1 = n <= 2 ? SF_BOLD : SF_SANS;
+	f->n1 = n <= 2 ? n : sc_wrap(s, 0, 0, tw, SF_SANS, f->px1, NONE, c->t1, 8, 0);
+	if (f->n1 < 1)
+		f->n1 = 1;
+	f->h1 = f->px1 * 1.35f * (float)f->n1;
+	if (f->h1 < bh)
+		f->h1 = bh;
+	f->px2 = s->px_body;
+	f->n2 = 0;
+	f->h2 = 0;
+	if (c->t2) {
+		const int sizes[] = {s->px_body + 3, s->px_body + 1, s->px_body};
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			f->px2 = c->revealed ? sizes[k] : s->px_body;
+			f->n2 = sc_wrap(s, 0, 0, tw, SF_SANS, f->px2, NONE, c->t2, 12, 0);
+			if (f->n2 < 1)
+				f->n2 = 1;
+			f->h2 = 8 * sc + f->px2 * 1.35f * (float)f->n2;
+			if (f->h2 < bh + 8 * sc)
+				f->h2 = bh + 8 * sc;
+			if (!c->revealed || 2 * pad + f->h1 + f->h2 <= hmax)
+				break;
+		}
+	}
+	f->h = 2 * pad + f->h1 + f->h2;
 }
+
+/* The narration panel may take up to 40% of the window for a card (scene.c). */
+#define CARD_HMAX(v) ((float)((v)->h > 64 ? (v)->h : 64) * 0.4f)
 
 float sc_card_height(struct scene *s, const struct scene_src *src, const struct scene_view *v, float w)
 {
 	struct card c;
 	card_texts(src, v, &c);
 	float sc = s->s, pad = 14 * sc;
-	float bw = badge_width(s, &c), tw = w - 2 * pad - bw - 10 * sc;
-	float bh = s->px_body * 1.6f;
-	int px = first_px(s, c.t1, tw);
-	int n1 = sc_wrap(s, 0, 0, tw, px == s->px_title ? SF_BOLD : SF_SANS, px, NONE, c.t1, 8, 0);
-	float h1 = px * 1.35f * (float)(n1 > 0 ? n1 : 1);
-	if (h1 < bh)
-		h1 = bh;
-	float h2 = 0;
-	if (c.t2) {
-		int n2 = sc_wrap(s, 0, 0, tw, SF_SANS, s->px_body, NONE, c.t2, 12, 0);
-		h2 = 8 * sc + s->px_body * 1.35f * (float)(n2 > 0 ? n2 : 1);
-		if (h2 < bh + 8 * sc)
-			h2 = bh + 8 * sc;
-	}
-	return 2 * pad + h1 + h2;
+	float tw = w - 2 * pad - badge_width(s, &c) - 10 * sc;
+	struct card_fit f;
+	card_fit(s, &c, tw, CARD_HMAX(v), &f);
+	return f.h;
 }
 
 void sc_card(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y, float w,
@@ -235,33 +260,31 @@ void sc_card(struct scene *s, const struct scene_src *src, const struct scene_vi
 	float bw = badge_width(s, &c), bh = s->px_body * 1.6f;
 	float tx = x + pad + bw + 10 * sc, tw = x + w - pad - tx;
 	float bottom = y + h - pad * 0.5f;
+	struct card_fit f;
+	card_fit(s, &c, tw, h, &f);
 	/* the question */
 	sc_rect(s, x + pad, y + pad, bw, bh, c.q >= 0 ? sc_rgba(THEME_ACTIVE, 255) : sc_rgba(THEME_KERNEL, 255), NONE,
 	        bh / 2, 0);
 	sc_text(s, x + pad, y + pad + (bh - s->px_body * 1.3f) / 2, bw, SF_BOLD, s->px_body, SA_CENTER,
 	        c.q >= 0 ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255), c.b1);
-	int px = first_px(s, c.t1, tw);
-	int face = px == s->px_title ? SF_BOLD : SF_SANS;
-	int n1 = sc_wrap(s, 0, 0, tw, face, px, NONE, c.t1, 8, 0);
-	int max1 = (int)((bottom - (y + pad)) / (px * 1.35f));
+	int n1 = f.n1, max1 = (int)((bottom - (y + pad)) / (f.px1 * 1.35f));
 	if (max1 < 1)
 		max1 = 1;
 	if (n1 > max1) {
 		n1 = max1;
 		s->card_cut = 1;
 	}
-	float ty = y + pad + (n1 <= 1 ? (bh - px * 1.35f) / 2 : 0);
-	sc_wrap(s, tx, ty, tw, face, px, sc_rgba(THEME_INK, 255), c.t1, n1 > 0 ? n1 : 1, 1);
-	float h1 = px * 1.35f * (float)(n1 > 0 ? n1 : 1);
+	float ty = y + pad + (n1 <= 1 ? (bh - f.px1 * 1.35f) / 2 : 0);
+	sc_wrap(s, tx, ty, tw, f.face1, f.px1, sc_rgba(THEME_INK, 255), c.t1, n1, 1);
+	float h1 = f.px1 * 1.35f * (float)n1;
 	if (h1 < bh)
 		h1 = bh;
 	if (!c.t2)
 		return;
 	/* the answer, or how to get it */
 	float ay = y + pad + h1 + 8 * sc;
-	int max2 = (int)((bottom - ay) / (s->px_body * 1.35f));
-	int n2 = sc_wrap(s, 0, 0, tw, SF_SANS, s->px_body, NONE, c.t2, 12, 0);
-	if (n2 > max2)
+	int max2 = (int)((bottom - ay) / (f.px2 * 1.35f));
+	if (f.n2 > max2)
 		s->card_cut = 1;
 	if (max2 < 1)
 		return;
@@ -270,9 +293,9 @@ void sc_card(struct scene *s, const struct scene_src *src, const struct scene_vi
 		sc_text(s, x + pad, ay + (bh - s->px_body * 1.3f) / 2, bw, SF_BOLD, s->px_body, SA_CENTER,
 		        sc_rgba(THEME_PANEL, 255), c.b2);
 	}
-	float a2 = ay + (n2 <= 1 ? (bh - s->px_body * 1.35f) / 2 : 0);
-	sc_wrap(s, tx, a2, tw, SF_SANS, s->px_body, c.revealed ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_MUTED, 255),
-	        c.t2, max2, 1);
+	float a2 = ay + (f.n2 <= 1 ? (bh - f.px2 * 1.35f) / 2 : 0);
+	sc_wrap(s, tx, a2, tw, SF_SANS, f.px2, c.revealed ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_MUTED, 255), c.t2,
+	        max2, 1);
 }
 
 /* The end card over the main area: "Try this" and the references, in the
