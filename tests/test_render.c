@@ -390,3 +390,108 @@ Test(render, screenshot_draws_the_lesson_question_with_and_without_the_answer)
 	rmdir(dir);
 	LEAK_CHECK();
 }
+
+#include <dirent.h>
+
+static void rig_open_file(struct rig *x, int w, int h, const char *rel)
+{
+	memset(x, 0, sizeof(*x));
+	char *err = NULL;
+	cr_assert_eq(tu_load_file(&x->sc, rel, &err), 0, "%s: %s", rel, err ? err : "");
+	free(err);
+	cr_assert_eq(engine_init(&x->e, &x->sc, 1), 0);
+	int failed = 0;
+	engine_run_all(&x->e, &failed);
+	x->mark = calloc((size_t)x->sc.nsteps + 1, sizeof(*x->mark));
+	memcpy(x->mark, x->e.mark, ((size_t)x->sc.nsteps + 1) * sizeof(*x->mark));
+	x->src.sc = &x->sc;
+	x->src.m = &x->e.m;
+	x->src.t = &x->e.m.trace;
+	x->src.mark = x->mark;
+	x->src.nsteps = x->sc.nsteps;
+	cr_assert_eq(TTF_Init(), 0);
+	x->surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+	x->r = SDL_CreateSoftwareRenderer(x->surf);
+	char e2[256];
+	cr_assert_eq(gfx_init(&x->g, x->r, e2, sizeof(e2)), 0, "%s", e2);
+	scene_init(&x->s);
+}
+
+/* With the real fonts (SDL_ttf metrics), at 1024x640 in presenter mode:
+ * every question of every shipped lesson, hidden and revealed, and every
+ * end card, in both languages, fits without a cut line, no text run is
+ * wider than its box, and every character has a glyph. */
+Test(render, every_lesson_question_card_fits_with_the_real_fonts, .timeout = 120)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/lessons", IOMMULAB_SOURCE_DIR);
+	DIR *dir = opendir(path);
+	cr_assert(dir);
+	struct dirent *de;
+	int cards = 0;
+	while ((de = readdir(dir))) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") || !strcmp(de->d_name, "registry.json"))
+			continue;
+		char rel[600];
+		snprintf(rel, sizeof(rel), "lessons/%s", de->d_name);
+		struct rig x;
+		rig_open_file(&x, 1024, 640, rel);
+		TTF_Font *sans = TTF_OpenFont(x.g.font_path[SF_SANS], 16);
+		cr_assert(sans);
+		for (int q = 0; q <= x.sc.nquestions; q++)
+			for (int k = 0; k < 4; k++) {
+				int a = q < x.sc.nquestions ? x.sc.questions[q].after_step : -1;
+				if (q < x.sc.nquestions && a < 0)
+					continue;
+				struct scene_view v;
+				memset(&v, 0, sizeof(v));
+				v.w = 1024;
+				v.h = 640;
+				v.lang = k & 1 ? LANG_ZH : LANG_EN;
+				v.presenter = 1;
+				v.cur = a >= 0 ? x.mark[a] : x.src.t->n - 1;
+				v.ask = a >= 0;
+				v.outro = a < 0;
+				v.revealed = k & 2 ? ~0u : 0;
+				v.t = 1;
+				v.hover = v.dump = -1;
+				scene_build(&x.s, &x.src, &v, &x.g.mx);
+				cr_assert_eq(x.s.card_cut, 0, "%s question %d lang %d revealed %d: a line is cut", rel, q,
+				             k & 1, k >> 1);
+				if (a >= 0)
+					cr_assert_eq(x.s.question, q);
+				for (int p = 0; p < x.s.np; p++) {
+					const struct scene_prim *pr = &x.s.p[p];
+					if (pr->kind != SP_TEXT || (pr->y < x.s.main_y + x.s.main_h && !v.outro))
+						continue; /* the card (below the main area) and the end card */
+					const char *str = scene_str(&x.s, pr->text);
+					int tw = x.g.mx.text_w(x.g.mx.ctx, pr->face, pr->px, str, pr->len);
+					cr_assert(tw <= pr->w + 0.5f, "%s: \"%s\" is %d px in %g", rel, str, tw, pr->w);
+					for (const unsigned char *c = (const unsigned char *)str; *c;) {
+						uint32_t cp = *c;
+						int kk = 1;
+						if ((*c & 0xE0) == 0xC0) {
+							cp = ((uint32_t)(c[0] & 0x1F) << 6) | (c[1] & 0x3F);
+							kk = 2;
+						} else if ((*c & 0xF0) == 0xE0) {
+							cp = ((uint32_t)(c[0] & 0x0F) << 12) | ((uint32_t)(c[1] & 0x3F) << 6) | (c[2] & 0x3F);
+							kk = 3;
+						} else if (*c >= 0xF0) {
+							cp = ((uint32_t)(c[0] & 0x07) << 18) | ((uint32_t)(c[1] & 0x3F) << 12) |
+							     ((uint32_t)(c[2] & 0x3F) << 6) | (c[3] & 0x3F);
+							kk = 4;
+						}
+						cr_assert(TTF_GlyphIsProvided32(sans, cp), "%s: U+%04X in \"%s\" has no glyph", rel, cp,
+						          str);
+						c += kk;
+					}
+				}
+				cards++;
+			}
+		TTF_CloseFont(sans);
+		rig_close(&x);
+	}
+	closedir(dir);
+	cr_assert_gt(cards, 100);
+}
