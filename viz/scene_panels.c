@@ -1287,6 +1287,23 @@ void sc_timeline(struct scene *s, const struct scene_src *src, const struct scen
 		float fx = tl_x_of(s, src, s->fault_idx[i]);
 		sc_rect(s, fx - 1.5f * sc, s->tl_y - 3 * sc, 3 * sc, s->tl_h + 6 * sc, sc_rgba(THEME_FAULT, 255), NONE, 0, 0);
 	}
+	/* lesson questions: a "?" where each is asked (amber, green once answered) */
+	if (src->sc && src->mark && src->nsteps > 0) {
+		float unit = s->tl_w / (SETUP_W + (float)src->nsteps);
+		float r = s->tl_h * 0.42f;
+		int qpx = s->px_small * 85 / 100;
+		for (int q = 0; q < src->sc->nquestions; q++) {
+			int k = src->sc->questions[q].after_step;
+			if (k < 0 || k >= src->nsteps)
+				continue;
+			float qx = s->tl_x + unit * (SETUP_W + (float)k), qy = s->tl_y + s->tl_h / 2;
+			int done = q < 32 && (v->revealed & (1u << q));
+			sc_circle(s, qx, qy, r, done ? sc_rgba(THEME_HIT, 255) : sc_rgba(THEME_ACTIVE, 255),
+			          sc_rgba(THEME_INK, 255), 1 * sc);
+			sc_text(s, qx - r, qy - qpx * 0.68f, 2 * r, SF_BOLD, qpx, SA_CENTER,
+			        done ? sc_rgba(THEME_PANEL, 255) : sc_rgba(THEME_INK, 255), "?");
+		}
+	}
 	/* progress + cursor */
 	float cx = tl_x_of(s, src, v->cur);
 	sc_rect(s, s->tl_x, s->tl_y + s->tl_h - 3 * sc, cx - s->tl_x, 3 * sc, sc_rgba(THEME_CPU, 255), NONE, 0, 0);

@@ -519,7 +519,12 @@ static const char *basename_of(const char *p)
 
 static void stem(const char *path, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s", basename_of(path));
+	const char *b = basename_of(path);
+	size_t n = strlen(b);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, b, n);
+	out[n] = 0;
 	char *dot = strrchr(out, '.');
 	if (dot)
 		*dot = 0;
