@@ -22,6 +22,11 @@ static unsigned set_of(const struct tlb *t, uint64_t vpn)
 	return (unsigned)(vpn & (uint64_t)(t->sets - 1));
 }
 
+static int live(const struct tlb *t, const struct tlb_entry *e)
+{
+	return e->valid && e->gen == t->gen[e->vpid % TLB_MAX_VPIDS];
+}
+
 struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va)
 {
 	/* try 4 KiB, 2 MiB and 1 GiB pages: each is indexed by its own vpn */
@@ -30,7 +35,7 @@ struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va)
 		uint64_t vpn = (va & ~(sizes[k] - 1)) >> 12;
 		struct tlb_entry *set = t->e[set_of(t, vpn >> (9 * k))];
 		for (int w = 0; w < TLB_WAYS; w++)
-			if (set[w].valid && set[w].vpid == vpid && set[w].psize == sizes[k] && set[w].vpn == vpn)
+			if (set[w].vpid == vpid && set[w].psize == sizes[k] && set[w].vpn == vpn && live(t, &set[w]))
 				return &set[w];
 	}
 	return NULL;
@@ -40,44 +45,54 @@ void tlb_insert(struct tlb *t, const struct tlb_entry *e)
 {
 	int k = e->psize == (1ull << 30) ? 2 : e->psize == (1ull << 21) ? 1 : 0;
 	unsigned s = set_of(t, e->vpn >> (9 * k));
+	unsigned v = e->vpid % TLB_MAX_VPIDS;
 	struct tlb_entry *set = t->e[s];
 	for (int w = 0; w < TLB_WAYS; w++)
-		if (set[w].valid && set[w].vpid == e->vpid && set[w].vpn == e->vpn && set[w].psize == e->psize) {
+		if (set[w].vpid == e->vpid && set[w].vpn == e->vpn && set[w].psize == e->psize && live(t, &set[w])) {
 			set[w] = *e;
 			set[w].valid = 1;
+			set[w].gen = t->gen[v];
 			return;
 		}
 	int w = t->next[s];
 	t->next[s] = (uint8_t)((w + 1) % TLB_WAYS);
+	if (live(t, &set[w]))
+		t->live[set[w].vpid % TLB_MAX_VPIDS]--;
 	set[w] = *e;
 	set[w].valid = 1;
+	set[w].gen = t->gen[v];
+	t->live[v]++;
 }
 
 int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va)
 {
+	unsigned v = vpid % TLB_MAX_VPIDS;
 	int n = 0;
-	for (int s = 0; s < t->sets; s++)
-		for (int w = 0; w < TLB_WAYS; w++) {
-			struct tlb_entry *e = &t->e[s][w];
-			if (!e->valid)
-				continue;
-			int drop = 0;
-			switch (k) {
-			case FLUSH_INVLPG:
-				drop = e->vpid == vpid && (va >> 12 & ~((e->psize >> 12) - 1)) == e->vpn;
-				break;
-			case FLUSH_CR3:
-			case FLUSH_INVEPT:
-				drop = e->vpid == vpid;
-				break;
-			case FLUSH_ALL:
-				drop = 1;
-				break;
-			}
-			if (drop) {
-				e->valid = 0;
-				n++;
-			}
+	switch (k) {
+	case FLUSH_CR3:
+	case FLUSH_INVEPT:
+		n = t->live[v];
+		t->live[v] = 0;
+		t->gen[v]++;
+		return n;
+	case FLUSH_ALL:
+		for (unsigned i = 0; i < TLB_MAX_VPIDS; i++) {
+			n += t->live[i];
+			t->live[i] = 0;
+			t->gen[i]++;
 		}
+		return n;
+	case FLUSH_INVLPG:
+		for (int s = 0; s < t->sets; s++)
+			for (int w = 0; w < TLB_WAYS; w++) {
+				struct tlb_entry *e = &t->e[s][w];
+				if (live(t, e) && e->vpid == vpid && (va >> 12 & ~((e->psize >> 12) - 1)) == e->vpn) {
+					e->valid = 0;
+					t->live[v]--;
+					n++;
+				}
+			}
+		return n;
+	}
 	return n;
 }

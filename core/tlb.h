@@ -5,6 +5,11 @@
  *   4-way set associative, 16 sets (64 entries by default), round-robin
  *   replacement per set so runs are deterministic.
  *
+ * A CR3 write or INVEPT drops a whole VPID in O(1): each VPID has a
+ * generation number, an entry is live only while it carries its VPID's
+ * current generation, and a flush bumps the generation (as tagged TLBs
+ * make such flushes cheap in hardware too). INVLPG drops one page.
+ *
  * A hit reads no paging-structure entry. With EPT, an entry caches the
  * combined GVA -> HPA translation (Intel's "combined mappings"), so INVEPT
  * for a VM drops that VM's entries; INVLPG drops one page of one VPID; a
@@ -20,12 +25,14 @@
 
 #define TLB_WAYS 4
 #define TLB_MAX_SETS 64
+#define TLB_MAX_VPIDS 16
 
 struct tlb_entry {
 	uint64_t vpn;          /* va >> 12, aligned to the page size */
 	uint64_t frame;        /* hpa of the page (aligned) */
 	uint64_t gpa_frame;    /* gpa of the page (guests) */
 	uint64_t psize;
+	uint32_t gen;          /* live while == tlb.gen[vpid] */
 	uint16_t vpid;
 	uint8_t valid, writable, user, nx, dirty;
 };
@@ -34,6 +41,8 @@ struct tlb {
 	struct tlb_entry e[TLB_MAX_SETS][TLB_WAYS];
 	uint8_t next[TLB_MAX_SETS];
 	int sets;
+	uint32_t gen[TLB_MAX_VPIDS];   /* current generation of each VPID */
+	int live[TLB_MAX_VPIDS];       /* live entries of each VPID */
 	/* ids of the machine's "tlb_hits"/"tlb_misses" counters plus one
 	 * (0 = not looked up yet): counter_id is a linear search, and a TLB
 	 * hit is otherwise a few instructions. Reset by tlb_init. */

@@ -340,3 +340,35 @@ Test(expect, a_cpu_load_of_a_device_owned_streaming_buffer_is_flagged)
 	engine_free(&e);
 	scenario_free(&sc);
 }
+
+Test(tlb, invept_drops_one_vms_entries_and_counts_them)
+{
+	struct scenario sc;
+	struct engine e;
+	tu_start(&sc, &e,
+		 "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"512MiB\"},\"vms\":["
+		 "{\"name\":\"a\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"32MiB\",\"hpa\":\"0x4000000\"}],"
+		 "\"pages\":[{\"gva\":\"0x10000\",\"gpa\":\"0x10000\",\"size\":\"12KiB\"}]},"
+		 "{\"name\":\"b\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"32MiB\",\"hpa\":\"0x8000000\"}],"
+		 "\"pages\":[{\"gva\":\"0x10000\",\"gpa\":\"0x10000\"}]}],"
+		 "\"steps\":[{\"do\":\"cpu.read\",\"vm\":\"a\",\"gva\":\"0x10000\"},{\"do\":\"cpu.read\",\"vm\":\"a\",\"gva\":\"0x11000\"},"
+		 "{\"do\":\"cpu.read\",\"vm\":\"a\",\"gva\":\"0x12000\"},{\"do\":\"cpu.read\",\"vm\":\"b\",\"gva\":\"0x10000\"},"
+		 "{\"do\":\"tlb.flush\",\"kind\":\"invept\",\"vm\":\"a\"},"
+		 "{\"do\":\"cpu.read\",\"vm\":\"b\",\"gva\":\"0x10008\",\"expect\":{\"tlb\":\"hit\",\"hpa\":\"0x8010008\"}},"
+		 "{\"do\":\"cpu.read\",\"vm\":\"a\",\"gva\":\"0x11008\",\"expect\":{\"tlb\":\"miss\",\"walk_refs\":24,\"hpa\":\"0x4011008\"}},"
+		 "{\"do\":\"tlb.flush\",\"kind\":\"all\"}]}");
+	for (int i = 0; i < 8; i++)
+		cr_assert_eq(engine_forward(&e), 0, "step %d: %s", i + 1, e.reports[i].diff);
+	const struct ev *fl = NULL;
+	for (uint64_t i = e.reports[4].r.first_seq; i < e.reports[4].r.last_seq; i++)
+		if (e.m.trace.ev[i].kind == EV_TLB_FLUSH)
+			fl = &e.m.trace.ev[i];
+	cr_assert(fl);
+	cr_assert_eq(fl->len, 3, "vm a had 3 pages cached");
+	for (uint64_t i = e.reports[7].r.first_seq; i < e.reports[7].r.last_seq; i++)
+		if (e.m.trace.ev[i].kind == EV_TLB_FLUSH)
+			fl = &e.m.trace.ev[i];
+	cr_assert_eq(fl->len, 2, "b's page and a's refilled page");
+	engine_free(&e);
+	scenario_free(&sc);
+}

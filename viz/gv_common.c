@@ -372,7 +372,7 @@ static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createfl
 		m->anon += 2;
 		return 1;
 	}
-	size_t slot;
+	size_t slot = 0;
 	long k = id_find(m, str, &slot);
 	if (k >= 0) {
 		*id = 2 * (IDTYPE)(k + 1);
