@@ -18,6 +18,7 @@
  *   |                                | (GPA -> HPA map)  | presenter)|
  *   +-------------------------------+-------------------+-----------+
  *   | narration: step `say` + this event in words (ZH or EN)        |
+ *   |   (a lesson: the "Predict" card at a question gate)           |
  *   | timeline: steps, events, fault markers, cursor                |
  *   +---------------------------------------------------------------+
  *
