@@ -10,7 +10,7 @@
  *   text        cached white texture, colour/alpha mod, aligned in its box
  *
  * Everything runs on the software renderer at 60 fps at 1080p (see
- * viewer bench in viz/README-viewer.md): the cost is dominated by text
+ * viewer bench in README.md, "Frame time"): the cost is dominated by text
  * blits, so each distinct (face, size, string) is rasterised once.
  *
  * Not modelled: anti-aliased geometry (the software renderer has none).
