@@ -47,7 +47,7 @@ static int parse_cpu_common(struct parse_ctx *pc, struct cpu_args *a, int acc)
 	}
 	if (!g && !v) {
 		jr_error(pc->jr, pc->step, pc->path, "missing key \"%s\" (the virtual address to access)",
-			 a->vm >= 0 ? "gva" : "va");
+		         a->vm >= 0 ? "gva" : "va");
 		return -1;
 	}
 	const cJSON *n = g ? g : v;
@@ -58,7 +58,7 @@ static int parse_cpu_common(struct parse_ctx *pc, struct cpu_args *a, int acc)
 	int levels = a->vm >= 0 ? pc->md->vms[a->vm].levels : pc->md->host_levels;
 	if (rc == 0 && a->vaa.var < 0 && !va_canonical(a->va, levels)) {
 		jr_error(pc->jr, n, path, "expected a canonical %d-bit address, got \"0x%" PRIx64 "\"",
-			 levels == 5 ? 57 : 48, a->va);
+		         levels == 5 ? 57 : 48, a->va);
 		return -1;
 	}
 	rc |= pc_size(pc, "size", 0, 4096, 8, &a->size);
@@ -78,7 +78,8 @@ static int parse_cpu_common(struct parse_ctx *pc, struct cpu_args *a, int acc)
 			rc |= pc_u64(pc, "value", 0, UINT64_MAX, 0, &a->value);
 			a->has_value = 1;
 			if (a->bytes) {
-				jr_error(pc->jr, val, pc->path, "give either \"value\" or \"bytes\", not both");
+				jr_error(pc->jr, val, pc->path,
+				         "give either \"value\" or \"bytes\", not both");
 				rc = -1;
 			}
 			if (a->size > 8 && !jr_member(pc->step, "size"))
@@ -87,8 +88,9 @@ static int parse_cpu_common(struct parse_ctx *pc, struct cpu_args *a, int acc)
 			if (!jr_member(pc->step, "size"))
 				a->size = a->nbytes;
 			else if (a->size != a->nbytes) {
-				jr_error(pc->jr, jr_member(pc->step, "bytes"), pc->path, "\"bytes\" has %zu bytes but \"size\" is %" PRIu64,
-					 a->nbytes, a->size);
+				jr_error(pc->jr, jr_member(pc->step, "bytes"), pc->path,
+				         "\"bytes\" has %zu bytes but \"size\" is %" PRIu64, a->nbytes,
+				         a->size);
 				rc = -1;
 			}
 		} else {
@@ -96,14 +98,17 @@ static int parse_cpu_common(struct parse_ctx *pc, struct cpu_args *a, int acc)
 			rc = -1;
 		}
 		if (a->has_value && a->size > 8) {
-			jr_error(pc->jr, val, pc->path, "\"value\" writes at most 8 bytes; use \"bytes\" for more");
+			jr_error(pc->jr, val, pc->path,
+			         "\"value\" writes at most 8 bytes; use \"bytes\" for more");
 			rc = -1;
 		}
 		a->bind = -1;
 	} else {
 		if (jr_member(pc->step, "value") || jr_member(pc->step, "bytes")) {
-			jr_error(pc->jr, jr_member(pc->step, "value") ? jr_member(pc->step, "value") : jr_member(pc->step, "bytes"),
-				 pc->path, "a read takes no \"value\"/\"bytes\" (did you mean cpu.write?)");
+			jr_error(pc->jr,
+			         jr_member(pc->step, "value") ? jr_member(pc->step, "value")
+			                                      : jr_member(pc->step, "bytes"),
+			         pc->path, "a read takes no \"value\"/\"bytes\" (did you mean cpu.write?)");
 			rc = -1;
 		}
 		rc |= pc_bind(pc, "as", 0, &a->bind);
@@ -111,9 +116,18 @@ static int parse_cpu_common(struct parse_ctx *pc, struct cpu_args *a, int acc)
 	return rc ? -1 : 0;
 }
 
-static int parse_read(struct parse_ctx *pc, void *args) { return parse_cpu_common(pc, args, ACC_READ); }
-static int parse_write(struct parse_ctx *pc, void *args) { return parse_cpu_common(pc, args, ACC_WRITE); }
-static int parse_fetch(struct parse_ctx *pc, void *args) { return parse_cpu_common(pc, args, ACC_FETCH); }
+static int parse_read(struct parse_ctx *pc, void *args)
+{
+	return parse_cpu_common(pc, args, ACC_READ);
+}
+static int parse_write(struct parse_ctx *pc, void *args)
+{
+	return parse_cpu_common(pc, args, ACC_WRITE);
+}
+static int parse_fetch(struct parse_ctx *pc, void *args)
+{
+	return parse_cpu_common(pc, args, ACC_FETCH);
+}
 
 static int exec_cpu(struct machine *m, const void *args, struct step_result *r)
 {
@@ -162,8 +176,10 @@ static void describe_cpu(const struct machine *m, const void *args, int lang, ch
 	static const char *const en[] = {"reads", "writes", "fetches"};
 	static const char *const zh[] = {"读取", "写入", "取指"};
 	const char *who = a->vm >= 0 ? m->vms[a->vm].d->name : "host";
-	snprintf(buf, cap, lang ? "%s 的 CPU %s %s 0x%" PRIx64 "（%" PRIu64 " 字节）" : "%s CPU %s %s 0x%" PRIx64 " (%" PRIu64 " bytes)",
-		 who, lang ? zh[a->acc] : en[a->acc], a->vm >= 0 ? "GVA" : "VA", a->va, a->size);
+	snprintf(buf, cap,
+	         lang ? "%s 的 CPU %s %s 0x%" PRIx64 "（%" PRIu64 " 字节）"
+	              : "%s CPU %s %s 0x%" PRIx64 " (%" PRIu64 " bytes)",
+	         who, lang ? zh[a->acc] : en[a->acc], a->vm >= 0 ? "GVA" : "VA", a->va, a->size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -218,17 +234,23 @@ static int exec_flush(struct machine *m, const void *args, struct step_result *r
 /* note                                                                 */
 
 static const char *const note_keys[] = {NULL};
-static int parse_note(struct parse_ctx *pc, void *args) { return 0; }
-static int exec_note(struct machine *m, const void *args, struct step_result *r) { return 0; }
+static int parse_note(struct parse_ctx *pc, void *args)
+{
+	return 0;
+}
+static int exec_note(struct machine *m, const void *args, struct step_result *r)
+{
+	return 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* set: edit one field of a page-table entry (stage a fault)             */
 
 struct set_args {
-	int table;          /* 0 guest, 1 ept, 2 host */
+	int table; /* 0 guest, 1 ept, 2 host */
 	int vm, level, field;
 	uint64_t addr, value;
-	int gtl;            /* ept only: addr is a GVA; use the GPA of its guest table at this level */
+	int gtl; /* ept only: addr is a GVA; use the GPA of its guest table at this level */
 };
 
 /* GPA of the guest page table that a walk of gva uses at `level`
@@ -251,7 +273,8 @@ static int guest_table_gpa(const struct machine *m, int vm, uint64_t gva, int le
 }
 
 /* the address a set/entry refers to, after resolving guest_table_level */
-static int where_addr(const struct machine *m, const struct set_args *a, uint64_t *addr, char *err, size_t cap)
+static int where_addr(const struct machine *m, const struct set_args *a, uint64_t *addr, char *err,
+                      size_t cap)
 {
 	*addr = a->addr;
 	if (!a->gtl)
@@ -271,19 +294,23 @@ static int parse_where(struct parse_ctx *pc, struct set_args *a)
 	if (rc)
 		return -1;
 	if (a->table != 2 && a->vm < 0) {
-		jr_error(pc->jr, jr_member(pc->step, "vm"), pc->path, "table \"%s\" belongs to a VM; name one", tables[a->table]);
+		jr_error(pc->jr, jr_member(pc->step, "vm"), pc->path,
+		         "table \"%s\" belongs to a VM; name one", tables[a->table]);
 		return -1;
 	}
 	uint64_t gtl = 0;
 	if (jr_member(pc->step, "guest_table_level")) {
 		if (a->table != 1) {
 			jr_error(pc->jr, jr_member(pc->step, "guest_table_level"), pc->path,
-				 "guest_table_level picks the EPT entry of a guest page-table page: it needs \"table\": \"ept\"");
+			         "guest_table_level picks the EPT entry of a guest page-table page: it needs "
+			         "\"table\": \"ept\"");
 			return -1;
 		}
-		if (pc_u64(pc, "guest_table_level", 1, (uint64_t)pc->md->vms[a->vm].levels, 0, &gtl) || gtl < 1) {
+		if (pc_u64(pc, "guest_table_level", 1, (uint64_t)pc->md->vms[a->vm].levels, 0, &gtl) ||
+		    gtl < 1) {
 			if (!gtl)
-				jr_error(pc->jr, jr_member(pc->step, "guest_table_level"), pc->path, "guest_table_level counts from 1 (the PT page)");
+				jr_error(pc->jr, jr_member(pc->step, "guest_table_level"), pc->path,
+				         "guest_table_level counts from 1 (the PT page)");
 			return -1;
 		}
 		a->gtl = (int)gtl;
@@ -294,19 +321,24 @@ static int parse_where(struct parse_ctx *pc, struct set_args *a)
 		return -1;
 	a->addr = x.v;
 	uint64_t lvl;
-	int maxl = a->table == 1 ? pc->md->vms[a->vm].ept_levels : a->table == 0 ? pc->md->vms[a->vm].levels : pc->md->host_levels;
+	int maxl = a->table == 1   ? pc->md->vms[a->vm].ept_levels
+	           : a->table == 0 ? pc->md->vms[a->vm].levels
+	                           : pc->md->host_levels;
 	rc |= pc_u64(pc, "level", 0, (uint64_t)maxl, 1, &lvl);
 	if (!rc && lvl < 1) {
-		jr_error(pc->jr, jr_member(pc->step, "level"), pc->path, "level counts from 1 (PTE) to %d", maxl);
+		jr_error(pc->jr, jr_member(pc->step, "level"), pc->path, "level counts from 1 (PTE) to %d",
+		         maxl);
 		rc = -1;
 	}
 	a->level = (int)lvl;
 	return rc;
 }
 
-static const char *const set_keys[] = {"table", "vm", "gva", "va", "gpa", "guest_table_level", "level", "field", "value", NULL};
+static const char *const set_keys[] = {"table", "vm",    "gva",   "va", "gpa", "guest_table_level",
+                                       "level", "field", "value", NULL};
 /* field names: x86 then EPT; "entry" replaces all 64 bits, "addr" the frame */
-static const char *const x86_fields[] = {"P", "RW", "US", "PWT", "PCD", "A", "D", "PS", "G", "NX", "addr", "entry", NULL};
+static const char *const x86_fields[] = {"P",  "RW", "US", "PWT",  "PCD",   "A", "D",
+                                         "PS", "G",  "NX", "addr", "entry", NULL};
 static const int x86_bits[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 63};
 static const char *const ept_fields[] = {"R", "W", "X", "MT", "IPAT", "PS", "A", "D", "addr", "entry", NULL};
 static const int ept_bits[] = {0, 1, 2, -1, 6, 7, 8, 9};
@@ -349,7 +381,8 @@ static int exec_set(struct machine *m, const void *args, struct step_result *r)
 		uint64_t ta = table + 8 * PX(lvl, addr);
 		ea = a->table == 0 ? vm_gpa_to_hpa(m, a->vm, ta, NULL) : ta;
 		if (ea == MEM_NO_ADDR) {
-			snprintf(r->error, sizeof r->error, "set: the table at GPA 0x%" PRIx64 " is outside guest RAM", ta);
+			snprintf(r->error, sizeof r->error,
+			         "set: the table at GPA 0x%" PRIx64 " is outside guest RAM", ta);
 			return -1;
 		}
 		if (lvl == a->level)
@@ -358,8 +391,8 @@ static int exec_set(struct machine *m, const void *args, struct step_result *r)
 		int pres = p.fmt == PT_EPT ? (e & EPT_XWR) != 0 : (e & PTE_P) != 0;
 		if (!pres || (lvl <= 3 && (e & PTE_PS))) {
 			snprintf(r->error, sizeof r->error,
-				 "set: no level-%d entry for 0x%" PRIx64 ": the level-%d entry is %s", a->level, addr, lvl,
-				 pres ? "a large-page leaf" : "not present");
+			         "set: no level-%d entry for 0x%" PRIx64 ": the level-%d entry is %s",
+			         a->level, addr, lvl, pres ? "a large-page leaf" : "not present");
 			return -1;
 		}
 		table = e & PTE_ADDR;
@@ -428,8 +461,10 @@ static int exec_time(struct machine *m, const void *args, struct step_result *r)
 static void describe_flush(const struct machine *m, const void *args, int lang, char *buf, size_t cap)
 {
 	const struct flush_args *a = args;
-	static const char *const en[] = {"INVLPG 0x%" PRIx64, "flush the whole TLB", "INVEPT for %s", "write CR3 of %s"};
-	static const char *const zh[] = {"INVLPG 0x%" PRIx64, "刷新整个 TLB", "对 %s 执行 INVEPT", "写 %s 的 CR3"};
+	static const char *const en[] = {"INVLPG 0x%" PRIx64, "flush the whole TLB", "INVEPT for %s",
+	                                 "write CR3 of %s"};
+	static const char *const zh[] = {"INVLPG 0x%" PRIx64, "刷新整个 TLB", "对 %s 执行 INVEPT",
+	                                 "写 %s 的 CR3"};
 	const char *who = a->vm >= 0 ? m->vms[a->vm].d->name : "host";
 	if (a->kind == FLUSH_INVLPG)
 		snprintf(buf, cap, lang ? zh[0] : en[0], a->va);
@@ -446,32 +481,38 @@ static void describe_set(const struct machine *m, const void *args, int lang, ch
 	static const char *const tz[] = {"客户机页表", "EPT", "主机页表"};
 	const char *f = a->table == 1 ? ept_fields[a->field] : x86_fields[a->field];
 	if (a->gtl && lang)
-		snprintf(buf, cap, "EPT：映射 GVA 0x%" PRIx64 " 的第 %d 级客户机页表页的第 %d 级表项，%s = 0x%" PRIx64, a->addr, a->gtl,
-			 a->level, f, a->value);
+		snprintf(buf, cap,
+		         "EPT：映射 GVA 0x%" PRIx64 " 的第 %d 级客户机页表页的第 %d 级表项，%s = 0x%" PRIx64,
+		         a->addr, a->gtl, a->level, f, a->value);
 	else if (a->gtl)
-		snprintf(buf, cap, "EPT: level-%d entry mapping the level-%d guest page-table page of GVA 0x%" PRIx64 ", %s = 0x%" PRIx64,
-			 a->level, a->gtl, a->addr, f, a->value);
+		snprintf(buf, cap,
+		         "EPT: level-%d entry mapping the level-%d guest page-table page of GVA 0x%" PRIx64
+		         ", %s = 0x%" PRIx64,
+		         a->level, a->gtl, a->addr, f, a->value);
 	else if (lang)
-		snprintf(buf, cap, "%s：0x%" PRIx64 " 的第 %d 级表项，%s = 0x%" PRIx64, tz[a->table], a->addr, a->level, f, a->value);
+		snprintf(buf, cap, "%s：0x%" PRIx64 " 的第 %d 级表项，%s = 0x%" PRIx64, tz[a->table], a->addr,
+		         a->level, f, a->value);
 	else
-		snprintf(buf, cap, "%s: level-%d entry of 0x%" PRIx64 ", %s = 0x%" PRIx64, tn[a->table], a->level, a->addr, f, a->value);
+		snprintf(buf, cap, "%s: level-%d entry of 0x%" PRIx64 ", %s = 0x%" PRIx64, tn[a->table],
+		         a->level, a->addr, f, a->value);
 }
 
 static void describe_time(const struct machine *m, const void *args, int lang, char *buf, size_t cap)
 {
 	const struct time_args *a = args;
-	snprintf(buf, cap, lang ? "模拟时钟前进 %" PRIu64 " ns" : "the simulated clock advances %" PRIu64 " ns", a->ns);
+	snprintf(buf, cap,
+	         lang ? "模拟时钟前进 %" PRIu64 " ns" : "the simulated clock advances %" PRIu64 " ns", a->ns);
 }
 
 const struct action_def cpu_actions[] = {
-	{"cpu.read", sizeof(struct cpu_args), cpu_keys, parse_read, exec_cpu, describe_cpu},
-	{"cpu.write", sizeof(struct cpu_args), cpu_keys, parse_write, exec_cpu, describe_cpu},
-	{"cpu.fetch", sizeof(struct cpu_args), cpu_keys, parse_fetch, exec_cpu, describe_cpu},
-	{"tlb.flush", sizeof(struct flush_args), flush_keys, parse_flush, exec_flush, describe_flush},
-	{"note", 0, note_keys, parse_note, exec_note, NULL},
-	{"set", sizeof(struct set_args), set_keys, parse_set, exec_set, describe_set},
-	{"time.advance", sizeof(struct time_args), time_keys, parse_time, exec_time, describe_time},
-	{NULL, 0, NULL, NULL, NULL, NULL},
+    {"cpu.read", sizeof(struct cpu_args), cpu_keys, parse_read, exec_cpu, describe_cpu},
+    {"cpu.write", sizeof(struct cpu_args), cpu_keys, parse_write, exec_cpu, describe_cpu},
+    {"cpu.fetch", sizeof(struct cpu_args), cpu_keys, parse_fetch, exec_cpu, describe_cpu},
+    {"tlb.flush", sizeof(struct flush_args), flush_keys, parse_flush, exec_flush, describe_flush},
+    {"note", 0, note_keys, parse_note, exec_note, NULL},
+    {"set", sizeof(struct set_args), set_keys, parse_set, exec_set, describe_set},
+    {"time.advance", sizeof(struct time_args), time_keys, parse_time, exec_time, describe_time},
+    {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -505,7 +546,8 @@ static int xp_u64(struct parse_ctx *pc, const cJSON *val, const char *path, void
 	return jr_u64(pc->jr, val, path, UINT64_MAX, &((struct x_u64 *)args)->v);
 }
 
-static int xc_walk_refs(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_walk_refs(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                        size_t cap)
 {
 	uint64_t want = ((const struct x_u64 *)args)->v;
 	if ((uint64_t)r->walk_refs == want)
@@ -516,7 +558,7 @@ static int xc_walk_refs(const struct machine *m, const struct step_result *r, co
 
 /* gpa / hpa: the step's (first) translated address of that space */
 static int check_addr(const struct machine *m, const void *args, const char *space, int has, uint64_t got,
-		      const char *why_none, char *msg, size_t cap)
+                      const char *why_none, char *msg, size_t cap)
 {
 	uint64_t want;
 	if (want_of(m, args, &want, msg, cap))
@@ -530,19 +572,22 @@ static int check_addr(const struct machine *m, const void *args, const char *spa
 	return 1;
 }
 
-static int xc_gpa(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_gpa(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                  size_t cap)
 {
-	return check_addr(m, args, "GPA", r->has_gpa, r->gpa, r->fault.valid ? "the step faulted" : "no guest translation",
-			  msg, cap);
+	return check_addr(m, args, "GPA", r->has_gpa, r->gpa,
+	                  r->fault.valid ? "the step faulted" : "no guest translation", msg, cap);
 }
 
-static int xc_hpa(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_hpa(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                  size_t cap)
 {
-	return check_addr(m, args, "HPA", r->has_hpa, r->hpa, r->fault.valid ? "the step faulted" : "nothing was accessed",
-			  msg, cap);
+	return check_addr(m, args, "HPA", r->has_hpa, r->hpa,
+	                  r->fault.valid ? "the step faulted" : "nothing was accessed", msg, cap);
 }
 
-static int xc_value(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_value(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                    size_t cap)
 {
 	uint64_t want;
 	if (want_of(m, args, &want, msg, cap))
@@ -566,19 +611,22 @@ static int xp_tlb(struct parse_ctx *pc, const cJSON *val, const char *path, void
 	return jr_enum(pc->jr, val, path, v, &((struct x_tlb *)args)->hit);
 }
 
-static int xc_tlb(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_tlb(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                  size_t cap)
 {
 	int want = ((const struct x_tlb *)args)->hit ? 1 : 2;
 	if (r->tlb == want)
 		return 0;
 	snprintf(msg, cap, "expected a TLB %s, got %s", want == 1 ? "hit" : "miss",
-		 r->tlb == 1 ? "a hit" : r->tlb == 2 ? "a miss" : "no TLB lookup");
+	         r->tlb == 1   ? "a hit"
+	         : r->tlb == 2 ? "a miss"
+	                       : "no TLB lookup");
 	return 1;
 }
 
 struct x_fault {
 	int none;
-	int unit;            /* enum fault_unit */
+	int unit; /* enum fault_unit */
 	int has_ec, has_exit, has_qual, has_reason, has_addr, has_recorded;
 	uint64_t ec, exit, qual, reason, addr;
 	int recorded;
@@ -593,7 +641,8 @@ static int xp_fault(struct parse_ctx *pc, const cJSON *val, const char *path, vo
 	}
 	if (jr_expect_object(pc->jr, val, path))
 		return -1;
-	static const char *const keys[] = {"unit", "error_code", "exit", "qualification", "reason", "addr", "recorded", NULL};
+	static const char *const keys[] = {"unit",   "error_code", "exit",     "qualification",
+	                                   "reason", "addr",       "recorded", NULL};
 	int rc = jr_check_keys(pc->jr, val, path, keys);
 	static const char *const units[] = {"none", "mmu", "ept", "iommu", "device", NULL};
 	char p[256];
@@ -602,14 +651,14 @@ static int xp_fault(struct parse_ctx *pc, const cJSON *val, const char *path, vo
 		return -1;
 	jr_path_key(p, sizeof p, path, "unit");
 	rc |= jr_enum(pc->jr, u, p, units, &a->unit);
-#define OPT(name, flag, dst)                                              \
-	do {                                                              \
-		const cJSON *x = jr_member(val, name);                    \
-		if (x) {                                                  \
-			jr_path_key(p, sizeof p, path, name);             \
-			rc |= jr_u64(pc->jr, x, p, UINT64_MAX, &a->dst);  \
-			a->flag = 1;                                      \
-		}                                                         \
+#define OPT(name, flag, dst)                                                                                 \
+	do {                                                                                                 \
+		const cJSON *x = jr_member(val, name);                                                       \
+		if (x) {                                                                                     \
+			jr_path_key(p, sizeof p, path, name);                                                \
+			rc |= jr_u64(pc->jr, x, p, UINT64_MAX, &a->dst);                                     \
+			a->flag = 1;                                                                         \
+		}                                                                                            \
 	} while (0)
 	OPT("error_code", has_ec, ec);
 	OPT("exit", has_exit, exit);
@@ -626,7 +675,8 @@ static int xp_fault(struct parse_ctx *pc, const cJSON *val, const char *path, vo
 	return rc ? -1 : 0;
 }
 
-static int xc_fault(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_fault(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                    size_t cap)
 {
 	const struct x_fault *a = args;
 	static const char *const units[] = {"none", "mmu", "ept", "iommu", "device"};
@@ -634,7 +684,8 @@ static int xc_fault(const struct machine *m, const struct step_result *r, const 
 	if (a->none) {
 		if (!f->valid)
 			return 0;
-		snprintf(msg, cap, "expected no fault, got a fault in the %s at 0x%" PRIx64, units[f->unit], f->addr);
+		snprintf(msg, cap, "expected no fault, got a fault in the %s at 0x%" PRIx64, units[f->unit],
+		         f->addr);
 		return 1;
 	}
 	if (!f->valid) {
@@ -642,7 +693,8 @@ static int xc_fault(const struct machine *m, const struct step_result *r, const 
 		return 1;
 	}
 	if ((int)f->unit != a->unit) {
-		snprintf(msg, cap, "expected a fault in the %s, got one in the %s", units[a->unit], units[f->unit]);
+		snprintf(msg, cap, "expected a fault in the %s, got one in the %s", units[a->unit],
+		         units[f->unit]);
 		return 1;
 	}
 	if (a->has_ec && f->error_code != a->ec) {
@@ -654,7 +706,8 @@ static int xc_fault(const struct machine *m, const struct step_result *r, const 
 		return 1;
 	}
 	if (a->has_qual && f->qualification != a->qual) {
-		snprintf(msg, cap, "expected exit qualification 0x%" PRIx64 ", got 0x%" PRIx64, a->qual, f->qualification);
+		snprintf(msg, cap, "expected exit qualification 0x%" PRIx64 ", got 0x%" PRIx64, a->qual,
+		         f->qualification);
 		return 1;
 	}
 	if (a->has_reason && (uint64_t)f->reason != a->reason) {
@@ -666,8 +719,9 @@ static int xc_fault(const struct machine *m, const struct step_result *r, const 
 		return 1;
 	}
 	if (a->has_recorded && f->recorded != a->recorded) {
-		snprintf(msg, cap, "expected the fault %s, but it was %s", a->recorded ? "recorded" : "not recorded",
-			 f->recorded ? "recorded" : "not recorded");
+		snprintf(msg, cap, "expected the fault %s, but it was %s",
+		         a->recorded ? "recorded" : "not recorded",
+		         f->recorded ? "recorded" : "not recorded");
 		return 1;
 	}
 	return 0;
@@ -678,7 +732,7 @@ struct x_memory {
 	uint64_t hpa;
 	const uint8_t *bytes;
 	size_t n;
-	int vm;              /* >= 0: hpa is a GPA of this VM */
+	int vm; /* >= 0: hpa is a GPA of this VM */
 };
 
 static int xp_memory(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
@@ -719,7 +773,8 @@ static int xp_memory(struct parse_ctx *pc, const cJSON *val, const char *path, v
 	return rc ? -1 : 0;
 }
 
-static int xc_memory(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_memory(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                     size_t cap)
 {
 	const struct x_memory *a = args;
 	uint64_t hpa, addr;
@@ -786,7 +841,8 @@ static int xp_entry(struct parse_ctx *pc, const cJSON *val, const char *path, vo
 	struct x_entry *a = args;
 	if (jr_expect_object(pc->jr, val, path))
 		return -1;
-	static const char *const keys[] = {"table", "vm", "gva", "va", "gpa", "guest_table_level", "level", "set", "clear", NULL};
+	static const char *const keys[] = {"table", "vm",  "gva",   "va", "gpa", "guest_table_level",
+	                                   "level", "set", "clear", NULL};
 	int rc = jr_check_keys(pc->jr, val, path, keys);
 	struct parse_ctx sub = *pc;
 	sub.step = val;
@@ -807,12 +863,17 @@ static int xp_entry(struct parse_ctx *pc, const cJSON *val, const char *path, vo
 	return rc ? -1 : 0;
 }
 
-static int xc_entry(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_entry(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                    size_t cap)
 {
 	const struct x_entry *a = args;
 	const struct set_args *w = &a->where;
-	int levels = w->table == 1 ? m->vms[w->vm].d->ept_levels : w->table == 0 ? m->vms[w->vm].d->levels : m->d->host_levels;
-	uint64_t table = w->table == 1 ? m->vms[w->vm].ept_root : w->table == 0 ? m->vms[w->vm].cr3 : m->host_cr3;
+	int levels = w->table == 1   ? m->vms[w->vm].d->ept_levels
+	             : w->table == 0 ? m->vms[w->vm].d->levels
+	                             : m->d->host_levels;
+	uint64_t table = w->table == 1   ? m->vms[w->vm].ept_root
+	                 : w->table == 0 ? m->vms[w->vm].cr3
+	                                 : m->host_cr3;
 	uint64_t e = 0, ea = 0, addr;
 	if (where_addr(m, w, &addr, msg, cap))
 		return 1;
@@ -830,8 +891,9 @@ static int xc_entry(const struct machine *m, const struct step_result *r, const 
 		epte_decode(e, w->level, bits, sizeof bits);
 	else
 		pte_decode(e, w->level, bits, sizeof bits);
-	snprintf(msg, cap, "level-%d entry at HPA 0x%" PRIx64 " is 0x%" PRIx64 " [%s]: %s bits 0x%" PRIx64, w->level, ea, e, bits,
-		 miss_set ? "expected set" : "expected clear", miss_set ? miss_set : miss_clear);
+	snprintf(msg, cap, "level-%d entry at HPA 0x%" PRIx64 " is 0x%" PRIx64 " [%s]: %s bits 0x%" PRIx64,
+	         w->level, ea, e, bits, miss_set ? "expected set" : "expected clear",
+	         miss_set ? miss_set : miss_clear);
 	return 1;
 }
 
@@ -862,15 +924,16 @@ static int xp_counters(struct parse_ctx *pc, const cJSON *val, const char *path,
 	return rc ? -1 : 0;
 }
 
-static int xc_counters(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_counters(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                       size_t cap)
 {
 	const struct x_counters *a = args;
 	for (int i = 0; i < a->n; i++) {
 		int found;
 		uint64_t v = counter_get(m, a->names[i], &found);
 		if (v != a->vals[i]) {
-			snprintf(msg, cap, "expected counter %s = %" PRIu64 ", got %" PRIu64 "%s", a->names[i], a->vals[i], v,
-				 found ? "" : " (never counted)");
+			snprintf(msg, cap, "expected counter %s = %" PRIu64 ", got %" PRIu64 "%s",
+			         a->names[i], a->vals[i], v, found ? "" : " (never counted)");
 			return 1;
 		}
 	}
@@ -895,7 +958,8 @@ static int xp_events(struct parse_ctx *pc, const cJSON *val, const char *path, v
 		jr_path_key(p, sizeof p, path, c->string);
 		int k = -1;
 		for (int i = 0; i < EV_KIND_MAX; i++)
-			if (strcmp(ev_kind_name((enum ev_kind)i), "unknown") && !strcmp(ev_kind_name((enum ev_kind)i), c->string))
+			if (strcmp(ev_kind_name((enum ev_kind)i), "unknown") &&
+			    !strcmp(ev_kind_name((enum ev_kind)i), c->string))
 				k = i;
 		if (k < 0) {
 			jr_error_key(pc->jr, c, path, "unknown event kind \"%.40s\"", c->string);
@@ -911,7 +975,8 @@ static int xp_events(struct parse_ctx *pc, const cJSON *val, const char *path, v
 	return rc ? -1 : 0;
 }
 
-static int xc_events(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_events(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                     size_t cap)
 {
 	const struct x_events *a = args;
 	if (!m->trace.enabled)
@@ -922,8 +987,8 @@ static int xc_events(const struct machine *m, const struct step_result *r, const
 			if (m->trace.ev[s].kind == a->kinds[i])
 				cnt++;
 		if (cnt != a->vals[i]) {
-			snprintf(msg, cap, "expected %" PRIu64 " %s events in this step, got %" PRIu64, a->vals[i],
-				 ev_kind_name((enum ev_kind)a->kinds[i]), cnt);
+			snprintf(msg, cap, "expected %" PRIu64 " %s events in this step, got %" PRIu64,
+			         a->vals[i], ev_kind_name((enum ev_kind)a->kinds[i]), cnt);
 			return 1;
 		}
 	}
@@ -947,35 +1012,38 @@ static int xp_nolog(struct parse_ctx *pc, const cJSON *val, const char *path, vo
 	return jr_str(pc->jr, val, path, &((struct x_log *)args)->text);
 }
 
-static int xc_log(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_log(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                  size_t cap)
 {
 	const struct x_log *a = args;
 	if (!m->trace.enabled)
 		return 0;
 	int found = 0;
 	for (uint64_t s = 0; s < m->trace.n && !found; s++)
-		if (m->trace.ev[s].kind == EV_LOG && strstr(trace_get_str(&m->trace, m->trace.ev[s].str), a->text))
+		if (m->trace.ev[s].kind == EV_LOG &&
+		    strstr(trace_get_str(&m->trace, m->trace.ev[s].str), a->text))
 			found = 1;
 	if (found != a->absent)
 		return 0;
-	snprintf(msg, cap, a->absent ? "expected no log line containing \"%s\", but one was printed"
-				     : "expected a log line containing \"%s\", none was printed",
-		 a->text);
+	snprintf(msg, cap,
+	         a->absent ? "expected no log line containing \"%s\", but one was printed"
+	                   : "expected a log line containing \"%s\", none was printed",
+	         a->text);
 	return 1;
 }
 
 const struct expect_def core_expects[] = {
-	{"walk_refs", sizeof(struct x_u64), xp_u64, xc_walk_refs},
-	{"gpa", sizeof(struct x_u64), xp_addr, xc_gpa},
-	{"hpa", sizeof(struct x_u64), xp_addr, xc_hpa},
-	{"value", sizeof(struct x_u64), xp_addr, xc_value},
-	{"tlb", sizeof(struct x_tlb), xp_tlb, xc_tlb},
-	{"fault", sizeof(struct x_fault), xp_fault, xc_fault},
-	{"memory", sizeof(struct x_memory), xp_memory, xc_memory},
-	{"entry", sizeof(struct x_entry), xp_entry, xc_entry},
-	{"counters", sizeof(struct x_counters), xp_counters, xc_counters},
-	{"events", sizeof(struct x_events), xp_events, xc_events},
-	{"log", sizeof(struct x_log), xp_log, xc_log},
-	{"no_log", sizeof(struct x_log), xp_nolog, xc_log},
-	{NULL, 0, NULL, NULL},
+    {"walk_refs", sizeof(struct x_u64), xp_u64, xc_walk_refs},
+    {"gpa", sizeof(struct x_u64), xp_addr, xc_gpa},
+    {"hpa", sizeof(struct x_u64), xp_addr, xc_hpa},
+    {"value", sizeof(struct x_u64), xp_addr, xc_value},
+    {"tlb", sizeof(struct x_tlb), xp_tlb, xc_tlb},
+    {"fault", sizeof(struct x_fault), xp_fault, xc_fault},
+    {"memory", sizeof(struct x_memory), xp_memory, xc_memory},
+    {"entry", sizeof(struct x_entry), xp_entry, xc_entry},
+    {"counters", sizeof(struct x_counters), xp_counters, xc_counters},
+    {"events", sizeof(struct x_events), xp_events, xc_events},
+    {"log", sizeof(struct x_log), xp_log, xc_log},
+    {"no_log", sizeof(struct x_log), xp_nolog, xc_log},
+    {NULL, 0, NULL, NULL},
 };

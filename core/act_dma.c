@@ -87,8 +87,9 @@ static int exec_kalloc(struct machine *m, const void *args, struct step_result *
 	const struct kmem_args *a = args;
 	uint64_t p = dma_kalloc(m, a->dev, a->size, a->label);
 	if (p == MEM_NO_ADDR) {
-		snprintf(r->error, sizeof r->error, "kmem.alloc: %s's owner has no free RAM for %" PRIu64 " bytes",
-			 m->d->devs[a->dev].name, a->size);
+		snprintf(r->error, sizeof r->error,
+		         "kmem.alloc: %s's owner has no free RAM for %" PRIu64 " bytes",
+		         m->d->devs[a->dev].name, a->size);
 		return -1;
 	}
 	bind(m, a->bind, p);
@@ -128,7 +129,7 @@ static int exec_kwrite(struct machine *m, const void *args, struct step_result *
 	free(buf);
 	if (rc)
 		snprintf(r->error, sizeof r->error, "kmem.write: 0x%" PRIx64 " is not RAM of %s's owner", p,
-			 m->d->devs[a->dev].name);
+		         m->d->devs[a->dev].name);
 	return rc;
 }
 
@@ -158,7 +159,7 @@ static int exec_kread(struct machine *m, const void *args, struct step_result *r
 	free(buf);
 	if (rc) {
 		snprintf(r->error, sizeof r->error, "kmem.read: 0x%" PRIx64 " is not RAM of %s's owner", p,
-			 m->d->devs[a->dev].name);
+		         m->d->devs[a->dev].name);
 		return -1;
 	}
 	r->value = v;
@@ -181,7 +182,8 @@ static int parse_ioremap(struct parse_ctx *pc, void *args)
 	int rc = pc_device(pc, "device", 1, &a->dev);
 	rc |= pc_bind(pc, "as", 0, &a->bind);
 	if (!rc && !pc->md->devs[a->dev].bar0_size) {
-		jr_error(pc->jr, jr_member(pc->step, "device"), pc->path, "%s has no BAR0", pc->md->devs[a->dev].name);
+		jr_error(pc->jr, jr_member(pc->step, "device"), pc->path, "%s has no BAR0",
+		         pc->md->devs[a->dev].name);
 		rc = -1;
 	}
 	return rc ? -1 : 0;
@@ -399,7 +401,8 @@ static int need_iommu(const struct machine *m, struct step_result *r, const char
 {
 	if (m->iommu)
 		return 0;
-	snprintf(r->error, sizeof r->error, "%s: DMA remapping is off in this machine (no IOMMU to talk to)", what);
+	snprintf(r->error, sizeof r->error, "%s: DMA remapping is off in this machine (no IOMMU to talk to)",
+	         what);
 	return -1;
 }
 
@@ -415,10 +418,18 @@ static int exec_flush(struct machine *m, const void *args, struct step_result *r
 	}
 	uint16_t did = dom >= 0 ? m->iommu->doms[dom].did : 0;
 	switch (a->scope) {
-	case 0: iommu_inv_iotlb(m, VTD_INV_GLOBAL, 0, 0, 0); break;
-	case 1: iommu_inv_iotlb(m, VTD_INV_DOMAIN, did, 0, 0); break;
-	case 2: iommu_flush_range(m, dom, a->iova & PAGE_MASK, a->pages * PAGE_SIZE); break;
-	default: iommu_inv_context(m, 0, dma_dev_sid(m, a->dev)); break;
+	case 0:
+		iommu_inv_iotlb(m, VTD_INV_GLOBAL, 0, 0, 0);
+		break;
+	case 1:
+		iommu_inv_iotlb(m, VTD_INV_DOMAIN, did, 0, 0);
+		break;
+	case 2:
+		iommu_flush_range(m, dom, a->iova & PAGE_MASK, a->pages * PAGE_SIZE);
+		break;
+	default:
+		iommu_inv_context(m, 0, dma_dev_sid(m, a->dev));
+		break;
 	}
 	return 0;
 }
@@ -427,9 +438,19 @@ static const struct {
 	const char *name;
 	unsigned off, len;
 } vtd_regs[] = {
-	{"GCMD", VTD_GCMD, 4}, {"GSTS", VTD_GSTS, 4}, {"RTADDR", VTD_RTADDR, 8}, {"FSTS", VTD_FSTS, 4},
-	{"FECTL", VTD_FECTL, 4}, {"FEDATA", VTD_FEDATA, 4}, {"FEADDR", VTD_FEADDR, 4}, {"CAP", VTD_CAP, 8},
-	{"ECAP", VTD_ECAP, 8}, {"IQH", VTD_IQH, 8}, {"IQT", VTD_IQT, 8}, {"IQA", VTD_IQA, 8}, {NULL, 0, 0},
+    {"GCMD", VTD_GCMD, 4},
+    {"GSTS", VTD_GSTS, 4},
+    {"RTADDR", VTD_RTADDR, 8},
+    {"FSTS", VTD_FSTS, 4},
+    {"FECTL", VTD_FECTL, 4},
+    {"FEDATA", VTD_FEDATA, 4},
+    {"FEADDR", VTD_FEADDR, 4},
+    {"CAP", VTD_CAP, 8},
+    {"ECAP", VTD_ECAP, 8},
+    {"IQH", VTD_IQH, 8},
+    {"IQT", VTD_IQT, 8},
+    {"IQA", VTD_IQA, 8},
+    {NULL, 0, 0},
 };
 
 static int find_reg(const char *s, unsigned *off, unsigned *len)
@@ -443,7 +464,8 @@ static int find_reg(const char *s, unsigned *off, unsigned *len)
 	/* FRCD<n>_HI / FRCD<n>_LO */
 	unsigned n;
 	char part[4];
-	if (sscanf(s, "FRCD%u_%2s", &n, part) == 2 && n < 256 && (!strcmp(part, "HI") || !strcmp(part, "LO"))) {
+	if (sscanf(s, "FRCD%u_%2s", &n, part) == 2 && n < 256 &&
+	    (!strcmp(part, "HI") || !strcmp(part, "LO"))) {
 		*off = VTD_FRO_OFF + 16 * n + (part[0] == 'H' ? 8 : 0);
 		*len = 8;
 		return 0;
@@ -465,8 +487,9 @@ static int parse_reg(struct parse_ctx *pc, void *args)
 	int rc = pc_str(pc, "reg", 1, &name);
 	if (!rc && find_reg(name, &a->off, &a->len)) {
 		jr_error(pc->jr, jr_member(pc->step, "reg"), pc->path,
-			 "reg: expected GCMD, FSTS, FECTL, FEDATA, FEADDR, RTADDR, IQT or FRCD<n>_HI/_LO, got \"%.20s\"",
-			 name);
+		         "reg: expected GCMD, FSTS, FECTL, FEDATA, FEADDR, RTADDR, IQT or FRCD<n>_HI/_LO, "
+		         "got \"%.20s\"",
+		         name);
 		rc = -1;
 	}
 	rc |= pc_u64(pc, "value", 1, UINT64_MAX, 0, &a->value);
@@ -557,8 +580,10 @@ static int exec_ctx(struct machine *m, const void *args, struct step_result *r)
 	e.entry = lo;
 	e.extra = olo;
 	char line[160];
-	snprintf(line, sizeof line, "context entry of %02x:%02x.%d at HPA 0x%" PRIx64 ": lo 0x%" PRIx64 " -> 0x%" PRIx64
-		 ", hi 0x%" PRIx64, sid >> 8, (sid >> 3) & 31, sid & 7, ea, olo, lo, hi);
+	snprintf(line, sizeof line,
+	         "context entry of %02x:%02x.%d at HPA 0x%" PRIx64 ": lo 0x%" PRIx64 " -> 0x%" PRIx64
+	         ", hi 0x%" PRIx64,
+	         sid >> 8, (sid >> 3) & 31, sid & 7, ea, olo, lo, hi);
 	e.str = trace_str(&m->trace, line);
 	machine_emit(m, &e);
 	if (a->flush) {
@@ -587,15 +612,16 @@ static const char *const dir_en[] = {"bidirectional", "to the device", "from the
 static const char *const dir_zh[] = {"双向", "设备读取", "设备写入"};
 
 static void describe_dmaop(const struct machine *m, const void *args, int lang, char *buf, size_t cap,
-			   const char *fn)
+                           const char *fn)
 {
 	const struct dmaop_args *a = args;
 	const char *n = m->d->devs[a->dev].name;
 	if (lang == LANG_ZH)
-		snprintf(buf, cap, "%s 的驱动调用 %s（%" PRIu64 " 字节%s%s）", n, fn, a->size, a->size ? "，" : "",
-			 a->size ? dir_zh[a->dir] : "");
+		snprintf(buf, cap, "%s 的驱动调用 %s（%" PRIu64 " 字节%s%s）", n, fn, a->size,
+		         a->size ? "，" : "", a->size ? dir_zh[a->dir] : "");
 	else
-		snprintf(buf, cap, "%s's driver calls %s (%" PRIu64 " bytes, %s)", n, fn, a->size, dir_en[a->dir]);
+		snprintf(buf, cap, "%s's driver calls %s (%" PRIu64 " bytes, %s)", n, fn, a->size,
+		         dir_en[a->dir]);
 }
 
 static void d_map(const struct machine *m, const void *a, int l, char *b, size_t c)
@@ -621,7 +647,8 @@ static void d_free(const struct machine *m, const void *a, int l, char *b, size_
 static void d_sync(const struct machine *m, const void *a, int l, char *b, size_t c)
 {
 	describe_dmaop(m, a, l, b, c,
-		       ((const struct dmaop_args *)a)->for_cpu ? "dma_sync_single_for_cpu" : "dma_sync_single_for_device");
+	               ((const struct dmaop_args *)a)->for_cpu ? "dma_sync_single_for_cpu"
+	                                                       : "dma_sync_single_for_device");
 }
 
 static void d_kmem(const struct machine *m, const void *args, int lang, char *buf, size_t cap)
@@ -629,27 +656,29 @@ static void d_kmem(const struct machine *m, const void *args, int lang, char *bu
 	const struct kmem_args *a = args;
 	const struct device_desc *dd = &m->d->devs[a->dev];
 	const char *who = dd->owner_entity > 0 ? dd->owner : "host";
-	snprintf(buf, cap, lang == LANG_ZH ? "%s 的内核（%s 的驱动）访问内存" : "%s's kernel (%s's driver) touches memory",
-		 who, dd->name);
+	snprintf(buf, cap,
+	         lang == LANG_ZH ? "%s 的内核（%s 的驱动）访问内存"
+	                         : "%s's kernel (%s's driver) touches memory",
+	         who, dd->name);
 }
 
 const struct action_def dma_actions[] = {
-	{"kmem.alloc", sizeof(struct kmem_args), kalloc_keys, parse_kalloc, exec_kalloc, d_kmem},
-	{"kmem.write", sizeof(struct kmem_args), kwrite_keys, parse_kwrite, exec_kwrite, d_kmem},
-	{"kmem.read", sizeof(struct kmem_args), kread_keys, parse_kread, exec_kread, d_kmem},
-	{"kmem.ioremap", sizeof(struct ioremap_args), ioremap_keys, parse_ioremap, exec_ioremap, NULL},
-	{"dma.map", sizeof(struct dmaop_args), map_keys, parse_map, exec_map, d_map},
-	{"dma.unmap", sizeof(struct dmaop_args), unmap_keys, parse_unmap, exec_unmap, d_unmap},
-	{"dma.alloc_coherent", sizeof(struct dmaop_args), alloc_keys, parse_alloc, exec_alloc, d_alloc},
-	{"dma.free_coherent", sizeof(struct dmaop_args), free_keys, parse_free, exec_free, d_free},
-	{"dma.sync", sizeof(struct dmaop_args), sync_keys, parse_sync, exec_sync, d_sync},
-	{"dma.set_mask", sizeof(struct dmaop_args), mask_keys, parse_mask, exec_mask, NULL},
-	{"device.msi", sizeof(struct msi_args), msi_keys, parse_msi, exec_msi, NULL},
-	{"iommu.flush", sizeof(struct flush_args), flush_keys, parse_flush, exec_flush, NULL},
-	{"iommu.reg_write", sizeof(struct reg_args), reg_keys, parse_reg, exec_reg, NULL},
-	{"iommu.context", sizeof(struct ctx_args), ctx_keys, parse_ctx, exec_ctx, NULL},
-	{"iommu.service_faults", 0, none_keys, parse_none, exec_service, NULL},
-	{NULL, 0, NULL, NULL, NULL, NULL},
+    {"kmem.alloc", sizeof(struct kmem_args), kalloc_keys, parse_kalloc, exec_kalloc, d_kmem},
+    {"kmem.write", sizeof(struct kmem_args), kwrite_keys, parse_kwrite, exec_kwrite, d_kmem},
+    {"kmem.read", sizeof(struct kmem_args), kread_keys, parse_kread, exec_kread, d_kmem},
+    {"kmem.ioremap", sizeof(struct ioremap_args), ioremap_keys, parse_ioremap, exec_ioremap, NULL},
+    {"dma.map", sizeof(struct dmaop_args), map_keys, parse_map, exec_map, d_map},
+    {"dma.unmap", sizeof(struct dmaop_args), unmap_keys, parse_unmap, exec_unmap, d_unmap},
+    {"dma.alloc_coherent", sizeof(struct dmaop_args), alloc_keys, parse_alloc, exec_alloc, d_alloc},
+    {"dma.free_coherent", sizeof(struct dmaop_args), free_keys, parse_free, exec_free, d_free},
+    {"dma.sync", sizeof(struct dmaop_args), sync_keys, parse_sync, exec_sync, d_sync},
+    {"dma.set_mask", sizeof(struct dmaop_args), mask_keys, parse_mask, exec_mask, NULL},
+    {"device.msi", sizeof(struct msi_args), msi_keys, parse_msi, exec_msi, NULL},
+    {"iommu.flush", sizeof(struct flush_args), flush_keys, parse_flush, exec_flush, NULL},
+    {"iommu.reg_write", sizeof(struct reg_args), reg_keys, parse_reg, exec_reg, NULL},
+    {"iommu.context", sizeof(struct ctx_args), ctx_keys, parse_ctx, exec_ctx, NULL},
+    {"iommu.service_faults", 0, none_keys, parse_none, exec_service, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -671,7 +700,8 @@ static int xp_handle(struct parse_ctx *pc, const cJSON *val, const char *path, v
 	return parse_xval(pc, val, path, args);
 }
 
-static int xc_handle(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_handle(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                     size_t cap)
 {
 	int ok;
 	uint64_t want = xval_get(m, args, &ok);
@@ -730,11 +760,14 @@ static int xp_iova(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return rc ? -1 : 0;
 }
 
-static int xc_iova(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_iova(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_iova *a = args;
 	if (!r->has_iova)
-		return fail(msg, cap, "expected an IOVA, but the step produced none (is the device's domain translated?)");
+		return fail(
+		    msg, cap,
+		    "expected an IOVA, but the step produced none (is the device's domain translated?)");
 	uint64_t v = r->iova;
 	int ok;
 	if (a->has_eq) {
@@ -750,9 +783,11 @@ static int xc_iova(const struct machine *m, const struct step_result *r, const v
 	if (a->has_below && v >= a->below)
 		return fail(msg, cap, "expected an IOVA below 0x%" PRIx64 ", got 0x%" PRIx64, a->below, v);
 	if (a->has_min && v < a->min)
-		return fail(msg, cap, "expected an IOVA of at least 0x%" PRIx64 ", got 0x%" PRIx64, a->min, v);
+		return fail(msg, cap, "expected an IOVA of at least 0x%" PRIx64 ", got 0x%" PRIx64, a->min,
+		            v);
 	if (a->has_off && (v & (PAGE_SIZE - 1)) != a->off)
-		return fail(msg, cap, "expected in-page offset 0x%" PRIx64 ", got 0x%" PRIx64, a->off, (uint64_t)(v & (PAGE_SIZE - 1)));
+		return fail(msg, cap, "expected in-page offset 0x%" PRIx64 ", got 0x%" PRIx64, a->off,
+		            (uint64_t)(v & (PAGE_SIZE - 1)));
 	return 0;
 }
 
@@ -801,7 +836,8 @@ static int xp_dmar(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 		jr_path_key(p, sizeof p, path, "sid");
 		if (jr_str(pc->jr, x, p, &s) || parse_sid(s, &a->sid)) {
 			if (cJSON_IsString(x))
-				jr_error(pc->jr, x, p, "expected a source-id \"BB:DD.F\", got \"%.20s\"", x->valuestring);
+				jr_error(pc->jr, x, p, "expected a source-id \"BB:DD.F\", got \"%.20s\"",
+				         x->valuestring);
 			rc = -1;
 		}
 		a->has_sid = 1;
@@ -820,30 +856,35 @@ static int xp_dmar(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return rc ? -1 : 0;
 }
 
-static int xc_dmar(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_dmar(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_dmar *a = args;
 	const struct fault_info *f = &r->fault;
 	int is = f->valid && f->unit == FU_IOMMU;
 	if (a->none)
-		return is ? fail(msg, cap, "expected no DMAR fault, got reason 0x%x at 0x%" PRIx64, f->reason, f->addr) : 0;
+		return is ? fail(msg, cap, "expected no DMAR fault, got reason 0x%x at 0x%" PRIx64, f->reason,
+		                 f->addr)
+		          : 0;
 	if (!is)
 		return fail(msg, cap, "expected a DMAR fault, got none");
 	if (a->has_reason && (uint64_t)f->reason != a->reason)
 		return fail(msg, cap, "expected fault reason 0x%" PRIx64 " (%s), got 0x%x (%s)", a->reason,
-			    vtd_fault_reason_str((int)a->reason), f->reason, vtd_fault_reason_str(f->reason));
+		            vtd_fault_reason_str((int)a->reason), f->reason, vtd_fault_reason_str(f->reason));
 	if (a->has_addr && f->addr != a->addr)
-		return fail(msg, cap, "expected fault address 0x%" PRIx64 ", got 0x%" PRIx64, a->addr, f->addr);
+		return fail(msg, cap, "expected fault address 0x%" PRIx64 ", got 0x%" PRIx64, a->addr,
+		            f->addr);
 	if (a->has_rec && f->recorded != a->rec)
-		return fail(msg, cap, "expected the fault %s, but it was %s", a->rec ? "recorded" : "not recorded",
-			    f->recorded ? "recorded" : "not recorded");
+		return fail(msg, cap, "expected the fault %s, but it was %s",
+		            a->rec ? "recorded" : "not recorded", f->recorded ? "recorded" : "not recorded");
 	const struct dma_step_flags *s = dma_step(m);
 	if (a->has_sid && s->fault_sid != a->sid)
-		return fail(msg, cap, "expected source-id %02x:%02x.%x, got %02x:%02x.%x", a->sid >> 8, (a->sid >> 3) & 31,
-			    a->sid & 7, s->fault_sid >> 8, (s->fault_sid >> 3) & 31, s->fault_sid & 7);
+		return fail(msg, cap, "expected source-id %02x:%02x.%x, got %02x:%02x.%x", a->sid >> 8,
+		            (a->sid >> 3) & 31, a->sid & 7, s->fault_sid >> 8, (s->fault_sid >> 3) & 31,
+		            s->fault_sid & 7);
 	if (a->has_type && s->fault_write != a->type_write)
-		return fail(msg, cap, "expected a DMA %s fault, got a DMA %s fault", a->type_write ? "write" : "read",
-			    s->fault_write ? "write" : "read");
+		return fail(msg, cap, "expected a DMA %s fault, got a DMA %s fault",
+		            a->type_write ? "write" : "read", s->fault_write ? "write" : "read");
 	return 0;
 }
 
@@ -888,7 +929,8 @@ static int xp_frcd(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 		jr_path_key(p, sizeof p, path, "sid");
 		if (jr_str(pc->jr, x, p, &s) || parse_sid(s, &a->sid)) {
 			if (cJSON_IsString(x))
-				jr_error(pc->jr, x, p, "expected a source-id \"BB:DD.F\", got \"%.20s\"", x->valuestring);
+				jr_error(pc->jr, x, p, "expected a source-id \"BB:DD.F\", got \"%.20s\"",
+				         x->valuestring);
 			rc = -1;
 		}
 		a->has_sid = 1;
@@ -902,7 +944,8 @@ static int xp_frcd(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return rc ? -1 : 0;
 }
 
-static int xc_frcd(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_frcd(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_frcd *a = args;
 	if (!m->iommu)
@@ -915,17 +958,17 @@ static int xc_frcd(const struct machine *m, const struct step_result *r, const v
 	if (a->has_valid && valid != a->valid)
 		return fail(msg, cap, "expected FRCD%" PRIu64 " F = %d, got %d", a->index, a->valid, valid);
 	if (a->has_reason && FIELD(hi, 39, 32) != a->reason)
-		return fail(msg, cap, "expected FRCD%" PRIu64 " reason 0x%" PRIx64 ", got 0x%" PRIx64, a->index, a->reason,
-			    (uint64_t)FIELD(hi, 39, 32));
+		return fail(msg, cap, "expected FRCD%" PRIu64 " reason 0x%" PRIx64 ", got 0x%" PRIx64,
+		            a->index, a->reason, (uint64_t)FIELD(hi, 39, 32));
 	if (a->has_sid && (hi & 0xffff) != a->sid)
 		return fail(msg, cap, "expected FRCD%" PRIu64 " SID 0x%04x, got 0x%04x", a->index, a->sid,
-			    (unsigned)(hi & 0xffff));
+		            (unsigned)(hi & 0xffff));
 	if (a->has_type && ((hi & VTD_FRCD_T) == 0) != a->type_write)
 		return fail(msg, cap, "expected FRCD%" PRIu64 " T = %d, got %d", a->index, !a->type_write,
-			    (hi & VTD_FRCD_T) != 0);
+		            (hi & VTD_FRCD_T) != 0);
 	if (a->has_addr && (lo & MASK(63, 12)) != (a->addr & MASK(63, 12)))
 		return fail(msg, cap, "expected FRCD%" PRIu64 " FI 0x%" PRIx64 ", got 0x%" PRIx64, a->index,
-			    (uint64_t)(a->addr & MASK(63, 12)), (uint64_t)(lo & MASK(63, 12)));
+		            (uint64_t)(a->addr & MASK(63, 12)), (uint64_t)(lo & MASK(63, 12)));
 	return 0;
 }
 
@@ -962,7 +1005,8 @@ static int xp_fsts(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return rc ? -1 : 0;
 }
 
-static int xc_fsts(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_fsts(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_fsts *a = args;
 	if (!m->iommu)
@@ -973,7 +1017,8 @@ static int xc_fsts(const struct machine *m, const struct step_result *r, const v
 	if (a->has_pfo && ((f & VTD_FSTS_PFO) != 0) != a->pfo)
 		return fail(msg, cap, "expected FSTS.PFO = %d, got FSTS = 0x%" PRIx64, a->pfo, f);
 	if (a->has_fri && VTD_FSTS_FRI(f) != a->fri)
-		return fail(msg, cap, "expected FSTS.FRI = %" PRIu64 ", got %" PRIu64, a->fri, (uint64_t)VTD_FSTS_FRI(f));
+		return fail(msg, cap, "expected FSTS.FRI = %" PRIu64 ", got %" PRIu64, a->fri,
+		            (uint64_t)VTD_FSTS_FRI(f));
 	return 0;
 }
 
@@ -1006,19 +1051,21 @@ static int xp_domain(struct parse_ctx *pc, const cJSON *val, const char *path, v
 		jr_error(pc->jr, d, p, "no device named \"%.40s\"", name);
 		return -1;
 	}
-	static const char *const types[] = {"none", "blocked", "identity", "DMA", "DMA-FQ", "unmanaged", NULL};
+	static const char *const types[] = {"none",   "blocked",   "identity", "DMA",
+	                                    "DMA-FQ", "unmanaged", NULL};
 	jr_path_key(p, sizeof p, path, "type");
 	return jr_enum(pc->jr, t, p, types, &a->type);
 }
 
-static int xc_domain(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_domain(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                     size_t cap)
 {
 	const struct x_domain *a = args;
 	enum dom_type t = dma_dev_domain(m, a->dev);
 	if ((int)t != a->type)
 		return fail(msg, cap, "expected %s's domain to be %s, got %s (%s)", m->d->devs[a->dev].name,
-			    dom_type_name((enum dom_type)a->type), dom_type_name(t),
-			    boot_reason_text(m->dma->dev[a->dev].why, 0));
+		            dom_type_name((enum dom_type)a->type), dom_type_name(t),
+		            boot_reason_text(m->dma->dev[a->dev].why, 0));
 	return 0;
 }
 
@@ -1029,17 +1076,19 @@ static int xp_iotlb(struct parse_ctx *pc, const cJSON *val, const char *path, vo
 	return jr_enum(pc->jr, val, path, v, args);
 }
 
-static int xc_iotlb(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_iotlb(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                    size_t cap)
 {
 	int want = *(const int *)args;
 	const struct dma_step_flags *s = dma_step(m);
 	int got = s->stale_hits ? 3 : s->iotlb_hits && !s->iotlb_misses ? 1 : s->iotlb_misses ? 2 : 0;
-	static const char *const n[] = {"no IOTLB lookup", "an IOTLB hit", "an IOTLB miss", "a stale IOTLB hit"};
+	static const char *const n[] = {"no IOTLB lookup", "an IOTLB hit", "an IOTLB miss",
+	                                "a stale IOTLB hit"};
 	if (want == 1 && got == 3)
 		return 0; /* a stale hit is a hit */
 	if (got != want)
-		return fail(msg, cap, "expected %s, got %s (%d hits, %d misses, %d stale)", n[want], n[got], s->iotlb_hits,
-			    s->iotlb_misses, s->stale_hits);
+		return fail(msg, cap, "expected %s, got %s (%d hits, %d misses, %d stale)", n[want], n[got],
+		            s->iotlb_hits, s->iotlb_misses, s->stale_hits);
 	return 0;
 }
 
@@ -1091,13 +1140,15 @@ static int xp_xl(struct parse_ctx *pc, const cJSON *val, const char *path, void 
 		rc |= jr_bool(pc->jr, x, p, &a->write);
 	}
 	if (!rc && !a->has_hpa && !a->has_fault) {
-		jr_error(pc->jr, val, path, "give \"hpa\" (where it lands) or \"fault\" (the reason it is blocked)");
+		jr_error(pc->jr, val, path,
+		         "give \"hpa\" (where it lands) or \"fault\" (the reason it is blocked)");
 		rc = -1;
 	}
 	return rc ? -1 : 0;
 }
 
-static int xc_xl(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_xl(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                 size_t cap)
 {
 	const struct x_xl *a = args;
 	int ok;
@@ -1113,27 +1164,32 @@ static int xc_xl(const struct machine *m, const struct step_result *r, const voi
 	}
 	if (a->has_fault) {
 		if ((uint64_t)fr != a->fault)
-			return fail(msg, cap, "expected IOVA 0x%" PRIx64 " to fault with 0x%" PRIx64 ", got %s 0x%x", iova,
-				    a->fault, fr ? "fault" : "no fault, reason", fr);
+			return fail(msg, cap,
+			            "expected IOVA 0x%" PRIx64 " to fault with 0x%" PRIx64 ", got %s 0x%x",
+			            iova, a->fault, fr ? "fault" : "no fault, reason", fr);
 		return 0;
 	}
 	uint64_t want = xval_get(m, &a->hpa, &ok);
 	if (fr)
-		return fail(msg, cap, "expected IOVA 0x%" PRIx64 " -> HPA 0x%" PRIx64 ", but it faults (reason 0x%x, %s)",
-			    iova, want, fr, vtd_fault_reason_str(fr));
+		return fail(msg, cap,
+		            "expected IOVA 0x%" PRIx64 " -> HPA 0x%" PRIx64
+		            ", but it faults (reason 0x%x, %s)",
+		            iova, want, fr, vtd_fault_reason_str(fr));
 	if (hpa != want)
-		return fail(msg, cap, "expected IOVA 0x%" PRIx64 " -> HPA 0x%" PRIx64 ", got HPA 0x%" PRIx64, iova, want, hpa);
+		return fail(msg, cap, "expected IOVA 0x%" PRIx64 " -> HPA 0x%" PRIx64 ", got HPA 0x%" PRIx64,
+		            iova, want, hpa);
 	return 0;
 }
 
-/* dma_step: {"breaches", "misuse", "bounces", "irqs", "stale_hits", "faults", "iotlb_hits", "iotlb_misses"} */
+/* dma_step: {"breaches", "misuse", "bounces", "irqs", "stale_hits", "faults", "iotlb_hits", "iotlb_misses"}
+ */
 struct x_step {
 	int has[8];
 	uint64_t v[8];
 };
 
-static const char *const step_fields[] = {"breaches", "misuse", "bounces", "irqs", "stale_hits", "faults",
-					  "iotlb_hits", "iotlb_misses", NULL};
+static const char *const step_fields[] = {"breaches", "misuse",     "bounces",      "irqs", "stale_hits",
+                                          "faults",   "iotlb_hits", "iotlb_misses", NULL};
 
 static int xp_step(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
 {
@@ -1153,15 +1209,17 @@ static int xp_step(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return rc ? -1 : 0;
 }
 
-static int xc_step(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_step(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                   size_t cap)
 {
 	const struct x_step *a = args;
 	const struct dma_step_flags *s = dma_step(m);
-	int got[8] = {s->breaches, s->misuse, s->bounces, s->irqs, s->stale_hits, s->faults, s->iotlb_hits,
-		      s->iotlb_misses};
+	int got[8] = {s->breaches,   s->misuse, s->bounces,    s->irqs,
+	              s->stale_hits, s->faults, s->iotlb_hits, s->iotlb_misses};
 	for (int i = 0; i < 8; i++)
 		if (a->has[i] && (uint64_t)got[i] != a->v[i])
-			return fail(msg, cap, "expected %" PRIu64 " %s in this step, got %d", a->v[i], step_fields[i], got[i]);
+			return fail(msg, cap, "expected %" PRIu64 " %s in this step, got %d", a->v[i],
+			            step_fields[i], got[i]);
 	return 0;
 }
 
@@ -1179,7 +1237,8 @@ static int xp_fq(struct parse_ctx *pc, const cJSON *val, const char *path, void 
 	static const char *const keys[] = {"device", "pending", NULL};
 	if (jr_check_keys(pc->jr, val, path, keys))
 		return -1;
-	const cJSON *d = jr_require(pc->jr, val, path, "device"), *n = jr_require(pc->jr, val, path, "pending");
+	const cJSON *d = jr_require(pc->jr, val, path, "device"),
+	            *n = jr_require(pc->jr, val, path, "pending");
 	if (!d || !n)
 		return -1;
 	char p[256];
@@ -1199,14 +1258,15 @@ static int xp_fq(struct parse_ctx *pc, const cJSON *val, const char *path, void 
 	return jr_u64(pc->jr, n, p, UINT64_MAX, &a->pending);
 }
 
-static int xc_fq(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_fq(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                 size_t cap)
 {
 	const struct x_fq *a = args;
 	int dom = m->dma->dev[a->dev].dom;
 	uint64_t n = m->iommu && dom >= 0 ? m->iommu->doms[dom].nfq : 0;
 	if (n != a->pending)
-		return fail(msg, cap, "expected %" PRIu64 " IOVAs in %s's flush queue, got %" PRIu64, a->pending,
-			    m->d->devs[a->dev].name, n);
+		return fail(msg, cap, "expected %" PRIu64 " IOVAs in %s's flush queue, got %" PRIu64,
+		            a->pending, m->d->devs[a->dev].name, n);
 	return 0;
 }
 
@@ -1215,26 +1275,27 @@ static int xp_bool(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 	return jr_bool(pc->jr, val, path, args);
 }
 
-static int xc_on(const struct machine *m, const struct step_result *r, const void *args, char *msg, size_t cap)
+static int xc_on(const struct machine *m, const struct step_result *r, const void *args, char *msg,
+                 size_t cap)
 {
 	int want = *(const int *)args, got = m->iommu != NULL;
 	if (want != got)
-		return fail(msg, cap, "expected DMA remapping %s, it is %s (%s)", want ? "on" : "off", got ? "on" : "off",
-			    boot_reason_text(m->dma->boot.why, 0));
+		return fail(msg, cap, "expected DMA remapping %s, it is %s (%s)", want ? "on" : "off",
+		            got ? "on" : "off", boot_reason_text(m->dma->boot.why, 0));
 	return 0;
 }
 
 const struct expect_def dma_expects[] = {
-	{"handle", sizeof(struct addr_arg), xp_handle, xc_handle},
-	{"iova", sizeof(struct x_iova), xp_iova, xc_iova},
-	{"dmar_fault", sizeof(struct x_dmar), xp_dmar, xc_dmar},
-	{"fault_record", sizeof(struct x_frcd), xp_frcd, xc_frcd},
-	{"fsts", sizeof(struct x_fsts), xp_fsts, xc_fsts},
-	{"domain", sizeof(struct x_domain), xp_domain, xc_domain},
-	{"iotlb", sizeof(int), xp_iotlb, xc_iotlb},
-	{"translates", sizeof(struct x_xl), xp_xl, xc_xl},
-	{"dma_step", sizeof(struct x_step), xp_step, xc_step},
-	{"fq", sizeof(struct x_fq), xp_fq, xc_fq},
-	{"iommu_on", sizeof(int), xp_bool, xc_on},
-	{NULL, 0, NULL, NULL},
+    {"handle", sizeof(struct addr_arg), xp_handle, xc_handle},
+    {"iova", sizeof(struct x_iova), xp_iova, xc_iova},
+    {"dmar_fault", sizeof(struct x_dmar), xp_dmar, xc_dmar},
+    {"fault_record", sizeof(struct x_frcd), xp_frcd, xc_frcd},
+    {"fsts", sizeof(struct x_fsts), xp_fsts, xc_fsts},
+    {"domain", sizeof(struct x_domain), xp_domain, xc_domain},
+    {"iotlb", sizeof(int), xp_iotlb, xc_iotlb},
+    {"translates", sizeof(struct x_xl), xp_xl, xc_xl},
+    {"dma_step", sizeof(struct x_step), xp_step, xc_step},
+    {"fq", sizeof(struct x_fq), xp_fq, xc_fq},
+    {"iommu_on", sizeof(int), xp_bool, xc_on},
+    {NULL, 0, NULL, NULL},
 };

@@ -18,7 +18,9 @@ static const cJSON *member(struct parse_ctx *pc, const char *key, int required, 
 	const cJSON *v = jr_member(pc->step, key);
 	if (!v && required)
 		jr_error(pc->jr, pc->step, pc->path, "missing key \"%s\" (needed by \"%s\")", key,
-			 cJSON_GetStringValue(jr_member(pc->step, "do")) ? cJSON_GetStringValue(jr_member(pc->step, "do")) : "?");
+		         cJSON_GetStringValue(jr_member(pc->step, "do"))
+		             ? cJSON_GetStringValue(jr_member(pc->step, "do"))
+		             : "?");
 	return v;
 }
 
@@ -70,7 +72,8 @@ int pc_device(struct parse_ctx *pc, const char *key, int required, int *dev)
 		strcat(list, pc->md->devs[i].name);
 		strcat(list, "\"");
 	}
-	jr_error(pc->jr, v, path, "no device named \"%.40s\"%s%s", name, *list ? "; expected one of " : " (machine has no devices)", list);
+	jr_error(pc->jr, v, path, "no device named \"%.40s\"%s%s", name,
+	         *list ? "; expected one of " : " (machine has no devices)", list);
 	return -1;
 }
 
@@ -107,8 +110,9 @@ int pc_addr_node(struct parse_ctx *pc, const cJSON *v, const char *path, struct 
 		name[n] = 0;
 		int id = find_var(pc->sc, name);
 		if (id < 0) {
-			jr_error(pc->jr, v, path, "\"$%s\" is not bound by an earlier step (bind it with \"as\": \"%s\")",
-				 name, name);
+			jr_error(pc->jr, v, path,
+			         "\"$%s\" is not bound by an earlier step (bind it with \"as\": \"%s\")",
+			         name, name);
 			return -1;
 		}
 		a->var = id;
@@ -120,11 +124,14 @@ int pc_addr_node(struct parse_ctx *pc, const cJSON *v, const char *path, struct 
 			while (*s == ' ')
 				s++;
 			if (parse_u64_str(s, &a->v)) {
-				jr_error(pc->jr, v, path, "expected \"$name\" or \"$name+0x…\", got \"%.40s\"", v->valuestring);
+				jr_error(pc->jr, v, path,
+				         "expected \"$name\" or \"$name+0x…\", got \"%.40s\"",
+				         v->valuestring);
 				return -1;
 			}
 		} else if (*s) {
-			jr_error(pc->jr, v, path, "expected \"$name\" or \"$name+0x…\", got \"%.40s\"", v->valuestring);
+			jr_error(pc->jr, v, path, "expected \"$name\" or \"$name+0x…\", got \"%.40s\"",
+			         v->valuestring);
 			return -1;
 		}
 		return 0;
@@ -233,7 +240,8 @@ int pc_bytes(struct parse_ctx *pc, const char *key, int required, const uint8_t 
 			continue;
 		}
 		if (!isxdigit((unsigned char)c)) {
-			jr_error(pc->jr, v, path, "expected hex bytes such as \"de ad be ef\", got '%c' at offset %zu", c, i);
+			jr_error(pc->jr, v, path,
+			         "expected hex bytes such as \"de ad be ef\", got '%c' at offset %zu", c, i);
 			return -1;
 		}
 		int d = isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
@@ -260,8 +268,9 @@ int addr_resolve(const struct machine *m, const struct addr_arg *a, struct step_
 		return 0;
 	}
 	if (a->var >= m->nvars || !m->vars[a->var].set) {
-		snprintf(r->error, sizeof r->error, "$%s has no value: the step that binds it did not succeed",
-			 a->var < m->nvars ? m->vars[a->var].name : "?");
+		snprintf(r->error, sizeof r->error,
+		         "$%s has no value: the step that binds it did not succeed",
+		         a->var < m->nvars ? m->vars[a->var].name : "?");
 		return -1;
 	}
 	*out = m->vars[a->var].v + a->v;

@@ -31,8 +31,8 @@ struct scenario;
 
 /* An address that may name a bound value: "0x1000", 4096, "$buf", "$buf+0x40". */
 struct addr_arg {
-	uint64_t v;      /* literal, or offset added to the var */
-	int var;         /* -1 literal, else index into scenario vars / machine vars */
+	uint64_t v; /* literal, or offset added to the var */
+	int var;    /* -1 literal, else index into scenario vars / machine vars */
 };
 
 /* Context handed to parse functions. */
@@ -40,8 +40,8 @@ struct parse_ctx {
 	struct jr *jr;
 	struct scenario *sc;
 	struct machine_desc *md;
-	const cJSON *step;       /* the step object */
-	const char *path;        /* "steps[3]" */
+	const cJSON *step; /* the step object */
+	const char *path;  /* "steps[3]" */
 	int step_index;
 };
 
@@ -50,25 +50,25 @@ enum fault_unit { FU_NONE, FU_MMU, FU_EPT, FU_IOMMU, FU_DEVICE };
 struct fault_info {
 	int valid;
 	enum fault_unit unit;
-	uint64_t addr;           /* CR2 / GPA / IOVA */
-	uint32_t error_code;     /* #PF error code */
-	int exit_reason;         /* 48 / 49 */
+	uint64_t addr;       /* CR2 / GPA / IOVA */
+	uint32_t error_code; /* #PF error code */
+	int exit_reason;     /* 48 / 49 */
 	uint64_t qualification;
-	int reason;              /* VT-d fault reason */
-	int recorded;            /* VT-d: a fault record was written (0 with FPD or overflow) */
+	int reason;   /* VT-d fault reason */
+	int recorded; /* VT-d: a fault record was written (0 with FPD or overflow) */
 };
 
 /* What a step produced, for expect checks and for the CLI. */
 struct step_result {
-	int walk_refs;           /* paging-structure entries read by the step's translations */
-	int tlb;                 /* 0 none, 1 hit, 2 miss (first translation of the step) */
+	int walk_refs; /* paging-structure entries read by the step's translations */
+	int tlb;       /* 0 none, 1 hit, 2 miss (first translation of the step) */
 	int has_gpa, has_hpa, has_iova;
 	uint64_t gpa, hpa, iova, value;
 	int has_value;
 	struct fault_info fault;
-	uint64_t handle;         /* a bound value (dma handle) */
+	uint64_t handle; /* a bound value (dma handle) */
 	int has_handle;
-	char error[200];         /* runtime problem in the scenario (e.g. an unbound $var) */
+	char error[200]; /* runtime problem in the scenario (e.g. an unbound $var) */
 	uint64_t first_seq, last_seq;
 };
 
@@ -96,9 +96,9 @@ struct device_type {
 	const char *name;
 	int type_id;
 	size_t opts_size;
-	const char *const *keys;     /* allowed type-specific keys of machine.devices[i] */
+	const char *const *keys; /* allowed type-specific keys of machine.devices[i] */
 	int (*parse_opts)(struct jr *jr, const cJSON *dev, const char *path, void *opts);
-	uint64_t default_bar_size;   /* 0: no BAR */
+	uint64_t default_bar_size; /* 0: no BAR */
 	int (*init)(struct machine *m, int dev);
 	void (*free_state)(struct machine *m, int dev);
 	uint64_t (*mmio_read)(struct machine *m, int dev, uint64_t off, unsigned len);
@@ -143,15 +143,16 @@ int action_names(const char **out, int cap);
 int expect_keys(const char **out, int cap);
 
 /* Helpers for parse functions. */
-int pc_vm(struct parse_ctx *pc, const char *key, int required, int *vm);         /* vm index or -1 (host) */
-int pc_device(struct parse_ctx *pc, const char *key, int required, int *dev);    /* device index */
+int pc_vm(struct parse_ctx *pc, const char *key, int required, int *vm);      /* vm index or -1 (host) */
+int pc_device(struct parse_ctx *pc, const char *key, int required, int *dev); /* device index */
 /* Address argument; `$name` must have been bound by an earlier step. */
 int pc_addr(struct parse_ctx *pc, const char *key, int required, struct addr_arg *a);
 /* The same for a value node (e.g. inside an expect object). */
 int pc_addr_node(struct parse_ctx *pc, const cJSON *v, const char *path, struct addr_arg *a);
 int pc_u64(struct parse_ctx *pc, const char *key, int required, uint64_t max, uint64_t dflt, uint64_t *out);
 int pc_size(struct parse_ctx *pc, const char *key, int required, uint64_t max, uint64_t dflt, uint64_t *out);
-int pc_enum(struct parse_ctx *pc, const char *key, int required, const char *const *names, int dflt, int *out);
+int pc_enum(struct parse_ctx *pc, const char *key, int required, const char *const *names, int dflt,
+            int *out);
 int pc_bool(struct parse_ctx *pc, const char *key, int dflt, int *out);
 int pc_str(struct parse_ctx *pc, const char *key, int required, const char **out);
 /* Declare a name this step binds ("as": "buf"). Returns its var index. */

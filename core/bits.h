@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#define BIT(n)            (1ull << (n))
+#define BIT(n) (1ull << (n))
 /* bits hi..lo (inclusive) set */
-#define MASK(hi, lo)      (((~0ull) >> (63 - (hi))) & ~((1ull << (lo)) - 1))
-#define FIELD(v, hi, lo)  (((v) & MASK(hi, lo)) >> (lo))
+#define MASK(hi, lo)     (((~0ull) >> (63 - (hi))) & ~((1ull << (lo)) - 1))
+#define FIELD(v, hi, lo) (((v)&MASK(hi, lo)) >> (lo))
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -51,9 +51,19 @@ static inline void le32_store(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static inline uint16_t le16_load(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static inline void le16_store(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline uint16_t le16_load(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline void le16_store(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
 
-static inline int is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+static inline int is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
 
 #endif

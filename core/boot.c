@@ -59,7 +59,8 @@ static int kstrtobool(const char *s, size_t n)
 		return 0;
 	if (n == 2 && (s[0] == 'o' || s[0] == 'O') && (s[1] == 'n' || s[1] == 'N'))
 		return 1;
-	if (n == 3 && (s[0] == 'o' || s[0] == 'O') && (s[1] == 'f' || s[1] == 'F') && (s[2] == 'f' || s[2] == 'F'))
+	if (n == 3 && (s[0] == 'o' || s[0] == 'O') && (s[1] == 'f' || s[1] == 'F') &&
+	    (s[2] == 'f' || s[2] == 'F'))
 		return 0;
 	return -1;
 }
@@ -87,7 +88,8 @@ static void parse_intel_iommu(struct boot_state *bs, const char *v, size_t n)
 		} else if (pre(s, "igfx_off")) {
 			bs_line(bs, "DMAR: Disable GFX device mapping%s", "");
 		} else if (pre(s, "forcedac")) {
-			bs_line(bs, "DMAR: intel_iommu=forcedac deprecated; use iommu.forcedac instead%s", "");
+			bs_line(bs, "DMAR: intel_iommu=forcedac deprecated; use iommu.forcedac instead%s",
+			        "");
 			bs->p.forcedac = 1;
 		} else if (pre(s, "strict")) {
 			bs_line(bs, "DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead%s", "");
@@ -102,9 +104,11 @@ static void parse_intel_iommu(struct boot_state *bs, const char *v, size_t n)
 			bs_line(bs, "DMAR: Scalable mode is disallowed%s", "");
 			bs->p.sm = 0;
 		} else if (pre(s, "tboot_noforce")) {
-			bs_line(bs, "DMAR: Intel-IOMMU: not forcing on after tboot. This could expose security risk for "
-				    "tboot%s",
-				"");
+			bs_line(bs,
+			        "DMAR: Intel-IOMMU: not forcing on after tboot. This could expose security "
+			        "risk for "
+			        "tboot%s",
+			        "");
 		} else {
 			bs_line(bs, "DMAR: Unknown option - '%.60s'", s);
 		}
@@ -117,10 +121,10 @@ static void parse_intel_iommu(struct boot_state *bs, const char *v, size_t n)
 
 static void parse_x86_iommu(struct boot_state *bs, const char *v, size_t n)
 {
-	static const char *const known[] = {"off", "force", "noforce", "biomerge", "panic", "nopanic", "merge",
-					    "nomerge", "soft", "pt", "nopt", "usedac", "allowdac", "nodac",
-					    "forcesac", "fullflush", "nofullflush", "noagp", "noaperture", "memaper",
-					    "calgary", "allowed", NULL};
+	static const char *const known[] = {
+	    "off",         "force", "noforce",    "biomerge", "panic",    "nopanic", "merge",    "nomerge",
+	    "soft",        "pt",    "nopt",       "usedac",   "allowdac", "nodac",   "forcesac", "fullflush",
+	    "nofullflush", "noagp", "noaperture", "memaper",  "calgary",  "allowed", NULL};
 	char buf[BOOT_LINE_LEN];
 	snprintf(buf, sizeof buf, "%.*s", (int)n, v);
 	char *s = buf;
@@ -132,7 +136,8 @@ static void parse_x86_iommu(struct boot_state *bs, const char *v, size_t n)
 		for (int i = 0; known[i]; i++)
 			if (pre(s, known[i]))
 				hit = 1;
-		/* iommu_setup tests each prefix in turn (no else): "off", "pt", "nopt" are what matter here */
+		/* iommu_setup tests each prefix in turn (no else): "off", "pt", "nopt" are what matter here
+		 */
 		if (pre(s, "off"))
 			bs->p.no_iommu = 1;
 		if (pre(s, "pt"))
@@ -143,13 +148,17 @@ static void parse_x86_iommu(struct boot_state *bs, const char *v, size_t n)
 			if (!strcmp(s, "on")) {
 				bs->p.iommu_eq_on = 1;
 				bs_note(bs, BR_IOMMU_EQ_ON,
-					"iommu=on is not a Linux option: x86's iommu= parser ignores it without a word. "
-					"Intel's IOMMU is switched on by intel_iommu=on (or CONFIG_INTEL_IOMMU_DEFAULT_ON=y)%s",
-					"");
+				        "iommu=on is not a Linux option: x86's iommu= parser ignores it "
+				        "without a word. "
+				        "Intel's IOMMU is switched on by intel_iommu=on (or "
+				        "CONFIG_INTEL_IOMMU_DEFAULT_ON=y)%s",
+				        "");
 			} else {
 				bs->p.unknown_iommu_opt = 1;
 				bs_note(bs, BR_UNKNOWN_IOMMU_OPT,
-					"iommu=%.60s is not a value Linux knows; x86's iommu= parser ignores it silently", s);
+				        "iommu=%.60s is not a value Linux knows; x86's iommu= parser ignores "
+				        "it silently",
+				        s);
 			}
 		}
 		*end = save;
@@ -182,7 +191,7 @@ static void parse_cmdline(struct boot_state *bs, const char *cmd)
 		} else if (!strcmp(key, "iommu") && eq) {
 			parse_x86_iommu(bs, v, vn);
 		} else if (!strcmp(key, "iommu.passthrough") || !strcmp(key, "iommu.strict") ||
-			   !strcmp(key, "iommu.forcedac")) {
+		           !strcmp(key, "iommu.forcedac")) {
 			int b = eq ? kstrtobool(v, vn) : -1;
 			if (b < 0) {
 				bs_line(bs, "Malformed early option '%s'", key);
@@ -218,11 +227,12 @@ void boot_decide(const struct boot_desc *b, struct boot_state *bs)
 	bs->def_type = pt ? DOM_IDENTITY : bs->strict ? DOM_DMA : DOM_DMA_FQ;
 	char l[BOOT_LINE_LEN];
 	snprintf(l, sizeof l, "iommu: Default domain type: %s%s", pt ? "Passthrough" : "Translated",
-		 bs->def_cmdline ? " (set via kernel command line)" : "");
+	         bs->def_cmdline ? " (set via kernel command line)" : "");
 	bs_line(bs, "%s", l);
 	if (!pt) {
 		snprintf(l, sizeof l, "iommu: DMA domain TLB invalidation policy: %s mode%s",
-			 bs->strict ? "strict" : "lazy", bs->strict_cmdline ? " (set via kernel command line)" : "");
+		         bs->strict ? "strict" : "lazy",
+		         bs->strict_cmdline ? " (set via kernel command line)" : "");
 		bs_line(bs, "%s", l);
 	}
 	/* intel_iommu_init */
@@ -240,22 +250,24 @@ void boot_decide(const struct boot_desc *b, struct boot_state *bs)
 	}
 	if (!bs->enabled && bs->def_cmdline && bs->p.passthrough == 1)
 		bs_note(bs, BR_PT_WITHOUT_IOMMU,
-			"iommu=pt was given but DMA remapping is off: pt selects the identity default domain, it does not "
-			"switch the IOMMU on (write intel_iommu=on iommu=pt)%s",
-			"");
+		        "iommu=pt was given but DMA remapping is off: pt selects the identity default "
+		        "domain, it does not "
+		        "switch the IOMMU on (write intel_iommu=on iommu=pt)%s",
+		        "");
 	if (bs->enabled && b->scalable && bs->p.sm != 0)
 		bs_note(bs, BR_SCALABLE_NOT_MODELLED,
-			"the unit reports scalable mode, which iommulab does not model: it runs in legacy mode as with "
-			"intel_iommu=sm_off%s",
-			"");
+		        "the unit reports scalable mode, which iommulab does not model: it runs in legacy "
+		        "mode as with "
+		        "intel_iommu=sm_off%s",
+		        "");
 	if (bs->enabled && b->cap_cm)
 		bs_line(bs, "DMAR: IOMMU batching disallowed due to virtualization%s", "");
 	if (bs->enabled)
 		bs_line(bs, "DMAR: Intel(R) Virtualization Technology for Directed I/O%s", "");
 }
 
-enum dom_type boot_device_domain(const struct boot_state *bs, const struct boot_desc *b, const struct device_desc *dd,
-				 enum boot_reason *why)
+enum dom_type boot_device_domain(const struct boot_state *bs, const struct boot_desc *b,
+                                 const struct device_desc *dd, enum boot_reason *why)
 {
 	if (!bs->enabled) {
 		*why = BR_DEV_NO_IOMMU;
@@ -286,62 +298,69 @@ enum dom_type boot_device_domain(const struct boot_state *bs, const struct boot_
 }
 
 static const char *const reason_en[BR_MAX] = {
-	[BR_NONE] = "",
-	[BR_NO_DMAR] = "DMA remapping off: the firmware has no ACPI DMAR table (VT-d disabled in the BIOS); devices "
-		       "use physical addresses",
-	[BR_INTEL_OFF] = "DMA remapping off: intel_iommu=off",
-	[BR_IOMMU_OFF] = "DMA remapping off: iommu=off (no_iommu = 1)",
-	[BR_DEFAULT_OFF] = "DMA remapping off: CONFIG_INTEL_IOMMU_DEFAULT_ON=n and no intel_iommu=on",
-	[BR_INTEL_ON] = "DMA remapping on: intel_iommu=on",
-	[BR_DEFAULT_ON] = "DMA remapping on: CONFIG_INTEL_IOMMU_DEFAULT_ON=y",
-	[BR_DEV_NO_IOMMU] = "no IOMMU: dma-direct, DMA handle = physical address, no isolation",
-	[BR_DEV_PT_CMDLINE] = "identity domain (context TT = 10): iommu=pt / iommu.passthrough=1 on the command line",
-	[BR_DEV_PT_KCONFIG] = "identity domain (context TT = 10): CONFIG_IOMMU_DEFAULT_PASSTHROUGH=y",
-	[BR_DEV_LAZY] = "DMA-FQ domain: translated, lazy invalidation through a flush queue (x86 default)",
-	[BR_DEV_STRICT_CMDLINE] = "DMA domain: translated, strict invalidation (iommu.strict=1)",
-	[BR_DEV_STRICT_KCONFIG] = "DMA domain: translated, strict invalidation (CONFIG_IOMMU_DEFAULT_DMA_STRICT)",
-	[BR_DEV_CM] = "DMA domain, strict: caching mode (a vIOMMU) forces strict invalidation",
-	[BR_DEV_UNTRUSTED] = "DMA domain, strict: an untrusted (external) device is always translated, even under pt",
-	[BR_DEV_NO_HW_PT] = "translated: identity was asked for but the unit has no ECAP.PT",
-	[BR_DEV_HIDDEN] = "not enumerated by the kernel: no context entry",
-	[BR_VFIO] = "VFIO: unmanaged domain, IOVA = GPA -> HPA for all guest RAM (whatever iommu=pt says)",
-	[BR_VFIO_VIOMMU] = "VFIO with a vIOMMU in the guest: the device uses guest IOVAs; QEMU shadows guest IOVA -> GPA "
-			   "-> HPA into the host IOMMU as the guest maps (caching mode)",
-	[BR_VFIO_NOIOMMU] = "VFIO unsafe no-IOMMU mode: no translation, no isolation; the guest's GPAs reach host "
-			    "memory as HPAs (real QEMU refuses this for a VM)",
-	[BR_PT_WITHOUT_IOMMU] = "iommu=pt without an IOMMU: it means nothing",
-	[BR_IOMMU_EQ_ON] = "iommu=on does not exist: use intel_iommu=on",
-	[BR_UNKNOWN_IOMMU_OPT] = "unknown iommu= value ignored",
-	[BR_SCALABLE_NOT_MODELLED] = "scalable mode is not modelled: legacy mode used",
+    [BR_NONE] = "",
+    [BR_NO_DMAR] =
+        "DMA remapping off: the firmware has no ACPI DMAR table (VT-d disabled in the BIOS); devices "
+        "use physical addresses",
+    [BR_INTEL_OFF] = "DMA remapping off: intel_iommu=off",
+    [BR_IOMMU_OFF] = "DMA remapping off: iommu=off (no_iommu = 1)",
+    [BR_DEFAULT_OFF] = "DMA remapping off: CONFIG_INTEL_IOMMU_DEFAULT_ON=n and no intel_iommu=on",
+    [BR_INTEL_ON] = "DMA remapping on: intel_iommu=on",
+    [BR_DEFAULT_ON] = "DMA remapping on: CONFIG_INTEL_IOMMU_DEFAULT_ON=y",
+    [BR_DEV_NO_IOMMU] = "no IOMMU: dma-direct, DMA handle = physical address, no isolation",
+    [BR_DEV_PT_CMDLINE] =
+        "identity domain (context TT = 10): iommu=pt / iommu.passthrough=1 on the command line",
+    [BR_DEV_PT_KCONFIG] = "identity domain (context TT = 10): CONFIG_IOMMU_DEFAULT_PASSTHROUGH=y",
+    [BR_DEV_LAZY] = "DMA-FQ domain: translated, lazy invalidation through a flush queue (x86 default)",
+    [BR_DEV_STRICT_CMDLINE] = "DMA domain: translated, strict invalidation (iommu.strict=1)",
+    [BR_DEV_STRICT_KCONFIG] = "DMA domain: translated, strict invalidation (CONFIG_IOMMU_DEFAULT_DMA_STRICT)",
+    [BR_DEV_CM] = "DMA domain, strict: caching mode (a vIOMMU) forces strict invalidation",
+    [BR_DEV_UNTRUSTED] =
+        "DMA domain, strict: an untrusted (external) device is always translated, even under pt",
+    [BR_DEV_NO_HW_PT] = "translated: identity was asked for but the unit has no ECAP.PT",
+    [BR_DEV_HIDDEN] = "not enumerated by the kernel: no context entry",
+    [BR_VFIO] = "VFIO: unmanaged domain, IOVA = GPA -> HPA for all guest RAM (whatever iommu=pt says)",
+    [BR_VFIO_VIOMMU] =
+        "VFIO with a vIOMMU in the guest: the device uses guest IOVAs; QEMU shadows guest IOVA -> GPA "
+        "-> HPA into the host IOMMU as the guest maps (caching mode)",
+    [BR_VFIO_NOIOMMU] =
+        "VFIO unsafe no-IOMMU mode: no translation, no isolation; the guest's GPAs reach host "
+        "memory as HPAs (real QEMU refuses this for a VM)",
+    [BR_PT_WITHOUT_IOMMU] = "iommu=pt without an IOMMU: it means nothing",
+    [BR_IOMMU_EQ_ON] = "iommu=on does not exist: use intel_iommu=on",
+    [BR_UNKNOWN_IOMMU_OPT] = "unknown iommu= value ignored",
+    [BR_SCALABLE_NOT_MODELLED] = "scalable mode is not modelled: legacy mode used",
 };
 
 static const char *const reason_zh[BR_MAX] = {
-	[BR_NONE] = "",
-	[BR_NO_DMAR] = "DMA 重映射关闭：固件没有 ACPI DMAR 表（BIOS 里关了 VT-d），设备直接使用物理地址",
-	[BR_INTEL_OFF] = "DMA 重映射关闭：intel_iommu=off",
-	[BR_IOMMU_OFF] = "DMA 重映射关闭：iommu=off（no_iommu = 1）",
-	[BR_DEFAULT_OFF] = "DMA 重映射关闭：CONFIG_INTEL_IOMMU_DEFAULT_ON=n，且命令行没有 intel_iommu=on",
-	[BR_INTEL_ON] = "DMA 重映射开启：intel_iommu=on",
-	[BR_DEFAULT_ON] = "DMA 重映射开启：CONFIG_INTEL_IOMMU_DEFAULT_ON=y",
-	[BR_DEV_NO_IOMMU] = "没有 IOMMU：走 dma-direct，DMA 句柄就是物理地址，没有隔离",
-	[BR_DEV_PT_CMDLINE] = "identity 域（上下文条目 TT = 10）：命令行给了 iommu=pt / iommu.passthrough=1",
-	[BR_DEV_PT_KCONFIG] = "identity 域（上下文条目 TT = 10）：CONFIG_IOMMU_DEFAULT_PASSTHROUGH=y",
-	[BR_DEV_LAZY] = "DMA-FQ 域：地址经过翻译，解除映射后通过刷新队列延迟失效（x86 默认）",
-	[BR_DEV_STRICT_CMDLINE] = "DMA 域：地址经过翻译，严格失效（iommu.strict=1）",
-	[BR_DEV_STRICT_KCONFIG] = "DMA 域：地址经过翻译，严格失效（CONFIG_IOMMU_DEFAULT_DMA_STRICT）",
-	[BR_DEV_CM] = "DMA 域，严格模式：缓存模式（虚拟 IOMMU）强制严格失效",
-	[BR_DEV_UNTRUSTED] = "DMA 域，严格模式：不受信任的（外接）设备总是经过翻译，即使设置了 pt",
-	[BR_DEV_NO_HW_PT] = "经过翻译：想要 identity，但硬件没有 ECAP.PT",
-	[BR_DEV_HIDDEN] = "内核没有枚举这个设备：没有上下文条目",
-	[BR_VFIO] = "VFIO：unmanaged 域，整个客户机内存按 IOVA = GPA -> HPA 映射（与 iommu=pt 无关）",
-	[BR_VFIO_VIOMMU] = "VFIO 且客户机里有虚拟 IOMMU：设备使用客户机 IOVA；QEMU 在客户机建立映射时把 客户机 IOVA -> GPA -> HPA "
-			   "影子映射到主机 IOMMU（缓存模式）",
-	[BR_VFIO_NOIOMMU] = "VFIO 不安全的无 IOMMU 模式：没有翻译也没有隔离，客户机的 GPA 被当作 HPA 直接访问主机内存"
-			    "（真实的 QEMU 会拒绝这样分配给虚拟机）",
-	[BR_PT_WITHOUT_IOMMU] = "没有 IOMMU 时 iommu=pt 没有任何作用",
-	[BR_IOMMU_EQ_ON] = "不存在 iommu=on 这个参数：应使用 intel_iommu=on",
-	[BR_UNKNOWN_IOMMU_OPT] = "未知的 iommu= 取值被忽略",
-	[BR_SCALABLE_NOT_MODELLED] = "未建模可扩展模式：按传统模式运行",
+    [BR_NONE] = "",
+    [BR_NO_DMAR] = "DMA 重映射关闭：固件没有 ACPI DMAR 表（BIOS 里关了 VT-d），设备直接使用物理地址",
+    [BR_INTEL_OFF] = "DMA 重映射关闭：intel_iommu=off",
+    [BR_IOMMU_OFF] = "DMA 重映射关闭：iommu=off（no_iommu = 1）",
+    [BR_DEFAULT_OFF] = "DMA 重映射关闭：CONFIG_INTEL_IOMMU_DEFAULT_ON=n，且命令行没有 intel_iommu=on",
+    [BR_INTEL_ON] = "DMA 重映射开启：intel_iommu=on",
+    [BR_DEFAULT_ON] = "DMA 重映射开启：CONFIG_INTEL_IOMMU_DEFAULT_ON=y",
+    [BR_DEV_NO_IOMMU] = "没有 IOMMU：走 dma-direct，DMA 句柄就是物理地址，没有隔离",
+    [BR_DEV_PT_CMDLINE] = "identity 域（上下文条目 TT = 10）：命令行给了 iommu=pt / iommu.passthrough=1",
+    [BR_DEV_PT_KCONFIG] = "identity 域（上下文条目 TT = 10）：CONFIG_IOMMU_DEFAULT_PASSTHROUGH=y",
+    [BR_DEV_LAZY] = "DMA-FQ 域：地址经过翻译，解除映射后通过刷新队列延迟失效（x86 默认）",
+    [BR_DEV_STRICT_CMDLINE] = "DMA 域：地址经过翻译，严格失效（iommu.strict=1）",
+    [BR_DEV_STRICT_KCONFIG] = "DMA 域：地址经过翻译，严格失效（CONFIG_IOMMU_DEFAULT_DMA_STRICT）",
+    [BR_DEV_CM] = "DMA 域，严格模式：缓存模式（虚拟 IOMMU）强制严格失效",
+    [BR_DEV_UNTRUSTED] = "DMA 域，严格模式：不受信任的（外接）设备总是经过翻译，即使设置了 pt",
+    [BR_DEV_NO_HW_PT] = "经过翻译：想要 identity，但硬件没有 ECAP.PT",
+    [BR_DEV_HIDDEN] = "内核没有枚举这个设备：没有上下文条目",
+    [BR_VFIO] = "VFIO：unmanaged 域，整个客户机内存按 IOVA = GPA -> HPA 映射（与 iommu=pt 无关）",
+    [BR_VFIO_VIOMMU] = "VFIO 且客户机里有虚拟 IOMMU：设备使用客户机 IOVA；QEMU 在客户机建立映射时把 客户机 "
+                       "IOVA -> GPA -> HPA "
+                       "影子映射到主机 IOMMU（缓存模式）",
+    [BR_VFIO_NOIOMMU] =
+        "VFIO 不安全的无 IOMMU 模式：没有翻译也没有隔离，客户机的 GPA 被当作 HPA 直接访问主机内存"
+        "（真实的 QEMU 会拒绝这样分配给虚拟机）",
+    [BR_PT_WITHOUT_IOMMU] = "没有 IOMMU 时 iommu=pt 没有任何作用",
+    [BR_IOMMU_EQ_ON] = "不存在 iommu=on 这个参数：应使用 intel_iommu=on",
+    [BR_UNKNOWN_IOMMU_OPT] = "未知的 iommu= 取值被忽略",
+    [BR_SCALABLE_NOT_MODELLED] = "未建模可扩展模式：按传统模式运行",
 };
 
 const char *boot_reason_text(enum boot_reason r, int zh)
@@ -355,7 +374,7 @@ const char *boot_reason_text(enum boot_reason r, int zh)
 /* ---- the module ---- */
 
 static void boot_ev(struct machine *m, enum boot_reason why, int actor, uint64_t entry, uint64_t extra,
-		    const char *text)
+                    const char *text)
 {
 	struct ev e;
 	memset(&e, 0, sizeof e);
@@ -448,12 +467,12 @@ static int iommu_boot(struct machine *m, char *err, unsigned errcap)
 			}
 			dv->dom = di;
 			dv->group = dl->ngroups++;
-			snprintf(line, sizeof line, "pci 0000:%02x:%02x.%d: Adding to iommu group %d", dd->bdf >> 8,
-				 (dd->bdf >> 3) & 31, dd->bdf & 7, dv->group);
+			snprintf(line, sizeof line, "pci 0000:%02x:%02x.%d: Adding to iommu group %d",
+			         dd->bdf >> 8, (dd->bdf >> 3) & 31, dd->bdf & 7, dv->group);
 			machine_log(m, UNIT_KERNEL, line);
 		}
-		snprintf(line, sizeof line, "%s (%02x:%02x.%d): %s", dd->name, dd->bdf >> 8, (dd->bdf >> 3) & 31,
-			 dd->bdf & 7, boot_reason_text(dv->why, 0));
+		snprintf(line, sizeof line, "%s (%02x:%02x.%d): %s", dd->name, dd->bdf >> 8,
+		         (dd->bdf >> 3) & 31, dd->bdf & 7, boot_reason_text(dv->why, 0));
 		boot_ev(m, dv->why, ent, (uint64_t)dv->type, dd->bdf, line);
 	}
 	return 0;
@@ -483,24 +502,30 @@ static int iommu_late_boot(struct machine *m, char *err, unsigned errcap)
 				    [BR_NO_DMAR] = "IOMMU off: no ACPI DMAR table (VT-d off in firmware)",
 				    [BR_INTEL_OFF] = "IOMMU off: intel_iommu=off",
 				    [BR_IOMMU_OFF] = "IOMMU off: iommu=off",
-				    [BR_DEFAULT_OFF] = "IOMMU off: INTEL_IOMMU_DEFAULT_ON=n, no intel_iommu=on",
+				    [BR_DEFAULT_OFF] =
+				        "IOMMU off: INTEL_IOMMU_DEFAULT_ON=n, no intel_iommu=on",
 				    [BR_DEFAULT_ON] = "the kernel never enumerated the device",
 				    [BR_INTEL_ON] = "the kernel never enumerated the device"};
 				enum boot_reason w = dl->boot.why;
-				snprintf(err, errcap,
-					 "%s -> %s refused: vfio 0000:%02x:%02x.%d: no iommu_group found (%s). "
-					 "Fix: intel_iommu=on + VT-d in firmware, or \"unsafe_noiommu\": true on the VM",
-					 dd->name, vd->name, dd->bdf >> 8, (dd->bdf >> 3) & 31, dd->bdf & 7,
-					 w <= BR_DEFAULT_ON && why_short[w] ? why_short[w] : "?");
+				snprintf(
+				    err, errcap,
+				    "%s -> %s refused: vfio 0000:%02x:%02x.%d: no iommu_group found (%s). "
+				    "Fix: intel_iommu=on + VT-d in firmware, or \"unsafe_noiommu\": true on "
+				    "the VM",
+				    dd->name, vd->name, dd->bdf >> 8, (dd->bdf >> 3) & 31, dd->bdf & 7,
+				    w <= BR_DEFAULT_ON && why_short[w] ? why_short[w] : "?");
 				return -1;
 			}
 			dv->noiommu = 1;
 			dv->type = DOM_NONE;
 			dv->why = BR_VFIO_NOIOMMU;
-			snprintf(line, sizeof line, "vfio-pci 0000:%02x:%02x.%d: Adding kernel taint for vfio-noiommu group on device",
-				 dd->bdf >> 8, (dd->bdf >> 3) & 31, dd->bdf & 7);
+			snprintf(line, sizeof line,
+			         "vfio-pci 0000:%02x:%02x.%d: Adding kernel taint for vfio-noiommu group on "
+			         "device",
+			         dd->bdf >> 8, (dd->bdf >> 3) & 31, dd->bdf & 7);
 			machine_log(m, UNIT_KERNEL, line);
-			snprintf(line, sizeof line, "%s -> %s: %s", dd->name, vd->name, boot_reason_text(BR_VFIO_NOIOMMU, 0));
+			snprintf(line, sizeof line, "%s -> %s: %s", dd->name, vd->name,
+			         boot_reason_text(BR_VFIO_NOIOMMU, 0));
 			boot_ev(m, BR_VFIO_NOIOMMU, ent, DOM_NONE, dd->bdf, line);
 			continue;
 		}
@@ -511,19 +536,23 @@ static int iommu_late_boot(struct machine *m, char *err, unsigned errcap)
 				snprintf(err, errcap, "devices[%d]: no room for a VFIO domain", i);
 				return -1;
 			}
-			/* with a vIOMMU QEMU maps nothing up front: it shadows the guest's mappings as they come */
+			/* with a vIOMMU QEMU maps nothing up front: it shadows the guest's mappings as they
+			 * come */
 			for (int r = 0; r < vd->nram && !vd->viommu; r++) {
 				int ok = 0;
 				uint64_t hpa = vm_gpa_to_hpa(m, owner - 1, vd->ram[r].gpa, &ok);
-				if (!ok || iommu_map(m, di, vd->ram[r].gpa, hpa, vd->ram[r].size, PERM_R | PERM_W)) {
-					snprintf(err, errcap, "vms[%d].ram[%d]: VFIO could not map it in the IOMMU",
-						 owner - 1, r);
+				if (!ok ||
+				    iommu_map(m, di, vd->ram[r].gpa, hpa, vd->ram[r].size, PERM_R | PERM_W)) {
+					snprintf(err, errcap,
+					         "vms[%d].ram[%d]: VFIO could not map it in the IOMMU",
+					         owner - 1, r);
 					return -1;
 				}
 				snprintf(line, sizeof line,
-					 "VFIO_IOMMU_MAP_DMA %s: iova 0x%llx (GPA) size 0x%llx -> HPA 0x%llx (pinned)",
-					 vd->name, (unsigned long long)vd->ram[r].gpa,
-					 (unsigned long long)vd->ram[r].size, (unsigned long long)hpa);
+				         "VFIO_IOMMU_MAP_DMA %s: iova 0x%llx (GPA) size 0x%llx -> HPA 0x%llx "
+				         "(pinned)",
+				         vd->name, (unsigned long long)vd->ram[r].gpa,
+				         (unsigned long long)vd->ram[r].size, (unsigned long long)hpa);
 				boot_ev(m, BR_VFIO, ent, vd->ram[r].gpa, hpa, line);
 			}
 			vm_dom[owner - 1] = di;
@@ -539,14 +568,15 @@ static int iommu_late_boot(struct machine *m, char *err, unsigned errcap)
 			dv->viommu = 1;
 			dv->why = BR_VFIO_VIOMMU;
 			dv->gdom = calloc(1, sizeof *dv->gdom);
-			if (!dv->gdom || iova_reserve(dv->gdom, MSI_WINDOW_LO >> PAGE_SHIFT, MSI_WINDOW_HI >> PAGE_SHIFT)) {
+			if (!dv->gdom || iova_reserve(dv->gdom, MSI_WINDOW_LO >> PAGE_SHIFT,
+			                              MSI_WINDOW_HI >> PAGE_SHIFT)) {
 				snprintf(err, errcap, "out of memory");
 				return -1;
 			}
 		}
 		snprintf(line, sizeof line, "vfio-pci 0000:%02x:%02x.%d -> %s: %s (DID %u)", dd->bdf >> 8,
-			 (dd->bdf >> 3) & 31, dd->bdf & 7, vd->name, boot_reason_text(BR_VFIO, 0),
-			 m->iommu->doms[di].did);
+		         (dd->bdf >> 3) & 31, dd->bdf & 7, vd->name, boot_reason_text(BR_VFIO, 0),
+		         m->iommu->doms[di].did);
 		boot_ev(m, dv->why, ent, DOM_UNMANAGED, dd->bdf, line);
 	}
 	return 0;
@@ -570,8 +600,8 @@ static void iommu_mod_free(struct machine *m)
 	m->iommu = NULL;
 }
 
-size_t iommu_narrate(const struct machine *m, const struct trace *t, const struct ev *e, enum lang lang, char *buf,
-		     size_t cap);
+size_t iommu_narrate(const struct machine *m, const struct trace *t, const struct ev *e, enum lang lang,
+                     char *buf, size_t cap);
 int dma_device_hidden(const struct machine *m, int dev);
 
 static int dev_hidden(const struct machine *m, int i)
@@ -586,14 +616,14 @@ static void dma_cpu_hook(struct machine *m, int owner, uint64_t phys, uint64_t l
 }
 
 const struct module_def iommu_module = {
-	.name = "iommu",
-	.cpu_access = dma_cpu_hook,
-	.boot = iommu_boot,
-	.late_boot = iommu_late_boot,
-	.free = iommu_mod_free,
-	.next_deadline = iommu_next_deadline,
-	.fire = iommu_fire,
-	.kind_lo = EV_BOOT,
-	.kind_hi = EV_IOMMU_LAST - 1,
-	.narrate = iommu_narrate,
+    .name = "iommu",
+    .cpu_access = dma_cpu_hook,
+    .boot = iommu_boot,
+    .late_boot = iommu_late_boot,
+    .free = iommu_mod_free,
+    .next_deadline = iommu_next_deadline,
+    .fire = iommu_fire,
+    .kind_lo = EV_BOOT,
+    .kind_hi = EV_IOMMU_LAST - 1,
+    .narrate = iommu_narrate,
 };

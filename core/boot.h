@@ -43,12 +43,12 @@
 enum boot_reason {
 	BR_NONE,
 	/* IOMMU on/off */
-	BR_NO_DMAR,            /* firmware: no DMAR table */
-	BR_INTEL_OFF,          /* intel_iommu=off */
-	BR_IOMMU_OFF,          /* iommu=off */
-	BR_DEFAULT_OFF,        /* CONFIG_INTEL_IOMMU_DEFAULT_ON=n and no intel_iommu=on */
-	BR_INTEL_ON,           /* intel_iommu=on */
-	BR_DEFAULT_ON,         /* CONFIG_INTEL_IOMMU_DEFAULT_ON=y */
+	BR_NO_DMAR,     /* firmware: no DMAR table */
+	BR_INTEL_OFF,   /* intel_iommu=off */
+	BR_IOMMU_OFF,   /* iommu=off */
+	BR_DEFAULT_OFF, /* CONFIG_INTEL_IOMMU_DEFAULT_ON=n and no intel_iommu=on */
+	BR_INTEL_ON,    /* intel_iommu=on */
+	BR_DEFAULT_ON,  /* CONFIG_INTEL_IOMMU_DEFAULT_ON=y */
 	/* per device */
 	BR_DEV_NO_IOMMU,       /* none: dma-direct */
 	BR_DEV_PT_CMDLINE,     /* identity: iommu=pt / iommu.passthrough=1 */
@@ -64,36 +64,36 @@ enum boot_reason {
 	BR_VFIO_NOIOMMU,       /* unsafe no-IOMMU: GPA used as bus address */
 	BR_VFIO_VIOMMU,        /* unmanaged domain filled by QEMU's shadowing of a guest vIOMMU */
 	/* notes */
-	BR_PT_WITHOUT_IOMMU,   /* iommu=pt given but the IOMMU is off: pt means nothing */
-	BR_IOMMU_EQ_ON,        /* iommu=on does not exist */
-	BR_UNKNOWN_IOMMU_OPT,  /* iommu=<unknown>: ignored */
+	BR_PT_WITHOUT_IOMMU,  /* iommu=pt given but the IOMMU is off: pt means nothing */
+	BR_IOMMU_EQ_ON,       /* iommu=on does not exist */
+	BR_UNKNOWN_IOMMU_OPT, /* iommu=<unknown>: ignored */
 	BR_SCALABLE_NOT_MODELLED,
 	BR_MAX
 };
 
 /* The command line, as the kernel's parsers leave it. */
 struct boot_params {
-	int intel_iommu;       /* -1 unset, 0 off, 1 on */
-	int no_iommu;          /* iommu=off */
-	int passthrough;       /* -1 unset, 0, 1 (iommu=pt|nopt, iommu.passthrough=) */
-	int strict;            /* -1 unset, 0, 1 (iommu.strict=, intel_iommu=strict) */
-	int forcedac;          /* iommu.forcedac=1, intel_iommu=forcedac */
-	int sm;                /* -1 unset, 0 sm_off, 1 sm_on */
-	int iommu_eq_on;       /* somebody wrote iommu=on */
+	int intel_iommu; /* -1 unset, 0 off, 1 on */
+	int no_iommu;    /* iommu=off */
+	int passthrough; /* -1 unset, 0, 1 (iommu=pt|nopt, iommu.passthrough=) */
+	int strict;      /* -1 unset, 0, 1 (iommu.strict=, intel_iommu=strict) */
+	int forcedac;    /* iommu.forcedac=1, intel_iommu=forcedac */
+	int sm;          /* -1 unset, 0 sm_off, 1 sm_on */
+	int iommu_eq_on; /* somebody wrote iommu=on */
 	int unknown_iommu_opt;
-	int sp_off;            /* intel_iommu=sp_off: no super pages */
+	int sp_off; /* intel_iommu=sp_off: no super pages */
 };
 
 struct boot_state {
 	struct boot_params p;
 	int dmar_present;
 	int enabled;
-	enum boot_reason why;          /* of enabled / disabled */
-	enum dom_type def_type;        /* iommu_def_domain_type after iommu_subsys_init */
+	enum boot_reason why;   /* of enabled / disabled */
+	enum dom_type def_type; /* iommu_def_domain_type after iommu_subsys_init */
 	int def_cmdline, strict, strict_cmdline;
-	char lines[BOOT_MAX_LINES][BOOT_LINE_LEN];   /* Linux log lines, in order */
+	char lines[BOOT_MAX_LINES][BOOT_LINE_LEN]; /* Linux log lines, in order */
 	int nlines;
-	char notes[BOOT_MAX_LINES][BOOT_LINE_LEN];   /* iommulab's own remarks (not Linux output) */
+	char notes[BOOT_MAX_LINES][BOOT_LINE_LEN]; /* iommulab's own remarks (not Linux output) */
 	enum boot_reason note_code[BOOT_MAX_LINES];
 	int nnotes;
 };
@@ -101,8 +101,8 @@ struct boot_state {
 /* Parse cmdline and decide on/off and the global default (pure; no machine). */
 void boot_decide(const struct boot_desc *b, struct boot_state *bs);
 /* Default domain of one device (pure). */
-enum dom_type boot_device_domain(const struct boot_state *bs, const struct boot_desc *b, const struct device_desc *dd,
-				 enum boot_reason *why);
+enum dom_type boot_device_domain(const struct boot_state *bs, const struct boot_desc *b,
+                                 const struct device_desc *dd, enum boot_reason *why);
 const char *boot_reason_text(enum boot_reason r, int zh);
 
 extern const struct module_def iommu_module;

@@ -4,9 +4,9 @@
 #include <stddef.h>
 #include <string.h>
 
-const char *const cost_fields[] = {"mem_ref_ns", "tlb_hit_ns",  "iotlb_hit_ns", "walk_step_ns",
-				   "inv_ns",     "mmio_ns",     "irq_ns",       "dma_api_ns",
-				   "pte_write_ns", "byte_copy_ps", "dma_byte_ps", NULL};
+const char *const cost_fields[] = {"mem_ref_ns",   "tlb_hit_ns",   "iotlb_hit_ns", "walk_step_ns",
+                                   "inv_ns",       "mmio_ns",      "irq_ns",       "dma_api_ns",
+                                   "pte_write_ns", "byte_copy_ps", "dma_byte_ps",  NULL};
 
 void cost_default(struct cost *c)
 {
@@ -25,9 +25,9 @@ void cost_default(struct cost *c)
 
 uint64_t *cost_field(struct cost *c, const char *name)
 {
-	uint64_t *f[] = {&c->mem_ref_ns, &c->tlb_hit_ns, &c->iotlb_hit_ns, &c->walk_step_ns,
-			 &c->inv_ns,     &c->mmio_ns,    &c->irq_ns,       &c->dma_api_ns,
-			 &c->pte_write_ns, &c->byte_copy_ps, &c->dma_byte_ps};
+	uint64_t *f[] = {&c->mem_ref_ns,   &c->tlb_hit_ns,   &c->iotlb_hit_ns, &c->walk_step_ns,
+	                 &c->inv_ns,       &c->mmio_ns,      &c->irq_ns,       &c->dma_api_ns,
+	                 &c->pte_write_ns, &c->byte_copy_ps, &c->dma_byte_ps};
 	for (size_t i = 0; cost_fields[i]; i++)
 		if (!strcmp(cost_fields[i], name))
 			return f[i];

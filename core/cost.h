@@ -13,12 +13,11 @@
  *   tlb_hit_ns         1    a CPU TLB hit
  *   iotlb_hit_ns       5    an IOTLB or context-cache hit in the IOMMU
  *   walk_step_ns      10    IOMMU/MMU walker overhead per level, on top of the memory reference
- *   inv_ns          1000    one IOTLB invalidation, submitted and waited for (queued invalidation + wait descriptor)
- *   mmio_ns          500    one uncached CPU access to a device register (PCIe round trip)
- *   irq_ns          2000    delivering an interrupt and entering the handler
- *   dma_api_ns       100    software cost of a dma_map/unmap call (IOVA allocation, bookkeeping)
- *   pte_write_ns      20    the kernel writing one IOMMU page-table entry
- *   byte_copy_ps     100    copying one byte (picoseconds) — swiotlb bounce, CPU memcpy
+ *   inv_ns          1000    one IOTLB invalidation, submitted and waited for (queued invalidation + wait
+ * descriptor) mmio_ns          500    one uncached CPU access to a device register (PCIe round trip) irq_ns
+ * 2000    delivering an interrupt and entering the handler dma_api_ns       100    software cost of a
+ * dma_map/unmap call (IOVA allocation, bookkeeping) pte_write_ns      20    the kernel writing one IOMMU
+ * page-table entry byte_copy_ps     100    copying one byte (picoseconds) — swiotlb bounce, CPU memcpy
  *   dma_byte_ps       80    a device moving one byte over PCIe (picoseconds)
  */
 #ifndef IOMMULAB_COST_H
@@ -27,8 +26,8 @@
 #include <stdint.h>
 
 struct cost {
-	uint64_t mem_ref_ns, tlb_hit_ns, iotlb_hit_ns, walk_step_ns, inv_ns, mmio_ns, irq_ns,
-	    dma_api_ns, pte_write_ns, byte_copy_ps, dma_byte_ps;
+	uint64_t mem_ref_ns, tlb_hit_ns, iotlb_hit_ns, walk_step_ns, inv_ns, mmio_ns, irq_ns, dma_api_ns,
+	    pte_write_ns, byte_copy_ps, dma_byte_ps;
 };
 
 /* Fill with the defaults above. */

@@ -93,12 +93,24 @@ static uint64_t edu_read(struct machine *m, int dev, uint64_t off, unsigned len)
 	struct edu *s = m->devs[dev].state;
 	uint64_t v = 0;
 	switch (off) {
-	case EDU_ID: v = 0x010000ed; break;
-	case EDU_LIVENESS: v = ~s->liveness & 0xffffffffu; break;
-	case EDU_DMA_SRC: v = s->src; break;
-	case EDU_DMA_DST: v = s->dst; break;
-	case EDU_DMA_CNT: v = s->cnt; break;
-	case EDU_DMA_CMD: v = s->cmd; break;
+	case EDU_ID:
+		v = 0x010000ed;
+		break;
+	case EDU_LIVENESS:
+		v = ~s->liveness & 0xffffffffu;
+		break;
+	case EDU_DMA_SRC:
+		v = s->src;
+		break;
+	case EDU_DMA_DST:
+		v = s->dst;
+		break;
+	case EDU_DMA_CNT:
+		v = s->cnt;
+		break;
+	case EDU_DMA_CMD:
+		v = s->cmd;
+		break;
 	default:
 		if (off >= EDU_BUF && off + len <= EDU_BUF + EDU_BUF_SIZE)
 			memcpy(&v, s->buf + (off - EDU_BUF), len > 8 ? 8 : len);
@@ -134,10 +146,18 @@ static void edu_write(struct machine *m, int dev, uint64_t off, uint64_t val, un
 {
 	struct edu *s = m->devs[dev].state;
 	switch (off) {
-	case EDU_LIVENESS: s->liveness = (uint32_t)val; break;
-	case EDU_DMA_SRC: s->src = val; break;
-	case EDU_DMA_DST: s->dst = val; break;
-	case EDU_DMA_CNT: s->cnt = val; break;
+	case EDU_LIVENESS:
+		s->liveness = (uint32_t)val;
+		break;
+	case EDU_DMA_SRC:
+		s->src = val;
+		break;
+	case EDU_DMA_DST:
+		s->dst = val;
+		break;
+	case EDU_DMA_CNT:
+		s->cnt = val;
+		break;
 	case EDU_DMA_CMD:
 		s->cmd = val;
 		if (val & 1)
@@ -150,16 +170,16 @@ static void edu_write(struct machine *m, int dev, uint64_t off, uint64_t val, un
 }
 
 const struct device_type dma_device_type = {
-	.name = "dma-device",
-	.type_id = DEV_DMA,
-	.opts_size = sizeof(struct edu_opts),
-	.keys = edu_keys,
-	.parse_opts = edu_parse_opts,
-	.default_bar_size = 1 * MiB,
-	.init = edu_init,
-	.free_state = edu_free,
-	.mmio_read = edu_read,
-	.mmio_write = edu_write,
+    .name = "dma-device",
+    .type_id = DEV_DMA,
+    .opts_size = sizeof(struct edu_opts),
+    .keys = edu_keys,
+    .parse_opts = edu_parse_opts,
+    .default_bar_size = 1 * MiB,
+    .init = edu_init,
+    .free_state = edu_free,
+    .mmio_read = edu_read,
+    .mmio_write = edu_write,
 };
 
 /* ---- device.read / device.write ---- */
@@ -248,15 +268,17 @@ static int exec_write(struct machine *m, const void *args, struct step_result *r
 	return 0;
 }
 
-static void describe_devio(const struct machine *m, const void *args, int lang, char *buf, size_t cap, int write)
+static void describe_devio(const struct machine *m, const void *args, int lang, char *buf, size_t cap,
+                           int write)
 {
 	const struct devio_args *a = args;
 	const char *n = m->d->devs[a->dev].name;
 	if (lang == LANG_ZH)
-		snprintf(buf, cap, "设备 %s 发起 DMA %s（%llu 字节）", n, write ? "写" : "读", (unsigned long long)a->len);
+		snprintf(buf, cap, "设备 %s 发起 DMA %s（%llu 字节）", n, write ? "写" : "读",
+		         (unsigned long long)a->len);
 	else
 		snprintf(buf, cap, "device %s issues a DMA %s of %llu bytes", n, write ? "write" : "read",
-			 (unsigned long long)a->len);
+		         (unsigned long long)a->len);
 }
 
 static void describe_read(const struct machine *m, const void *args, int lang, char *buf, size_t cap)
@@ -270,7 +292,7 @@ static void describe_write(const struct machine *m, const void *args, int lang, 
 }
 
 const struct action_def dev_dma_actions[] = {
-	{"device.read", sizeof(struct devio_args), devio_keys, parse_read, exec_read, describe_read},
-	{"device.write", sizeof(struct devio_args), devio_keys, parse_write, exec_write, describe_write},
-	{NULL, 0, NULL, NULL, NULL, NULL},
+    {"device.read", sizeof(struct devio_args), devio_keys, parse_read, exec_read, describe_read},
+    {"device.write", sizeof(struct devio_args), devio_keys, parse_write, exec_write, describe_write},
+    {NULL, 0, NULL, NULL, NULL, NULL},
 };

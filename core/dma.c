@@ -46,10 +46,10 @@
 #include "mem.h"
 #include "paging.h"
 
-#define SWIOTLB_SLOT  2048ull
-#define SWIOTLB_SIZE  (4 * MiB)
-#define DMA32_SIZE    (4 * MiB)
-#define FOUR_GIB      (4 * GiB)
+#define SWIOTLB_SLOT 2048ull
+#define SWIOTLB_SIZE (4 * MiB)
+#define DMA32_SIZE   (4 * MiB)
+#define FOUR_GIB     (4 * GiB)
 
 static const char *const dir_names[] = {"DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_NONE"};
 
@@ -61,7 +61,6 @@ static int dev_ent(const struct machine *m, int dev)
 		return m->devs[dev].entity;
 	return 1 + m->nvms + dev;
 }
-
 
 static int dev_owner(const struct machine *m, int dev)
 {
@@ -109,8 +108,8 @@ struct dma_step_flags *dma_step_mut(struct machine *m)
 	return f;
 }
 
-static void emit(struct machine *m, uint16_t kind, enum unit u, int actor, uint64_t in, uint64_t out, uint64_t len,
-		 uint16_t code, uint8_t flags, uint64_t entry, uint64_t extra, const char *str)
+static void emit(struct machine *m, uint16_t kind, enum unit u, int actor, uint64_t in, uint64_t out,
+                 uint64_t len, uint16_t code, uint8_t flags, uint64_t entry, uint64_t extra, const char *str)
 {
 	struct ev e;
 	memset(&e, 0, sizeof e);
@@ -209,8 +208,8 @@ static int cpu_access(struct machine *m, int dev, uint64_t phys, void *buf, size
 			mem_read(&m->mem, hpa, (uint8_t *)buf + done, chunk);
 		}
 		const struct span *s = mem_span_at(&m->mem, hpa);
-		emit(m, write ? EV_MEM_WRITE : EV_MEM_READ, UNIT_CPU, owner, hpa, 0, chunk, 0, write ? EVF_WRITE : 0,
-		     0, s ? (uint64_t)s->owner : 0, NULL);
+		emit(m, write ? EV_MEM_WRITE : EV_MEM_READ, UNIT_CPU, owner, hpa, 0, chunk, 0,
+		     write ? EVF_WRITE : 0, 0, s ? (uint64_t)s->owner : 0, NULL);
 		machine_advance(m, m->cost.mem_ref_ns + chunk * m->cost.byte_copy_ps / 1000);
 		done += chunk;
 	}
@@ -247,12 +246,13 @@ int dma_check_cpu_access(struct machine *m, int owner, uint64_t phys, uint64_t l
 				continue; /* reading what you gave the device is harmless on x86 */
 			char line[200];
 			snprintf(line, sizeof line,
-				 "CPU %s of 0x%llx while %s owns the streaming buffer (%s, mapped 0x%llx): "
-				 "call dma_unmap_single or dma_sync_single_for_cpu first",
-				 write ? "write" : "read", (unsigned long long)phys, dev_name(m, d),
-				 dir_names[mr->dir], (unsigned long long)mr->handle);
-			emit(m, EV_DMA_MISUSE, UNIT_DMA_API, owner, phys, mr->handle, len, (uint16_t)(write ? 1 : 0),
-			     write ? EVF_WRITE : 0, 0, (uint64_t)dev_ent(m, d), line);
+			         "CPU %s of 0x%llx while %s owns the streaming buffer (%s, mapped 0x%llx): "
+			         "call dma_unmap_single or dma_sync_single_for_cpu first",
+			         write ? "write" : "read", (unsigned long long)phys, dev_name(m, d),
+			         dir_names[mr->dir], (unsigned long long)mr->handle);
+			emit(m, EV_DMA_MISUSE, UNIT_DMA_API, owner, phys, mr->handle, len,
+			     (uint16_t)(write ? 1 : 0), write ? EVF_WRITE : 0, 0, (uint64_t)dev_ent(m, d),
+			     line);
 			dma_step_mut(m)->misuse++;
 			n++;
 		}
@@ -329,9 +329,9 @@ static void bounce_copy(struct machine *m, int dev, uint64_t from, uint64_t to, 
 		done += c;
 	}
 	char line[160];
-	snprintf(line, sizeof line, "swiotlb bounce: copy %llu bytes %s (0x%llx -> 0x%llx)", (unsigned long long)len,
-		 to_slot ? "into the bounce slot" : "back from the bounce slot", (unsigned long long)from,
-		 (unsigned long long)to);
+	snprintf(line, sizeof line, "swiotlb bounce: copy %llu bytes %s (0x%llx -> 0x%llx)",
+	         (unsigned long long)len, to_slot ? "into the bounce slot" : "back from the bounce slot",
+	         (unsigned long long)from, (unsigned long long)to);
 	emit(m, EV_BOUNCE, UNIT_DMA_API, dev_ent(m, dev), from, to, len, (uint16_t)to_slot, 0, 0, 0, line);
 	machine_advance(m, len * m->cost.byte_copy_ps / 1000);
 	counter_add_id(m, m->dma->dev[dev].c_bounces, 1);
@@ -394,8 +394,8 @@ int dma_swiotlb_setup(struct machine *m)
 			return -1;
 		char line[160];
 		snprintf(line, sizeof line, "software IO TLB: mapped [mem 0x%016llx-0x%016llx] (%lluMB)",
-			 (unsigned long long)start, (unsigned long long)(start + SWIOTLB_SIZE - 1),
-			 (unsigned long long)(SWIOTLB_SIZE / MiB));
+		         (unsigned long long)start, (unsigned long long)(start + SWIOTLB_SIZE - 1),
+		         (unsigned long long)(SWIOTLB_SIZE / MiB));
 		machine_log(m, UNIT_KERNEL, line);
 		return 0;
 	}
@@ -413,12 +413,13 @@ int dma_set_mask(struct machine *m, int dev, int bits, struct step_result *r)
 {
 	if (bits < 24 || bits > 64) {
 		set_error(r, "dma_set_mask(%s): %llu-bit mask not supported (24..64)", dev_name(m, dev),
-			  (uint64_t)bits);
+		          (uint64_t)bits);
 		return -1;
 	}
 	m->dma->dev[dev].mask_bits = bits;
 	char line[120];
-	snprintf(line, sizeof line, "dma_set_mask_and_coherent(%s, DMA_BIT_MASK(%d))", dev_name(m, dev), bits);
+	snprintf(line, sizeof line, "dma_set_mask_and_coherent(%s, DMA_BIT_MASK(%d))", dev_name(m, dev),
+	         bits);
 	emit(m, EV_NOTE, UNIT_DMA_API, dev_ent(m, dev), 0, mask_of(bits), 0, 0, 0, 0, 0, line);
 	return 0;
 }
@@ -455,7 +456,9 @@ static uint64_t alloc_iova(struct machine *m, struct dma_dev *dd, uint64_t npage
 
 static const char *path_name(int p)
 {
-	return p == DMA_PATH_IOMMU ? "dma-iommu" : p == DMA_PATH_BOUNCE ? "dma-direct + swiotlb" : "dma-direct";
+	return p == DMA_PATH_IOMMU    ? "dma-iommu"
+	       : p == DMA_PATH_BOUNCE ? "dma-direct + swiotlb"
+	                              : "dma-direct";
 }
 
 /* A VM with a vIOMMU (invariant 22): the guest kernel's dma-iommu allocates
@@ -464,7 +467,7 @@ static const char *path_name(int p)
  * the host IOMMU (VFIO_IOMMU_MAP_DMA), page by page. The device then uses
  * guest IOVAs. The guest's own vIOMMU tables are not modelled. */
 static int viommu_map(struct machine *m, int dev, uint64_t phys, uint64_t size, unsigned prot, uint64_t *h,
-		      struct dma_map_rec *mr)
+                      struct dma_map_rec *mr)
 {
 	struct dma_dev *dd = &m->dma->dev[dev];
 	int vmi = dev_owner(m, dev) - 1;
@@ -498,8 +501,8 @@ static int viommu_map(struct machine *m, int dev, uint64_t phys, uint64_t size, 
 	return 0;
 }
 
-int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enum dma_dir dir, uint64_t *handle,
-		   struct step_result *r)
+int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enum dma_dir dir,
+                   uint64_t *handle, struct step_result *r)
 {
 	struct dma_layer *dl = m->dma;
 	struct dma_dev *dd = &dl->dev[dev];
@@ -515,11 +518,14 @@ int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enu
 	int path = DMA_PATH_DIRECT;
 	uint64_t h = phys;
 	if (dd->viommu) {
-		unsigned prot = dir == DMA_TO_DEVICE ? PERM_R : dir == DMA_FROM_DEVICE ? PERM_W : PERM_R | PERM_W;
+		unsigned prot = dir == DMA_TO_DEVICE     ? PERM_R
+		                : dir == DMA_FROM_DEVICE ? PERM_W
+		                                         : PERM_R | PERM_W;
 		if (viommu_map(m, dev, phys, size, prot, &h, mr)) {
 			mr->used = 0;
-			set_error(r, "dma_map_single(%s): guest IOVA space exhausted or GPA 0x%llx not guest RAM",
-				  dev_name(m, dev), phys);
+			set_error(
+			    r, "dma_map_single(%s): guest IOVA space exhausted or GPA 0x%llx not guest RAM",
+			    dev_name(m, dev), phys);
 			return -1;
 		}
 		path = DMA_PATH_IOMMU;
@@ -535,7 +541,8 @@ int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enu
 			uint64_t slot = swiotlb_alloc(dl, npages * PAGE_SIZE);
 			if (!slot) {
 				mr->used = 0;
-				set_error(r, "dma_map_single(%s): swiotlb full (%llu bytes)", dev_name(m, dev), size);
+				set_error(r, "dma_map_single(%s): swiotlb full (%llu bytes)",
+				          dev_name(m, dev), size);
 				return -1;
 			}
 			uint8_t zero[256] = {0};
@@ -551,16 +558,20 @@ int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enu
 		uint64_t pfn = alloc_iova(m, dd, npages);
 		if (!pfn) {
 			mr->used = 0;
-			set_error(r, "dma_map_single(%s): IOVA space exhausted (%llu pages)", dev_name(m, dev), npages);
+			set_error(r, "dma_map_single(%s): IOVA space exhausted (%llu pages)",
+			          dev_name(m, dev), npages);
 			return -1;
 		}
-		unsigned prot = dir == DMA_TO_DEVICE ? PERM_R : dir == DMA_FROM_DEVICE ? PERM_W : PERM_R | PERM_W;
+		unsigned prot = dir == DMA_TO_DEVICE     ? PERM_R
+		                : dir == DMA_FROM_DEVICE ? PERM_W
+		                                         : PERM_R | PERM_W;
 		if (iommu_map(m, dd->dom, pfn << PAGE_SHIFT, map_phys - off, npages * PAGE_SIZE, prot)) {
 			iova_free(&m->iommu->doms[dd->dom], pfn);
 			if (mr->bounced)
 				swiotlb_release(dl, mr->slot, npages * PAGE_SIZE);
 			mr->used = 0;
-			set_error(r, "dma_map_single(%s): iommu_map failed at IOVA pfn 0x%llx", dev_name(m, dev), pfn);
+			set_error(r, "dma_map_single(%s): iommu_map failed at IOVA pfn 0x%llx",
+			          dev_name(m, dev), pfn);
 			return -1;
 		}
 		h = (pfn << PAGE_SHIFT) + off;
@@ -570,8 +581,10 @@ int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enu
 	} else if (phys + size - 1 > mask_of(dd->mask_bits)) {
 		if (owner != 0 || !dl->nslots) {
 			mr->used = 0;
-			set_error(r, "dma_map_single(%s): 0x%llx is beyond the DMA mask and no swiotlb can bounce it",
-				  dev_name(m, dev), phys);
+			set_error(
+			    r,
+			    "dma_map_single(%s): 0x%llx is beyond the DMA mask and no swiotlb can bounce it",
+			    dev_name(m, dev), phys);
 			return -1;
 		}
 		uint64_t slot = swiotlb_alloc(dl, size);
@@ -594,10 +607,10 @@ int dma_map_single(struct machine *m, int dev, uint64_t phys, uint64_t size, enu
 	mr->dir = (uint8_t)dir;
 	char line[200];
 	snprintf(line, sizeof line, "dma_map_single(%s, 0x%llx, %llu, %s) = 0x%llx via %s", dev_name(m, dev),
-		 (unsigned long long)phys, (unsigned long long)size, dir_names[dir], (unsigned long long)h,
-		 path_name(path));
-	emit(m, EV_DMA_MAP, UNIT_DMA_API, dev_ent(m, dev), phys, h, size, (uint16_t)path, 0, dir, (uint64_t)dd->type,
-	     line);
+	         (unsigned long long)phys, (unsigned long long)size, dir_names[dir], (unsigned long long)h,
+	         path_name(path));
+	emit(m, EV_DMA_MAP, UNIT_DMA_API, dev_ent(m, dev), phys, h, size, (uint16_t)path, 0, dir,
+	     (uint64_t)dd->type, line);
 	counter_add_id(m, dd->c_maps, 1);
 	dma_step_mut(m)->last_bounced = mr->bounced;
 	*handle = h;
@@ -661,19 +674,20 @@ void dma_fq_flush(struct machine *m, int dom, int timer)
 	d->nfq = 0;
 	char line[160];
 	snprintf(line, sizeof line, "flush queue of DID %u drained (%s): %llu IOVAs free again", d->did,
-		 timer ? "10 ms timer" : "queue full", (unsigned long long)n);
+	         timer ? "10 ms timer" : "queue full", (unsigned long long)n);
 	emit(m, EV_FQ_FLUSH, UNIT_DMA_API, 0, 0, 0, n, (uint16_t)timer, 0, d->did, 0, line);
 }
 
 static int unmap_rec(struct machine *m, int dev, struct dma_map_rec *mr, uint64_t size, enum dma_dir dir,
-		     const char *what)
+                     const char *what)
 {
 	struct dma_dev *dd = &m->dma->dev[dev];
 	char line[200];
 	if (size != mr->size || (!mr->coherent && dir != mr->dir)) {
-		snprintf(line, sizeof line, "%s(%s, 0x%llx): size %llu / %s differ from the mapping (%llu / %s)", what,
-			 dev_name(m, dev), (unsigned long long)mr->handle, (unsigned long long)size, dir_names[dir],
-			 (unsigned long long)mr->size, dir_names[mr->dir]);
+		snprintf(line, sizeof line,
+		         "%s(%s, 0x%llx): size %llu / %s differ from the mapping (%llu / %s)", what,
+		         dev_name(m, dev), (unsigned long long)mr->handle, (unsigned long long)size,
+		         dir_names[dir], (unsigned long long)mr->size, dir_names[mr->dir]);
 		emit(m, EV_DMA_MISUSE, UNIT_DMA_API, dev_owner(m, dev), mr->phys, mr->handle, size, 2, 0, 0,
 		     (uint64_t)dev_ent(m, dev), line);
 		dma_step_mut(m)->misuse++;
@@ -693,13 +707,16 @@ static int unmap_rec(struct machine *m, int dev, struct dma_map_rec *mr, uint64_
 	} else if (mr->iova_pages && m->iommu) {
 		queue_or_flush(m, dd, mr);
 	}
-	snprintf(line, sizeof line, "%s(%s, 0x%llx, %llu)%s", what, dev_name(m, dev), (unsigned long long)mr->handle,
-		 (unsigned long long)mr->size,
-		 mr->iova_pages ? (dd->type == DOM_DMA ? ": PTEs cleared, IOTLB invalidated (strict)"
-						       : ": PTEs cleared, IOVA queued for a lazy flush")
-				: "");
-	emit(m, mr->coherent ? EV_DMA_FREE : EV_DMA_UNMAP, UNIT_DMA_API, dev_ent(m, dev), mr->phys, mr->handle,
-	     mr->size, (uint16_t)(mr->iova_pages ? DMA_PATH_IOMMU : mr->bounced ? DMA_PATH_BOUNCE : DMA_PATH_DIRECT),
+	snprintf(line, sizeof line, "%s(%s, 0x%llx, %llu)%s", what, dev_name(m, dev),
+	         (unsigned long long)mr->handle, (unsigned long long)mr->size,
+	         mr->iova_pages ? (dd->type == DOM_DMA ? ": PTEs cleared, IOTLB invalidated (strict)"
+	                                               : ": PTEs cleared, IOVA queued for a lazy flush")
+	                        : "");
+	emit(m, mr->coherent ? EV_DMA_FREE : EV_DMA_UNMAP, UNIT_DMA_API, dev_ent(m, dev), mr->phys,
+	     mr->handle, mr->size,
+	     (uint16_t)(mr->iova_pages ? DMA_PATH_IOMMU
+	                : mr->bounced  ? DMA_PATH_BOUNCE
+	                               : DMA_PATH_DIRECT),
 	     0, mr->dir, (uint64_t)dd->type, line);
 	counter_add_id(m, dd->c_unmaps, 1);
 	mr->used = 0;
@@ -707,20 +724,20 @@ static int unmap_rec(struct machine *m, int dev, struct dma_map_rec *mr, uint64_
 }
 
 int dma_unmap_single(struct machine *m, int dev, uint64_t handle, uint64_t size, enum dma_dir dir,
-		     struct step_result *r)
+                     struct step_result *r)
 {
 	machine_advance(m, m->cost.dma_api_ns);
 	struct dma_map_rec *mr = rec_find(&m->dma->dev[dev], handle, 1);
 	if (!mr || mr->coherent) {
-		set_error(r, "dma_unmap_single(%s): 0x%llx is not a streaming mapping of this device", dev_name(m, dev),
-			  handle);
+		set_error(r, "dma_unmap_single(%s): 0x%llx is not a streaming mapping of this device",
+		          dev_name(m, dev), handle);
 		return -1;
 	}
 	return unmap_rec(m, dev, mr, size, dir, "dma_unmap_single");
 }
 
 int dma_alloc_coherent(struct machine *m, int dev, uint64_t size, uint64_t *phys, uint64_t *handle,
-		       struct step_result *r)
+                       struct step_result *r)
 {
 	struct dma_layer *dl = m->dma;
 	struct dma_dev *dd = &dl->dev[dev];
@@ -743,7 +760,8 @@ int dma_alloc_coherent(struct machine *m, int dev, uint64_t size, uint64_t *phys
 	int path = DMA_PATH_DIRECT;
 	if (dd->viommu) {
 		if (viommu_map(m, dev, p, sz, PERM_R | PERM_W, &h, mr)) {
-			set_error(r, "dma_alloc_coherent(%s): no guest IOVA space for %llu bytes", dev_name(m, dev), sz);
+			set_error(r, "dma_alloc_coherent(%s): no guest IOVA space for %llu bytes",
+			          dev_name(m, dev), sz);
 			return -1;
 		}
 		path = DMA_PATH_IOMMU;
@@ -751,7 +769,8 @@ int dma_alloc_coherent(struct machine *m, int dev, uint64_t size, uint64_t *phys
 		uint64_t npages = sz >> PAGE_SHIFT;
 		uint64_t pfn = alloc_iova(m, dd, npages);
 		if (!pfn || iommu_map(m, dd->dom, pfn << PAGE_SHIFT, p, sz, PERM_R | PERM_W)) {
-			set_error(r, "dma_alloc_coherent(%s): no IOVA space for %llu pages", dev_name(m, dev), npages);
+			set_error(r, "dma_alloc_coherent(%s): no IOVA space for %llu pages", dev_name(m, dev),
+			          npages);
 			return -1;
 		}
 		h = pfn << PAGE_SHIFT;
@@ -761,8 +780,8 @@ int dma_alloc_coherent(struct machine *m, int dev, uint64_t size, uint64_t *phys
 	} else if (p + sz - 1 > mask_of(dd->mask_bits)) {
 		/* dma-direct retries in ZONE_DMA32 (GFP_DMA32) */
 		if (owner != 0 || dl->dma32_top - dl->dma32_base < sz || !dl->dma32_size) {
-			set_error(r, "dma_alloc_coherent(%s): no memory below the %llu-bit mask", dev_name(m, dev),
-				  (uint64_t)dd->mask_bits);
+			set_error(r, "dma_alloc_coherent(%s): no memory below the %llu-bit mask",
+			          dev_name(m, dev), (uint64_t)dd->mask_bits);
 			return -1;
 		}
 		dl->dma32_top -= sz;
@@ -777,8 +796,8 @@ int dma_alloc_coherent(struct machine *m, int dev, uint64_t size, uint64_t *phys
 	mr->dir = DMA_BIDIRECTIONAL;
 	char line[200];
 	snprintf(line, sizeof line, "dma_alloc_coherent(%s, %llu) = cpu 0x%llx, dma handle 0x%llx via %s",
-		 dev_name(m, dev), (unsigned long long)size, (unsigned long long)p, (unsigned long long)h,
-		 path_name(path));
+	         dev_name(m, dev), (unsigned long long)size, (unsigned long long)p, (unsigned long long)h,
+	         path_name(path));
 	emit(m, EV_DMA_ALLOC, UNIT_DMA_API, dev_ent(m, dev), p, h, size, (uint16_t)path, 0, DMA_BIDIRECTIONAL,
 	     (uint64_t)dd->type, line);
 	counter_add_id(m, dd->c_maps, 1);
@@ -796,20 +815,20 @@ int dma_alloc_coherent(struct machine *m, int dev, uint64_t size, uint64_t *phys
 }
 
 int dma_free_coherent(struct machine *m, int dev, uint64_t size, uint64_t phys, uint64_t handle,
-		      struct step_result *r)
+                      struct step_result *r)
 {
 	machine_advance(m, m->cost.dma_api_ns);
 	struct dma_map_rec *mr = rec_find(&m->dma->dev[dev], handle, 1);
 	if (!mr || !mr->coherent || mr->phys != phys) {
 		set_error(r, "dma_free_coherent(%s): 0x%llx is not a coherent allocation of this device",
-			  dev_name(m, dev), handle);
+		          dev_name(m, dev), handle);
 		return -1;
 	}
 	return unmap_rec(m, dev, mr, size, DMA_BIDIRECTIONAL, "dma_free_coherent");
 }
 
 static int sync(struct machine *m, int dev, uint64_t handle, uint64_t size, enum dma_dir dir, int for_cpu,
-		struct step_result *r)
+                struct step_result *r)
 {
 	machine_advance(m, m->cost.dma_api_ns);
 	struct dma_map_rec *mr = rec_find(&m->dma->dev[dev], handle, 0);
@@ -829,21 +848,22 @@ static int sync(struct machine *m, int dev, uint64_t handle, uint64_t size, enum
 	}
 	mr->cpu_owned = (uint8_t)for_cpu;
 	char line[200];
-	snprintf(line, sizeof line, "%s(%s, 0x%llx, %llu, %s): the %s owns the buffer now", fn, dev_name(m, dev),
-		 (unsigned long long)handle, (unsigned long long)size, dir_names[dir], for_cpu ? "CPU" : "device");
-	emit(m, EV_DMA_SYNC, UNIT_DMA_API, dev_ent(m, dev), mr->phys + off, handle, size, (uint16_t)for_cpu, 0, dir,
-	     0, line);
+	snprintf(line, sizeof line, "%s(%s, 0x%llx, %llu, %s): the %s owns the buffer now", fn,
+	         dev_name(m, dev), (unsigned long long)handle, (unsigned long long)size, dir_names[dir],
+	         for_cpu ? "CPU" : "device");
+	emit(m, EV_DMA_SYNC, UNIT_DMA_API, dev_ent(m, dev), mr->phys + off, handle, size, (uint16_t)for_cpu,
+	     0, dir, 0, line);
 	return 0;
 }
 
 int dma_sync_for_cpu(struct machine *m, int dev, uint64_t handle, uint64_t size, enum dma_dir dir,
-		     struct step_result *r)
+                     struct step_result *r)
 {
 	return sync(m, dev, handle, size, dir, 1, r);
 }
 
 int dma_sync_for_device(struct machine *m, int dev, uint64_t handle, uint64_t size, enum dma_dir dir,
-			struct step_result *r)
+                        struct step_result *r)
 {
 	return sync(m, dev, handle, size, dir, 0, r);
 }
@@ -861,7 +881,8 @@ static void land(struct machine *m, int dev, uint64_t bus, uint64_t hpa, void *b
 	int actor = dev_ent(m, dev), owner = dev_owner(m, dev);
 	const struct span *s = mem_span_at(&m->mem, hpa);
 	if (!s || s->kind == SPAN_RESERVED) {
-		emit(m, EV_DEV_DMA, UNIT_DEVICE, actor, bus, hpa, len, 1, (write ? EVF_WRITE : 0) | EVF_BLOCKED, 0, 0,
+		emit(m, EV_DEV_DMA, UNIT_DEVICE, actor, bus, hpa, len, 1,
+		     (write ? EVF_WRITE : 0) | EVF_BLOCKED, 0, 0,
 		     "no memory at this address: the request ends in an Unsupported Request (master abort)");
 		if (!write)
 			memset(buf, 0xff, len);
@@ -879,27 +900,29 @@ static void land(struct machine *m, int dev, uint64_t bus, uint64_t hpa, void *b
 				memcpy(&v, (uint8_t *)buf + o, l);
 				dt->mmio_write(m, s->device, off, v, l);
 			} else if (!write) {
-				uint64_t v = dt && dt->mmio_read ? dt->mmio_read(m, s->device, off, l) : ~0ull;
+				uint64_t v =
+				    dt && dt->mmio_read ? dt->mmio_read(m, s->device, off, l) : ~0ull;
 				memcpy((uint8_t *)buf + o, &v, l);
 			}
 		}
-		emit(m, EV_DEV_DMA, UNIT_DEVICE, actor, bus, hpa, len, 2, write ? EVF_WRITE : 0, 0, (uint64_t)s->owner,
-		     "peer-to-peer access to a device BAR");
+		emit(m, EV_DEV_DMA, UNIT_DEVICE, actor, bus, hpa, len, 2, write ? EVF_WRITE : 0, 0,
+		     (uint64_t)s->owner, "peer-to-peer access to a device BAR");
 		return;
 	}
 	if (write)
 		mem_write(&m->mem, hpa, buf, len);
 	else
 		mem_read(&m->mem, hpa, buf, len);
-	emit(m, write ? EV_MEM_WRITE : EV_MEM_READ, UNIT_DEVICE, actor, hpa, 0, len, 0, write ? EVF_WRITE : 0, 0,
-	     (uint64_t)s->owner, NULL);
+	emit(m, write ? EV_MEM_WRITE : EV_MEM_READ, UNIT_DEVICE, actor, hpa, 0, len, 0, write ? EVF_WRITE : 0,
+	     0, (uint64_t)s->owner, NULL);
 	machine_advance(m, m->cost.mem_ref_ns + len * m->cost.dma_byte_ps / 1000);
 	counter_add_id(m, m->dma->dev[dev].c_bytes, len);
 	if (write && s->owner != owner) {
 		char line[200];
-		snprintf(line, sizeof line, "%s (owned by %s) wrote %zu bytes at HPA 0x%llx, memory of %s (%s)",
-			 dev_name(m, dev), entity_name(m, owner), len, (unsigned long long)hpa,
-			 entity_name(m, s->owner), s->label);
+		snprintf(line, sizeof line,
+		         "%s (owned by %s) wrote %zu bytes at HPA 0x%llx, memory of %s (%s)",
+		         dev_name(m, dev), entity_name(m, owner), len, (unsigned long long)hpa,
+		         entity_name(m, s->owner), s->label);
 		emit(m, EV_ISOLATION_BREACH, UNIT_DEVICE, actor, bus, hpa, len, 0, EVF_WRITE, (uint64_t)owner,
 		     (uint64_t)s->owner, line);
 		counter_add_id(m, m->dma->c_breaches, 1);
@@ -908,7 +931,7 @@ static void land(struct machine *m, int dev, uint64_t bus, uint64_t hpa, void *b
 }
 
 static int dev_dma(struct machine *m, int dev, uint64_t addr, uint8_t *buf, size_t len, int write,
-		   struct step_result *r)
+                   struct step_result *r)
 {
 	struct dma_dev *dd = &m->dma->dev[dev];
 	int actor = dev_ent(m, dev), failed = 0;
@@ -925,11 +948,12 @@ static int dev_dma(struct machine *m, int dev, uint64_t addr, uint8_t *buf, size
 				memcpy(&data, buf + done, chunk < 4 ? chunk : 4);
 				char line[160];
 				snprintf(line, sizeof line,
-					 "write to 0x%llx is in the interrupt window 0xFEE00000-0xFEEFFFFF: an interrupt "
-					 "request (APIC %u, vector 0x%02x), not DMA",
-					 (unsigned long long)a, (unsigned)((a >> 12) & 0xff), data & 0xff);
-				emit(m, EV_IRQ, UNIT_DEVICE, actor, a, 0, chunk, (uint16_t)(data & 0xff), EVF_WRITE, data, 0,
-				     line);
+				         "write to 0x%llx is in the interrupt window 0xFEE00000-0xFEEFFFFF: "
+				         "an interrupt "
+				         "request (APIC %u, vector 0x%02x), not DMA",
+				         (unsigned long long)a, (unsigned)((a >> 12) & 0xff), data & 0xff);
+				emit(m, EV_IRQ, UNIT_DEVICE, actor, a, 0, chunk, (uint16_t)(data & 0xff),
+				     EVF_WRITE, data, 0, line);
 				machine_advance(m, m->cost.irq_ns);
 				counter_add_id(m, dd->c_irqs, 1);
 				dma_step_mut(m)->irqs++;
@@ -974,7 +998,8 @@ static int dev_dma(struct machine *m, int dev, uint64_t addr, uint8_t *buf, size
 				if (r && !r->fault.valid)
 					r->fault = x.fault;
 				if (!write)
-					memset(buf + done, 0xff, chunk); /* no data: the completion is an error */
+					memset(buf + done, 0xff,
+					       chunk); /* no data: the completion is an error */
 				failed = 1;
 				done += chunk;
 				continue;
@@ -996,7 +1021,8 @@ int dev_dma_read(struct machine *m, int dev, uint64_t addr, void *buf, size_t le
 	return dev_dma(m, dev, addr, buf, len, 0, r);
 }
 
-int dev_dma_write(struct machine *m, int dev, uint64_t addr, const void *buf, size_t len, struct step_result *r)
+int dev_dma_write(struct machine *m, int dev, uint64_t addr, const void *buf, size_t len,
+                  struct step_result *r)
 {
 	uint8_t tmp[4096];
 	const uint8_t *src = buf;

@@ -65,7 +65,6 @@ int dev_dma_write(struct machine *m, int dev, uint64_t addr, const void *buf, si
 /* An MSI: a DMA write of `data` to 0xFEE00000 | apic_id << 12 by the device. */
 int dev_msi(struct machine *m, int dev, uint32_t apic_id, uint32_t data, struct step_result *r);
 
-
 /* ---- additions (issue 3): state and helpers of the DMA layer ---- */
 
 #include "boot.h"
@@ -96,19 +95,19 @@ uint16_t dma_dev_sid(const struct machine *m, int dev);
 
 struct dma_map_rec {
 	uint64_t handle, phys, size;
-	uint64_t slot;          /* swiotlb slot (bounced), else 0 */
+	uint64_t slot; /* swiotlb slot (bounced), else 0 */
 	uint64_t iova_pfn, iova_pages;
 	uint8_t used, dir, bounced, cpu_owned, coherent;
 };
 
 struct dma_dev {
-	enum dom_type type;     /* what the DMA API uses (VFIO: unmanaged) */
+	enum dom_type type; /* what the DMA API uses (VFIO: unmanaged) */
 	enum boot_reason why;
-	int dom;                /* index in iommu->doms, -1 none */
-	int group;              /* iommu group id, -1 none */
-	int hidden;             /* never enumerated by the kernel */
-	int noiommu;            /* VFIO unsafe no-IOMMU */
-	int viommu;             /* VFIO device of a VM with a vIOMMU: guest IOVAs, shadowed by QEMU */
+	int dom;                   /* index in iommu->doms, -1 none */
+	int group;                 /* iommu group id, -1 none */
+	int hidden;                /* never enumerated by the kernel */
+	int noiommu;               /* VFIO unsafe no-IOMMU */
+	int viommu;                /* VFIO device of a VM with a vIOMMU: guest IOVAs, shadowed by QEMU */
 	struct iommu_domain *gdom; /* the guest kernel's IOVA allocator for it (vIOMMU) */
 	int mask_bits;
 	struct dma_map_rec *maps;
@@ -122,7 +121,7 @@ struct dma_step_flags {
 	int valid;
 	int breaches, stale_hits, irqs, bounces, misuse, iotlb_hits, iotlb_misses, faults;
 	int last_bounced;
-	unsigned fault_sid;      /* of the first DMAR fault in this step */
+	unsigned fault_sid; /* of the first DMAR fault in this step */
 	int fault_write;
 };
 
@@ -133,7 +132,7 @@ struct dma_layer {
 	int ngroups;
 	/* swiotlb: a pool in low host RAM, 2 KiB slots */
 	uint64_t swiotlb_base, swiotlb_size;
-	uint8_t *slot_used;     /* one byte per slot: run length at the start of a run */
+	uint8_t *slot_used; /* one byte per slot: run length at the start of a run */
 	uint64_t nslots, slot_index;
 	/* low memory for coherent allocations of small-mask devices (ZONE_DMA32) */
 	uint64_t dma32_base, dma32_size, dma32_top;

@@ -115,14 +115,14 @@ int engine_forward(struct engine *e)
 			break;
 		if (e->m.mem.out_of_frames) {
 			snprintf(e->m.stop_reason, sizeof e->m.stop_reason,
-				 "the memory cap was reached (%llu MiB touched; raise it with --max-memory)",
-				 (unsigned long long)(e->m.mem.touched_bytes >> 20));
+			         "the memory cap was reached (%llu MiB touched; raise it with --max-memory)",
+			         (unsigned long long)(e->m.mem.touched_bytes >> 20));
 			break;
 		}
 		if (e->m.trace.overflow) {
 			snprintf(e->m.stop_reason, sizeof e->m.stop_reason,
-				 "the trace cap was reached (%llu events; raise it with --max-events)",
-				 (unsigned long long)e->m.trace.n);
+			         "the trace cap was reached (%llu events; raise it with --max-events)",
+			         (unsigned long long)e->m.trace.n);
 			break;
 		}
 	}
@@ -137,8 +137,8 @@ int engine_forward(struct engine *e)
 		char msg[400] = "", line[700];
 		if (st->expects[i].def->check(&e->m, &rep->r, st->expects[i].args, msg, sizeof msg)) {
 			failed++;
-			snprintf(line, sizeof line, "%s:%d:%d: expect.%s: %s", e->sc->file, st->expects[i].line, st->expects[i].col,
-				 st->expects[i].path, msg);
+			snprintf(line, sizeof line, "%s:%d:%d: expect.%s: %s", e->sc->file,
+			         st->expects[i].line, st->expects[i].col, st->expects[i].path, msg);
 			report_add(rep, line);
 		}
 	}

@@ -23,16 +23,16 @@
 struct step_report {
 	struct step_result r;
 	int failed_expects;
-	const char *diff;        /* one "FILE:L:C: expect.KEY: expected …, got …" per line;
-	                          * "" when all held (owned by the engine) */
+	const char *diff; /* one "FILE:L:C: expect.KEY: expected …, got …" per line;
+	                   * "" when all held (owned by the engine) */
 };
 
 struct engine {
 	const struct scenario *sc;
 	struct machine m;
 	int trace_on;
-	int next;                /* index of the next step to run */
-	uint64_t *mark;          /* mark[i] = trace length before step i (nsteps + 1) */
+	int next;       /* index of the next step to run */
+	uint64_t *mark; /* mark[i] = trace length before step i (nsteps + 1) */
 	struct step_report *reports;
 	int built;
 	char err[256];

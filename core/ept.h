@@ -32,36 +32,36 @@
 
 #include "bits.h"
 
-#define EPT_R      BIT(0)
-#define EPT_W      BIT(1)
-#define EPT_X      BIT(2)
-#define EPT_XWR    MASK(2, 0)
-#define EPT_MT(e)  FIELD(e, 5, 3)
-#define EPT_IPAT   BIT(6)
-#define EPT_PS     BIT(7)
-#define EPT_A      BIT(8)
-#define EPT_D      BIT(9)
-#define EPT_UX     BIT(10)
-#define EPT_ADDR   MASK(51, 12)
-#define EPT_MT_WB  6ull
+#define EPT_R     BIT(0)
+#define EPT_W     BIT(1)
+#define EPT_X     BIT(2)
+#define EPT_XWR   MASK(2, 0)
+#define EPT_MT(e) FIELD(e, 5, 3)
+#define EPT_IPAT  BIT(6)
+#define EPT_PS    BIT(7)
+#define EPT_A     BIT(8)
+#define EPT_D     BIT(9)
+#define EPT_UX    BIT(10)
+#define EPT_ADDR  MASK(51, 12)
+#define EPT_MT_WB 6ull
 
-#define EPTP_WB        6ull
-#define EPTP_PWL(l)    ((uint64_t)((l) - 1) << 3)
-#define EPTP_AD        BIT(6)
+#define EPTP_WB     6ull
+#define EPTP_PWL(l) ((uint64_t)((l)-1) << 3)
+#define EPTP_AD     BIT(6)
 
 /* exit reasons */
 #define EXIT_EPT_VIOLATION 48
 #define EXIT_EPT_MISCONFIG 49
 
 /* exit qualification bits for EPT violations */
-#define EPTQ_READ     BIT(0)
-#define EPTQ_WRITE    BIT(1)
-#define EPTQ_FETCH    BIT(2)
-#define EPTQ_R        BIT(3)
-#define EPTQ_W        BIT(4)
-#define EPTQ_X        BIT(5)
-#define EPTQ_GLA      BIT(7)
-#define EPTQ_FINAL    BIT(8)
+#define EPTQ_READ  BIT(0)
+#define EPTQ_WRITE BIT(1)
+#define EPTQ_FETCH BIT(2)
+#define EPTQ_R     BIT(3)
+#define EPTQ_W     BIT(4)
+#define EPTQ_X     BIT(5)
+#define EPTQ_GLA   BIT(7)
+#define EPTQ_FINAL BIT(8)
 
 /* Misconfigured? Returns 0 for a legal present entry. */
 int ept_misconfigured(uint64_t e, int level, int maxphyaddr);

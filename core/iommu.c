@@ -34,20 +34,20 @@
 #include "paging.h"
 
 static const char *const fault_str[VTD_FR_MAX] = {
-	"Software",
-	"Present bit in root entry is clear",
-	"Present bit in context entry is clear",
-	"Invalid context entry",
-	"Access beyond MGAW",
-	"PTE Write access is not set",
-	"PTE Read access is not set",
-	"Next page table ptr is invalid",
-	"Root table address invalid",
-	"Context table ptr is invalid",
-	"non-zero reserved fields in RTP",
-	"non-zero reserved fields in CTP",
-	"non-zero reserved fields in PTE",
-	"PCE for translation request specifies blocking",
+    "Software",
+    "Present bit in root entry is clear",
+    "Present bit in context entry is clear",
+    "Invalid context entry",
+    "Access beyond MGAW",
+    "PTE Write access is not set",
+    "PTE Read access is not set",
+    "Next page table ptr is invalid",
+    "Root table address invalid",
+    "Context table ptr is invalid",
+    "non-zero reserved fields in RTP",
+    "non-zero reserved fields in CTP",
+    "non-zero reserved fields in PTE",
+    "PCE for translation request specifies blocking",
 };
 
 const char *vtd_fault_reason_str(int reason)
@@ -57,7 +57,8 @@ const char *vtd_fault_reason_str(int reason)
 	return "Unknown";
 }
 
-static const char *const dom_names[DOM_TYPE_MAX] = {"none", "blocked", "identity", "DMA", "DMA-FQ", "unmanaged"};
+static const char *const dom_names[DOM_TYPE_MAX] = {"none", "blocked", "identity",
+                                                    "DMA",  "DMA-FQ",  "unmanaged"};
 
 const char *dom_type_name(enum dom_type t)
 {
@@ -104,17 +105,15 @@ struct iommu *iommu_create(struct machine *m, const struct boot_desc *b)
 	if (io->nrec > 64)
 		io->nrec = 64;
 	int sllps = b->sllps >= 0 ? b->sllps & 3 : 3;
-	uint64_t width = 12 + 9 * (uint64_t)io->levels;   /* 39, 48, 57 */
-	io->cap = 2ull                                      /* ND: 256 domain ids */
-		  | (b->cap_cm ? VTD_CAP_CM : 0)
-		  | (BIT(io->levels - 2) << 8)                /* SAGAW */
-		  | ((width - 1) << 16)                       /* MGAW */
-		  | ((uint64_t)(VTD_FRO_OFF / 16) << 24)      /* FRO */
-		  | ((uint64_t)sllps << 34) | VTD_CAP_PSI
-		  | ((uint64_t)(io->nrec - 1) << 40)          /* NFR */
-		  | (9ull << 48);                             /* MAMV: up to 2^9 pages */
-	io->ecap = VTD_ECAP_C | VTD_ECAP_QI | (b->ecap_pt ? VTD_ECAP_PT : 0) |
-		   ((uint64_t)(VTD_IRO_OFF / 16) << 8);
+	uint64_t width = 12 + 9 * (uint64_t)io->levels;                       /* 39, 48, 57 */
+	io->cap = 2ull                                                        /* ND: 256 domain ids */
+	          | (b->cap_cm ? VTD_CAP_CM : 0) | (BIT(io->levels - 2) << 8) /* SAGAW */
+	          | ((width - 1) << 16)                                       /* MGAW */
+	          | ((uint64_t)(VTD_FRO_OFF / 16) << 24)                      /* FRO */
+	          | ((uint64_t)sllps << 34) | VTD_CAP_PSI | ((uint64_t)(io->nrec - 1) << 40) /* NFR */
+	          | (9ull << 48); /* MAMV: up to 2^9 pages */
+	io->ecap =
+	    VTD_ECAP_C | VTD_ECAP_QI | (b->ecap_pt ? VTD_ECAP_PT : 0) | ((uint64_t)(VTD_IRO_OFF / 16) << 8);
 	set32(io, VTD_VER, 0x10);
 	set64(io, VTD_CAP, io->cap);
 	set64(io, VTD_ECAP, io->ecap);
@@ -203,7 +202,7 @@ void iommu_reg_write(struct machine *m, unsigned off, uint64_t v, unsigned len)
 /* ---- events ---- */
 
 static void emit(struct machine *m, uint16_t kind, int actor, uint64_t in, uint64_t out, uint64_t entry,
-		 uint64_t extra, uint16_t code, uint8_t flags, const char *str)
+                 uint64_t extra, uint16_t code, uint8_t flags, const char *str)
 {
 	struct ev e;
 	memset(&e, 0, sizeof e);
@@ -224,7 +223,7 @@ static void emit(struct machine *m, uint16_t kind, int actor, uint64_t in, uint6
 }
 
 static void walk_ref(struct machine *m, int actor, enum walker w, int level, uint64_t iova, uint64_t ea,
-		     uint64_t val, uint64_t hi, int write)
+                     uint64_t val, uint64_t hi, int write)
 {
 	struct ev e;
 	memset(&e, 0, sizeof e);
@@ -247,7 +246,7 @@ static void walk_ref(struct machine *m, int actor, enum walker w, int level, uin
 /* ---- fault recording ---- */
 
 static void record_fault(struct machine *m, int actor, uint16_t sid, uint64_t iova, int write, int reason,
-			 int fpd, struct fault_info *f)
+                         int fpd, struct fault_info *f)
 {
 	struct iommu *io = m->iommu;
 	f->valid = 1;
@@ -259,10 +258,10 @@ static void record_fault(struct machine *m, int actor, uint16_t sid, uint64_t io
 	char line[200];
 	if (fpd) {
 		snprintf(line, sizeof line,
-			 "fault %Xh at 0x%llx blocked; FPD = 1 in the context entry: no record, no interrupt", reason,
-			 (unsigned long long)iova);
-		emit(m, EV_FAULT, actor, iova, 0, 0, 0, (uint16_t)reason, EVF_BLOCKED | (write ? EVF_WRITE : 0),
-		     line);
+		         "fault %Xh at 0x%llx blocked; FPD = 1 in the context entry: no record, no interrupt",
+		         reason, (unsigned long long)iova);
+		emit(m, EV_FAULT, actor, iova, 0, 0, 0, (uint16_t)reason,
+		     EVF_BLOCKED | (write ? EVF_WRITE : 0), line);
 		return;
 	}
 	uint32_t fsts = reg32(io, VTD_FSTS);
@@ -271,9 +270,10 @@ static void record_fault(struct machine *m, int actor, uint16_t sid, uint64_t io
 		/* every record is valid (or an overflow is already pending): lost */
 		set32(io, VTD_FSTS, fsts | VTD_FSTS_PFO);
 		io->faults_lost++;
-		snprintf(line, sizeof line,
-			 "fault %Xh at 0x%llx blocked; recording register %d still valid: PFO set, fault lost", reason,
-			 (unsigned long long)iova, io->next_frcd);
+		snprintf(
+		    line, sizeof line,
+		    "fault %Xh at 0x%llx blocked; recording register %d still valid: PFO set, fault lost",
+		    reason, (unsigned long long)iova, io->next_frcd);
 		emit(m, EV_FAULT, actor, iova, 0, VTD_FSTS_PFO, (uint64_t)io->next_frcd, (uint16_t)reason,
 		     EVF_BLOCKED | (write ? EVF_WRITE : 0), line);
 		return;
@@ -294,8 +294,8 @@ static void record_fault(struct machine *m, int actor, uint16_t sid, uint64_t io
 	}
 	set32(io, VTD_FSTS, fsts);
 	io->next_frcd = (io->next_frcd + 1) % io->nrec;
-	snprintf(line, sizeof line, "fault %Xh recorded in register %d (FRCD at 0x%x): SID %02x:%02x.%d, %s", reason,
-		 idx, off, sid >> 8, (sid >> 3) & 31, sid & 7, write ? "write" : "read");
+	snprintf(line, sizeof line, "fault %Xh recorded in register %d (FRCD at 0x%x): SID %02x:%02x.%d, %s",
+	         reason, idx, off, sid >> 8, (sid >> 3) & 31, sid & 7, write ? "write" : "read");
 	emit(m, EV_FAULT, actor, iova, 0, hi, lo, (uint16_t)reason, write ? EVF_WRITE : 0, line);
 }
 
@@ -321,9 +321,10 @@ void iommu_service_faults(struct machine *m)
 		unsigned sid = (unsigned)(hi & 0xffff), reason = (unsigned)FIELD(hi, 39, 32);
 		char line[240];
 		snprintf(line, sizeof line,
-			 "DMAR: [%s NO_PASID] Request device [%02x:%02x.%d] fault addr 0x%llx [fault reason 0x%02x] %s",
-			 (hi & VTD_FRCD_T) ? "DMA Read" : "DMA Write", sid >> 8, (sid >> 3) & 31, sid & 7,
-			 (unsigned long long)(lo & MASK(63, 12)), reason, vtd_fault_reason_str((int)reason));
+		         "DMAR: [%s NO_PASID] Request device [%02x:%02x.%d] fault addr 0x%llx [fault reason "
+		         "0x%02x] %s",
+		         (hi & VTD_FRCD_T) ? "DMA Read" : "DMA Write", sid >> 8, (sid >> 3) & 31, sid & 7,
+		         (unsigned long long)(lo & MASK(63, 12)), reason, vtd_fault_reason_str((int)reason));
 		machine_log(m, UNIT_KERNEL, line);
 		iommu_reg_write(m, off + 8, VTD_FRCD_F, 8); /* clear F (write 1) */
 		idx = (idx + 1) % io->nrec;
@@ -380,8 +381,8 @@ static void iotlb_insert(struct iommu *io, const struct iotlb_entry *n)
 
 /* ---- second-level tables: kernel-side peek (no trace) ---- */
 
-static int sl_peek(const struct mem *mem, uint64_t pgd, int levels, uint64_t iova, uint64_t *hpa, unsigned *perm,
-		   uint64_t *psize)
+static int sl_peek(const struct mem *mem, uint64_t pgd, int levels, uint64_t iova, uint64_t *hpa,
+                   unsigned *perm, uint64_t *psize)
 {
 	uint64_t table = pgd;
 	unsigned p = PERM_R | PERM_W;
@@ -424,7 +425,8 @@ static int ctx_check(const struct iommu *io, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-int iommu_translate(struct machine *m, int actor, uint16_t sid, uint64_t iova, int write, struct iommu_xlate *x)
+int iommu_translate(struct machine *m, int actor, uint16_t sid, uint64_t iova, int write,
+                    struct iommu_xlate *x)
 {
 	struct iommu *io = m->iommu;
 	memset(x, 0, sizeof *x);
@@ -510,10 +512,11 @@ int iommu_translate(struct machine *m, int actor, uint16_t sid, uint64_t iova, i
 		uint64_t now_hpa;
 		unsigned now_perm;
 		x->stale = sl_peek(&m->mem, t->pgd, levels, iova, &now_hpa, &now_perm, NULL) ||
-			   now_hpa != x->hpa || !(now_perm & (write ? PERM_W : PERM_R));
+		           now_hpa != x->hpa || !(now_perm & (write ? PERM_W : PERM_R));
 		emit(m, EV_IOTLB_HIT, actor, iova, x->hpa, 0, t->psize, did,
 		     (write ? EVF_WRITE : 0) | (x->stale ? EVF_STALE : 0),
-		     x->stale ? "stale: the tables no longer map this IOVA; the IOTLB was not invalidated yet" : NULL);
+		     x->stale ? "stale: the tables no longer map this IOVA; the IOTLB was not invalidated yet"
+		              : NULL);
 		machine_advance(m, m->cost.iotlb_hit_ns);
 		return 0;
 	}
@@ -532,11 +535,15 @@ int iommu_translate(struct machine *m, int actor, uint16_t sid, uint64_t iova, i
 		ok_w &= (e & VTD_SL_W) != 0;
 		if (write ? !ok_w : !ok_r) {
 			if (io->cap & VTD_CAP_CM) {
-				struct iotlb_entry n = {.iova = iova & PAGE_MASK, .psize = PAGE_SIZE, .did = did,
-							.pgd = pgd, .np = 1};
+				struct iotlb_entry n = {.iova = iova & PAGE_MASK,
+				                        .psize = PAGE_SIZE,
+				                        .did = did,
+				                        .pgd = pgd,
+				                        .np = 1};
 				iotlb_insert(io, &n);
 			}
-			record_fault(m, actor, sid, iova, write, write ? VTD_FR_WRITE : VTD_FR_READ, fpd, &x->fault);
+			record_fault(m, actor, sid, iova, write, write ? VTD_FR_WRITE : VTD_FR_READ, fpd,
+			             &x->fault);
 			return -1;
 		}
 		int rsvd = (e & MASK(6, 3)) != 0;
@@ -554,9 +561,13 @@ int iommu_translate(struct machine *m, int actor, uint16_t sid, uint64_t iova, i
 		}
 		if (leaf) {
 			uint64_t sz = LEVEL_SIZE(lvl);
-			struct iotlb_entry n = {.iova = iova & ~(sz - 1), .hpa = e & VTD_SL_ADDR & ~(sz - 1),
-						.psize = sz, .pgd = pgd, .did = did, .r = (uint8_t)ok_r,
-						.w = (uint8_t)ok_w};
+			struct iotlb_entry n = {.iova = iova & ~(sz - 1),
+			                        .hpa = e & VTD_SL_ADDR & ~(sz - 1),
+			                        .psize = sz,
+			                        .pgd = pgd,
+			                        .did = did,
+			                        .r = (uint8_t)ok_r,
+			                        .w = (uint8_t)ok_w};
 			iotlb_insert(io, &n);
 			x->hpa = n.hpa | (iova & (sz - 1));
 			return 0;
@@ -654,14 +665,16 @@ void iommu_inv_iotlb(struct machine *m, enum vtd_inv gran, uint16_t did, uint64_
 	}
 	/* QI IOTLB descriptor: type 2, granularity 5:4, DR/DW, DID 31:16; addr | IH | AM */
 	qi_submit(m, 2 | ((uint64_t)gran << 4) | BIT(6) | BIT(7) | ((uint64_t)did << 16),
-		  gran == VTD_INV_PAGE ? (lo_a | (uint64_t)am) : 0);
+	          gran == VTD_INV_PAGE ? (lo_a | (uint64_t)am) : 0);
 	static const char *const gname[] = {"", "global", "domain-selective", "page-selective"};
 	char line[160];
 	if (gran == VTD_INV_PAGE)
-		snprintf(line, sizeof line, "IOTLB %s invalidation DID %u addr 0x%llx AM %d (%d entries dropped)",
-			 gname[gran], did, (unsigned long long)lo_a, am, dropped);
+		snprintf(line, sizeof line,
+		         "IOTLB %s invalidation DID %u addr 0x%llx AM %d (%d entries dropped)", gname[gran],
+		         did, (unsigned long long)lo_a, am, dropped);
 	else if (gran == VTD_INV_DOMAIN)
-		snprintf(line, sizeof line, "IOTLB domain-selective invalidation DID %u (%d entries dropped)", did, dropped);
+		snprintf(line, sizeof line, "IOTLB domain-selective invalidation DID %u (%d entries dropped)",
+		         did, dropped);
 	else
 		snprintf(line, sizeof line, "IOTLB global invalidation (%d entries dropped)", dropped);
 	emit(m, EV_IOTLB_INV, 0, lo_a, did, (uint64_t)dropped, (uint64_t)am, (uint16_t)gran, 0, line);
@@ -683,8 +696,8 @@ void iommu_inv_context(struct machine *m, int global, uint16_t sid)
 	if (global)
 		snprintf(line, sizeof line, "context-cache global invalidation");
 	else
-		snprintf(line, sizeof line, "context-cache device invalidation %02x:%02x.%d", sid >> 8, (sid >> 3) & 31,
-			 sid & 7);
+		snprintf(line, sizeof line, "context-cache device invalidation %02x:%02x.%d", sid >> 8,
+		         (sid >> 3) & 31, sid & 7);
 	emit(m, EV_IOTLB_INV, 0, 0, 0, 0, 0, VTD_INV_CONTEXT, 0, line);
 	counter_add_id(m, io->c_inv, 1);
 	machine_advance(m, m->cost.inv_ns);
@@ -811,8 +824,12 @@ int iommu_map(struct machine *m, int di, uint64_t iova, uint64_t hpa, uint64_t s
 {
 	struct iommu *io = m->iommu;
 	struct iommu_domain *d = &io->doms[di];
-	struct pt_ctx p = {.fmt = PT_VTD, .mem = &m->mem, .tbl_to_hpa = sl_tbl_to_hpa, .alloc_table = sl_alloc,
-			   .ctx = m, .levels = d->levels};
+	struct pt_ctx p = {.fmt = PT_VTD,
+	                   .mem = &m->mem,
+	                   .tbl_to_hpa = sl_tbl_to_hpa,
+	                   .alloc_table = sl_alloc,
+	                   .ctx = m,
+	                   .levels = d->levels};
 	int sllps = (int)VTD_CAP_SLLPS(io->cap);
 	uint64_t off = 0;
 	while (off < size) {
@@ -951,7 +968,8 @@ void iova_free(struct iommu_domain *d, uint64_t pfn)
 {
 	for (int i = 0; i < d->niovas; i++)
 		if (d->iovas[i].lo == pfn) {
-			memmove(&d->iovas[i], &d->iovas[i + 1], (size_t)(d->niovas - i - 1) * sizeof *d->iovas);
+			memmove(&d->iovas[i], &d->iovas[i + 1],
+			        (size_t)(d->niovas - i - 1) * sizeof *d->iovas);
 			d->niovas--;
 			return;
 		}

@@ -78,30 +78,30 @@
 #define VTD_GSTS_QIES BIT(26)
 
 /* CAP fields */
-#define VTD_CAP_CM        BIT(7)
-#define VTD_CAP_SAGAW(c)  FIELD(c, 12, 8)
-#define VTD_CAP_MGAW(c)   (FIELD(c, 21, 16) + 1)
-#define VTD_CAP_FRO(c)    FIELD(c, 33, 24)
-#define VTD_CAP_SLLPS(c)  FIELD(c, 37, 34)
-#define VTD_CAP_PSI       BIT(39)
-#define VTD_CAP_NFR(c)    FIELD(c, 47, 40)
-#define VTD_CAP_MAMV(c)   FIELD(c, 53, 48)
+#define VTD_CAP_CM       BIT(7)
+#define VTD_CAP_SAGAW(c) FIELD(c, 12, 8)
+#define VTD_CAP_MGAW(c)  (FIELD(c, 21, 16) + 1)
+#define VTD_CAP_FRO(c)   FIELD(c, 33, 24)
+#define VTD_CAP_SLLPS(c) FIELD(c, 37, 34)
+#define VTD_CAP_PSI      BIT(39)
+#define VTD_CAP_NFR(c)   FIELD(c, 47, 40)
+#define VTD_CAP_MAMV(c)  FIELD(c, 53, 48)
 /* ECAP fields */
-#define VTD_ECAP_C        BIT(0)
-#define VTD_ECAP_QI       BIT(1)
-#define VTD_ECAP_PT       BIT(6)
-#define VTD_ECAP_IRO(e)   FIELD(e, 17, 8)
-#define VTD_ECAP_SMTS     BIT(43)
+#define VTD_ECAP_C      BIT(0)
+#define VTD_ECAP_QI     BIT(1)
+#define VTD_ECAP_PT     BIT(6)
+#define VTD_ECAP_IRO(e) FIELD(e, 17, 8)
+#define VTD_ECAP_SMTS   BIT(43)
 
 /* root / context entries */
-#define VTD_ROOT_P        BIT(0)
-#define VTD_ROOT_CTP      MASK(63, 12)
-#define VTD_CTX_P         BIT(0)
-#define VTD_CTX_FPD       BIT(1)
-#define VTD_CTX_TT(lo)    FIELD(lo, 3, 2)
-#define VTD_CTX_SLPTPTR   MASK(63, 12)
-#define VTD_CTX_AW(hi)    FIELD(hi, 2, 0)
-#define VTD_CTX_DID(hi)   FIELD(hi, 23, 8)
+#define VTD_ROOT_P          BIT(0)
+#define VTD_ROOT_CTP        MASK(63, 12)
+#define VTD_CTX_P           BIT(0)
+#define VTD_CTX_FPD         BIT(1)
+#define VTD_CTX_TT(lo)      FIELD(lo, 3, 2)
+#define VTD_CTX_SLPTPTR     MASK(63, 12)
+#define VTD_CTX_AW(hi)      FIELD(hi, 2, 0)
+#define VTD_CTX_DID(hi)     FIELD(hi, 23, 8)
 #define VTD_TT_MULTI_LEVEL  0
 #define VTD_TT_DEV_IOTLB    1
 #define VTD_TT_PASS_THROUGH 2
@@ -119,8 +119,8 @@
 #define VTD_FSTS_FRI(v) FIELD(v, 15, 8)
 #define VTD_FECTL_IM    BIT(31)
 #define VTD_FECTL_IP    BIT(30)
-#define VTD_FRCD_F      BIT(63)  /* in the high qword */
-#define VTD_FRCD_T      BIT(62)  /* in the high qword: 1 = read */
+#define VTD_FRCD_F      BIT(63) /* in the high qword */
+#define VTD_FRCD_T      BIT(62) /* in the high qword: 1 = read */
 
 /* the interrupt address range (VT-d treats writes here as interrupts) */
 #define MSI_WINDOW_LO 0xFEE00000ull
@@ -151,22 +151,22 @@ enum vtd_inv { VTD_INV_GLOBAL = 1, VTD_INV_DOMAIN = 2, VTD_INV_PAGE = 3, VTD_INV
 
 /* Linux's domain types (include/linux/iommu.h) + "none" (no IOMMU) */
 enum dom_type { DOM_NONE, DOM_BLOCKED, DOM_IDENTITY, DOM_DMA, DOM_DMA_FQ, DOM_UNMANAGED, DOM_TYPE_MAX };
-const char *dom_type_name(enum dom_type t);       /* "none", "identity", "DMA", "DMA-FQ", … */
-int dom_type_parse(const char *s);                /* -1 if unknown */
+const char *dom_type_name(enum dom_type t); /* "none", "identity", "DMA", "DMA-FQ", … */
+int dom_type_parse(const char *s);          /* -1 if unknown */
 
 #define IOTLB_ENTRIES     64
 #define CTX_CACHE_ENTRIES 16
 #define IOMMU_MAX_DOMAINS 32
-#define DID_IDENTITY      1   /* FLPT_DEFAULT_DID; DID 0 is reserved (caching mode) */
+#define DID_IDENTITY      1 /* FLPT_DEFAULT_DID; DID 0 is reserved (caching mode) */
 
 struct iotlb_entry {
-	uint64_t iova;       /* aligned to psize */
-	uint64_t hpa;        /* aligned to psize */
+	uint64_t iova; /* aligned to psize */
+	uint64_t hpa;  /* aligned to psize */
 	uint64_t psize;
-	uint64_t pgd;        /* observer only: the tables it came from (to flag stale hits) */
+	uint64_t pgd; /* observer only: the tables it came from (to flag stale hits) */
 	uint16_t did;
 	uint8_t valid, r, w;
-	uint8_t np;          /* a cached not-present translation (only with CAP.CM = 1) */
+	uint8_t np; /* a cached not-present translation (only with CAP.CM = 1) */
 };
 
 struct ctx_cache_entry {
@@ -176,7 +176,7 @@ struct ctx_cache_entry {
 };
 
 struct iova_range {
-	uint64_t lo, hi;     /* pfns, inclusive */
+	uint64_t lo, hi; /* pfns, inclusive */
 };
 
 struct fq_entry {
@@ -189,9 +189,9 @@ struct iommu_domain {
 	int used;
 	enum dom_type type;
 	uint16_t did;
-	uint64_t pgd;        /* HPA of the top second-level table (0: identity) */
+	uint64_t pgd; /* HPA of the top second-level table (0: identity) */
 	int levels;
-	int vm;              /* UNMANAGED (VFIO): the VM whose RAM it maps, else -1 */
+	int vm; /* UNMANAGED (VFIO): the VM whose RAM it maps, else -1 */
 	int ndev;
 	struct iova_range *iovas;
 	int niovas, capiovas;
@@ -204,11 +204,11 @@ struct iommu_domain {
 struct iommu {
 	uint8_t regs[VTD_REG_SIZE];
 	uint64_t cap, ecap;
-	int levels;          /* SAGAW levels (AW = levels - 2) */
-	int nrec;            /* NFR + 1 */
-	int next_frcd;       /* hardware's next recording register */
-	uint64_t rta;        /* latched by SRTP */
-	uint64_t iq_base;    /* invalidation queue (4 KiB, 256 descriptors) */
+	int levels;       /* SAGAW levels (AW = levels - 2) */
+	int nrec;         /* NFR + 1 */
+	int next_frcd;    /* hardware's next recording register */
+	uint64_t rta;     /* latched by SRTP */
+	uint64_t iq_base; /* invalidation queue (4 KiB, 256 descriptors) */
 	struct iotlb_entry iotlb[IOTLB_ENTRIES];
 	int iotlb_next;
 	struct ctx_cache_entry cc[CTX_CACHE_ENTRIES];
@@ -219,7 +219,7 @@ struct iommu {
 	uint16_t next_did;
 	uint64_t fault_deadline; /* Linux's dmar_fault handler runs then (UINT64_MAX: none) */
 	uint64_t faults_lost;
-	int c_inv;           /* counter ids */
+	int c_inv; /* counter ids */
 	int c_faults;
 };
 
@@ -235,16 +235,17 @@ void iommu_reg_write(struct machine *m, unsigned off, uint64_t v, unsigned len);
 
 struct iommu_xlate {
 	uint64_t hpa;
-	int refs;            /* structure entries read (root, context, SL) */
-	int iotlb;           /* 0 not looked up, 1 hit, 2 miss */
+	int refs;  /* structure entries read (root, context, SL) */
+	int iotlb; /* 0 not looked up, 1 hit, 2 miss */
 	int ctx_hit;
-	int stale;           /* hit on a translation the tables no longer hold */
+	int stale; /* hit on a translation the tables no longer hold */
 	int passthrough;
 	struct fault_info fault;
 };
 /* Translate one request (must not cross a 4 KiB page). A fault is recorded
  * (unless FPD or overflow) and returned in x->fault; returns 0 or -1. */
-int iommu_translate(struct machine *m, int actor, uint16_t sid, uint64_t iova, int write, struct iommu_xlate *x);
+int iommu_translate(struct machine *m, int actor, uint16_t sid, uint64_t iova, int write,
+                    struct iommu_xlate *x);
 
 /* Invalidations (submitted through the queue, waited for). */
 void iommu_inv_iotlb(struct machine *m, enum vtd_inv gran, uint16_t did, uint64_t addr, int am);

@@ -56,7 +56,8 @@ static void verr(struct jr *jr, int line, int col, const char *path, const char 
 	char msg[600], line_buf[900];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (path && *path)
-		snprintf(line_buf, sizeof line_buf, "%s:%d:%d: error: %s: %s\n", jr->file, line, col, path, msg);
+		snprintf(line_buf, sizeof line_buf, "%s:%d:%d: error: %s: %s\n", jr->file, line, col, path,
+		         msg);
 	else
 		snprintf(line_buf, sizeof line_buf, "%s:%d:%d: error: %s\n", jr->file, line, col, msg);
 	err_append(jr, line_buf);
@@ -228,7 +229,8 @@ static void scan_fail(struct scan *s, size_t at, const char *fmt, ...)
 
 static void ws(struct scan *s)
 {
-	while (s->i < s->n && (s->t[s->i] == ' ' || s->t[s->i] == '\t' || s->t[s->i] == '\n' || s->t[s->i] == '\r'))
+	while (s->i < s->n &&
+	       (s->t[s->i] == ' ' || s->t[s->i] == '\t' || s->t[s->i] == '\n' || s->t[s->i] == '\r'))
 		s->i++;
 }
 
@@ -269,7 +271,8 @@ static void scan_string(struct scan *s)
 			if (e == 'u') {
 				for (int k = 1; k <= 4; k++)
 					if (s->i + k >= s->n || !isxdigit((unsigned char)s->t[s->i + k])) {
-						scan_fail(s, s->i - 1, "bad \\u escape: expected 4 hex digits");
+						scan_fail(s, s->i - 1,
+						          "bad \\u escape: expected 4 hex digits");
 						return;
 					}
 				s->i += 4;
@@ -289,7 +292,8 @@ static void scan_number(struct scan *s)
 	if (s->t[s->i] == '-')
 		s->i++;
 	if (s->i < s->n && s->t[s->i] == '0' && s->i + 1 < s->n && isdigit((unsigned char)s->t[s->i + 1])) {
-		scan_fail(s, start, "numbers cannot have leading zeros (write hex addresses as strings: \"0x…\")");
+		scan_fail(s, start,
+		          "numbers cannot have leading zeros (write hex addresses as strings: \"0x…\")");
 		return;
 	}
 	if (s->i >= s->n || !isdigit((unsigned char)s->t[s->i])) {
@@ -370,7 +374,8 @@ static void scan_container(struct scan *s, int depth, char close)
 			return;
 		ws(s);
 		if (s->i >= s->n) {
-			scan_fail(s, open, "unclosed '%c' (file ends before its '%c')", close == '}' ? '{' : '[', close);
+			scan_fail(s, open, "unclosed '%c' (file ends before its '%c')",
+			          close == '}' ? '{' : '[', close);
 			return;
 		}
 		if (s->t[s->i] == ',') {
@@ -525,18 +530,22 @@ static void walk_value(struct walk *w, const cJSON *node, int kline, int kcol)
 							/* which of v[k-1], v[k] comes later in the list? */
 							for (const cJSON *ch = node->child; ch; ch = ch->next)
 								if (ch == v[k - 1] || ch == v[k]) {
-									dup = (ch == v[k - 1]) ? v[k] : v[k - 1];
+									dup = (ch == v[k - 1]) ? v[k]
+									                       : v[k - 1];
 									break;
 								}
-							/* position of dup's key: search pos list (linear: rare) */
+							/* position of dup's key: search pos list (linear:
+							 * rare) */
 							int dl = 1, dc = 1;
 							for (size_t p = 0; p < w->jr->npos; p++)
 								if (w->jr->pos[p].node == dup) {
 									dl = w->jr->pos[p].kline;
 									dc = w->jr->pos[p].kcol;
 								}
-							jr_error_at(w->jr, dl, dc, "duplicate key \"%s\" (each key may appear once)",
-								    dup->string);
+							jr_error_at(
+							    w->jr, dl, dc,
+							    "duplicate key \"%s\" (each key may appear once)",
+							    dup->string);
 						}
 					free(v);
 				}
@@ -552,7 +561,8 @@ static void walk_value(struct walk *w, const cJSON *node, int kline, int kcol)
 
 static int cmp_pos(const void *a, const void *b)
 {
-	uintptr_t x = (uintptr_t)((const struct jr_pos *)a)->node, y = (uintptr_t)((const struct jr_pos *)b)->node;
+	uintptr_t x = (uintptr_t)((const struct jr_pos *)a)->node,
+	          y = (uintptr_t)((const struct jr_pos *)b)->node;
 	return x < y ? -1 : x > y;
 }
 
@@ -573,7 +583,7 @@ cJSON *jr_parse(struct jr *jr, const char *buf, size_t len)
 			jr_error_at(jr, l, c, "NUL byte in the file: a scenario is UTF-8 text");
 		else
 			jr_error_at(jr, l, c, "invalid UTF-8 (byte 0x%02x): save the file as UTF-8",
-				    (unsigned char)buf[bad]);
+			            (unsigned char)buf[bad]);
 		return NULL;
 	}
 	jr->text = malloc(len + 1);
@@ -707,7 +717,8 @@ int edit_distance(const char *a, const char *b)
 		d[0][j] = (int)j;
 	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+			int c = d[i - 1][j - 1] +
+			        (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
 			if (d[i - 1][j] + 1 < c)
 				c = d[i - 1][j] + 1;
 			if (d[i][j - 1] + 1 < c)
@@ -808,9 +819,11 @@ int parse_size_str(const char *s, uint64_t *out)
 {
 	char num[64];
 	size_t i = 0;
-	while (s[i] && (isxdigit((unsigned char)s[i]) || s[i] == 'x' || s[i] == 'X' || s[i] == '_') && i < 63) {
+	while (s[i] && (isxdigit((unsigned char)s[i]) || s[i] == 'x' || s[i] == 'X' || s[i] == '_') &&
+	       i < 63) {
 		/* stop before a unit letter that is also a hex digit ("B" never appears before K/M/G/T) */
-		if (!(s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && !isdigit((unsigned char)s[i]) && s[i] != '_')
+		if (!(s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && !isdigit((unsigned char)s[i]) &&
+		    s[i] != '_')
 			break;
 		num[i] = s[i];
 		i++;
@@ -855,12 +868,15 @@ int jr_u64(struct jr *jr, const cJSON *n, const char *path, uint64_t max, uint64
 		/* range first: converting an out-of-range double to an integer is undefined */
 		if (!(d < 9007199254740992.0)) { /* 2^53 + 1 already rounds to 2^53 */
 			jr_brief(n, b, sizeof b);
-			jr_error(jr, n, path, "integer %s is too large to be exact in JSON; write it as a \"0x…\" string", b);
+			jr_error(jr, n, path,
+			         "integer %s is too large to be exact in JSON; write it as a \"0x…\" string",
+			         b);
 			return -1;
 		}
 		if (d != (double)(uint64_t)d) {
 			jr_brief(n, b, sizeof b);
-			jr_error(jr, n, path, "expected an integer (large values as \"0x…\" strings), got %s", b);
+			jr_error(jr, n, path, "expected an integer (large values as \"0x…\" strings), got %s",
+			         b);
 			return -1;
 		}
 		*out = (uint64_t)d;
@@ -868,8 +884,10 @@ int jr_u64(struct jr *jr, const cJSON *n, const char *path, uint64_t max, uint64
 		int rc = parse_u64_str(n->valuestring, out);
 		if (rc) {
 			jr_brief(n, b, sizeof b);
-			jr_error(jr, n, path, rc == -2 ? "expected a value below 2^64, got %s"
-			                               : "expected an integer or a \"0x…\" hex string, got %s", b);
+			jr_error(jr, n, path,
+			         rc == -2 ? "expected a value below 2^64, got %s"
+			                  : "expected an integer or a \"0x…\" hex string, got %s",
+			         b);
 			return -1;
 		}
 	} else {
@@ -892,9 +910,10 @@ int jr_size(struct jr *jr, const cJSON *n, const char *path, uint64_t max, uint6
 		if (rc) {
 			jr_brief(n, b, sizeof b);
 			jr_error(jr, n, path,
-				 rc == -2 ? "size %s does not fit in 64 bits"
-					  : "expected a size such as 4096, \"4KiB\", \"2MiB\", \"1GiB\", got %s",
-				 b);
+			         rc == -2
+			             ? "size %s does not fit in 64 bits"
+			             : "expected a size such as 4096, \"4KiB\", \"2MiB\", \"1GiB\", got %s",
+			         b);
 			return -1;
 		}
 	} else if (cJSON_IsNumber(n)) {
@@ -906,7 +925,8 @@ int jr_size(struct jr *jr, const cJSON *n, const char *path, uint64_t max, uint6
 	}
 	if (*out > max) {
 		jr_brief(n, b, sizeof b);
-		jr_error(jr, n, path, "size %s is too large (at most 0x%llx bytes)", b, (unsigned long long)max);
+		jr_error(jr, n, path, "size %s is too large (at most 0x%llx bytes)", b,
+		         (unsigned long long)max);
 		return -1;
 	}
 	return 0;
@@ -961,7 +981,8 @@ int jr_text(struct jr *jr, const cJSON *n, const char *path, const char **en, co
 		return 0;
 	}
 	if (!cJSON_IsObject(n)) {
-		jr_error(jr, n, path, "expected {\"en\": \"…\", \"zh\": \"…\"} or a string, got %s", type_name(n));
+		jr_error(jr, n, path, "expected {\"en\": \"…\", \"zh\": \"…\"} or a string, got %s",
+		         type_name(n));
 		return -1;
 	}
 	static const char *const keys[] = {"en", "zh", NULL};

@@ -27,17 +27,17 @@
 
 struct jr_pos {
 	const cJSON *node;
-	int line, col;       /* of the value */
-	int kline, kcol;     /* of its key, when a member of an object */
+	int line, col;   /* of the value */
+	int kline, kcol; /* of its key, when a member of an object */
 };
 
 struct jr {
 	const char *file;
-	char *text;          /* comment-stripped copy */
+	char *text; /* comment-stripped copy */
 	size_t len;
-	struct jr_pos *pos;  /* sorted by node pointer after parse */
+	struct jr_pos *pos; /* sorted by node pointer after parse */
 	size_t npos, cappos;
-	char *err;           /* accumulated error lines, each ending in '\n' */
+	char *err; /* accumulated error lines, each ending in '\n' */
 	size_t errlen, errcap;
 	int nerr, max_errors;
 };
@@ -55,7 +55,8 @@ void jr_error(struct jr *jr, const cJSON *at, const char *path, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 void jr_error_key(struct jr *jr, const cJSON *member, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void jr_error_at(struct jr *jr, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void jr_error_at(struct jr *jr, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 int jr_line(const struct jr *jr, const cJSON *n, int *col);
 
 /* Path building: child of an object / element of an array. */

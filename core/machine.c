@@ -283,8 +283,10 @@ static uint64_t guest_alloc(void *ctx)
 			if (gpa_used_by_pages(d, gpa))
 				continue;
 			char label[MEM_LABEL_LEN];
-			snprintf(label, sizeof label, "page tables of %s (GPA 0x%llx)", d->name, (unsigned long long)gpa);
-			mem_note(&g->m->mem, d->ram[r].hpa + (gpa - d->ram[r].gpa), PAGE_SIZE, v->entity, label);
+			snprintf(label, sizeof label, "page tables of %s (GPA 0x%llx)", d->name,
+			         (unsigned long long)gpa);
+			mem_note(&g->m->mem, d->ram[r].hpa + (gpa - d->ram[r].gpa), PAGE_SIZE, v->entity,
+			         label);
 			return gpa;
 		}
 	}
@@ -347,7 +349,8 @@ static int build_host(struct machine *m, char *err, unsigned cap)
 		int rc = pt_map(&p, m->host_cr3, mp->va, mp->pa, mp->size, mp->psize, mp->perm);
 		if (rc)
 			return build_err(err, cap, "host.pages[%d]: %s", i,
-					 rc == -2 ? "overlaps another mapping" : "no host RAM left for page tables");
+			                 rc == -2 ? "overlaps another mapping"
+			                          : "no host RAM left for page tables");
 	}
 	return 0;
 }
@@ -368,7 +371,8 @@ static int build_vm(struct machine *m, int i, char *err, unsigned cap)
 		int rc = pt_map(&p, v->cr3, mp->va, mp->pa, mp->size, mp->psize, mp->perm);
 		if (rc)
 			return build_err(err, cap, "vms[%d].pages[%d]: %s", i, k,
-					 rc == -2 ? "overlaps another mapping" : "no guest RAM left for page tables");
+			                 rc == -2 ? "overlaps another mapping"
+			                          : "no guest RAM left for page tables");
 	}
 	/* EPT, built by KVM in host RAM */
 	char label[MEM_LABEL_LEN];
@@ -381,15 +385,18 @@ static int build_vm(struct machine *m, int i, char *err, unsigned cap)
 	struct pt_ctx e = {PT_EPT, &m->mem, ident, host_alloc, &h, d->ept_levels};
 	for (int r = 0; r < d->nram; r++) {
 		const struct ram_range_desc *rr = &d->ram[r];
-		int rc = pt_map(&e, v->ept_root, rr->gpa, rr->hpa, rr->size, d->ept_page, PERM_R | PERM_W | PERM_X);
+		int rc = pt_map(&e, v->ept_root, rr->gpa, rr->hpa, rr->size, d->ept_page,
+		                PERM_R | PERM_W | PERM_X);
 		if (rc)
-			return build_err(err, cap, "vms[%d].ram[%d]: %s", i, r,
-					 rc == -2 ? "overlaps another RAM range in GPA space"
-						  : "host RAM too small for the EPT tables (use \"ept_page\": \"2MiB\")");
+			return build_err(
+			    err, cap, "vms[%d].ram[%d]: %s", i, r,
+			    rc == -2 ? "overlaps another RAM range in GPA space"
+			             : "host RAM too small for the EPT tables (use \"ept_page\": \"2MiB\")");
 	}
 	/* emulated MMIO: XWR = 110 (W|X without R), KVM's misconfiguration trick */
 	for (int k = 0; k < d->nmmio; k++) {
-		int rc = pt_map(&e, v->ept_root, d->mmio[k].gpa, 0, d->mmio[k].size, PAGE_SIZE, PERM_W | PERM_X | PERM_UC);
+		int rc = pt_map(&e, v->ept_root, d->mmio[k].gpa, 0, d->mmio[k].size, PAGE_SIZE,
+		                PERM_W | PERM_X | PERM_UC);
 		if (rc)
 			return build_err(err, cap, "vms[%d].mmio[%d]: overlaps guest RAM", i, k);
 	}
@@ -426,9 +433,11 @@ int machine_create(struct machine *m, const struct machine_desc *d, int trace_on
 		for (int r = 0; r < d->vms[i].nram; r++) {
 			const struct ram_range_desc *rr = &d->vms[i].ram[r];
 			char label[MEM_LABEL_LEN];
-			snprintf(label, sizeof label, "RAM of %s (GPA 0x%llx)", d->vms[i].name, (unsigned long long)rr->gpa);
+			snprintf(label, sizeof label, "RAM of %s (GPA 0x%llx)", d->vms[i].name,
+			         (unsigned long long)rr->gpa);
 			if (mem_add_span(&m->mem, rr->hpa, rr->size, SPAN_RAM, m->vms[i].entity, -1, label))
-				return build_err(err, errcap, "vms[%d].ram[%d]: HPA range is not free host RAM", i, r);
+				return build_err(err, errcap,
+				                 "vms[%d].ram[%d]: HPA range is not free host RAM", i, r);
 		}
 	for (int i = 0; i < d->ndevs; i++) {
 		const struct device_desc *dd = &d->devs[i];
@@ -453,7 +462,7 @@ int machine_create(struct machine *m, const struct machine_desc *d, int trace_on
 		struct host_pt h = {m, "EPT tables"};
 		struct pt_ctx e = {PT_EPT, &m->mem, ident, host_alloc, &h, v->d->ept_levels};
 		if (pt_map(&e, v->ept_root, dd->guest_bar0, dd->bar0, dd->bar0_size, PAGE_SIZE,
-			   PERM_R | PERM_W | PERM_UC))
+		           PERM_R | PERM_W | PERM_UC))
 			return build_err(err, errcap, "devices[%d].guest_bar0: overlaps guest RAM", i);
 	}
 	for (const struct module_def *const *mdp = module_list(); *mdp; mdp++)
@@ -462,20 +471,24 @@ int machine_create(struct machine *m, const struct machine_desc *d, int trace_on
 	for (int i = 0; i < d->ndevs; i++) {
 		const struct device_type *dt = device_type_by_id(d->devs[i].type_id);
 		if (dt && dt->init && dt->init(m, i))
-			return build_err(err, errcap, "devices[%d]: %s could not be initialised", i, d->devs[i].name);
+			return build_err(err, errcap, "devices[%d]: %s could not be initialised", i,
+			                 d->devs[i].name);
 	}
 	for (const struct module_def *const *mdp = module_list(); *mdp; mdp++)
 		if ((*mdp)->late_boot && (*mdp)->late_boot(m, err, errcap))
 			return -1;
 	if (m->mem.out_of_frames)
-		return build_err(err, errcap, "the memory cap was reached while building the machine (raise --max-memory)");
+		return build_err(
+		    err, errcap,
+		    "the memory cap was reached while building the machine (raise --max-memory)");
 	return 0;
 built_fail:
 	/* a table write that failed because of the frame cap is not "RAM too small" */
 	if (m->mem.out_of_frames)
-		return build_err(err, errcap, "the memory cap (%llu KiB touched) was reached while building the machine's "
-				 "page tables (raise --max-memory or machine.limits.max_memory)",
-				 (unsigned long long)(m->mem.touched_bytes >> 10));
+		return build_err(err, errcap,
+		                 "the memory cap (%llu KiB touched) was reached while building the machine's "
+		                 "page tables (raise --max-memory or machine.limits.max_memory)",
+		                 (unsigned long long)(m->mem.touched_bytes >> 10));
 	return -1;
 }
 

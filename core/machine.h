@@ -37,7 +37,7 @@
 /* A declarative page mapping: va -> pa (guest: GVA -> GPA; host: VA -> HPA). */
 struct mapping_desc {
 	uint64_t va, pa, size, psize;
-	unsigned perm;                   /* PERM_* from paging.h */
+	unsigned perm; /* PERM_* from paging.h */
 };
 
 struct ram_range_desc {
@@ -50,57 +50,60 @@ struct vm_desc {
 	int nram;
 	struct mapping_desc pages[MAX_MAPPINGS];
 	int npages;
-	int levels;                      /* guest paging levels: 4 (default) or 5 */
-	int ept_levels;                  /* 4 (default) or 5 */
-	uint64_t ept_page;               /* 4 KiB (default), 2 MiB, 1 GiB */
-	int ept_ad;                      /* EPTP bit 6 */
-	int vcpus;                       /* informational */
+	int levels;        /* guest paging levels: 4 (default) or 5 */
+	int ept_levels;    /* 4 (default) or 5 */
+	uint64_t ept_page; /* 4 KiB (default), 2 MiB, 1 GiB */
+	int ept_ad;        /* EPTP bit 6 */
+	int vcpus;         /* informational */
 	/* MMIO windows in GPA space for emulated devices: EPT entries with
 	 * XWR = 110 so accesses exit with 49 (KVM's MMIO trick). */
-	struct { uint64_t gpa, size; const char *label; } mmio[4];
+	struct {
+		uint64_t gpa, size;
+		const char *label;
+	} mmio[4];
 	int nmmio;
-	int vfio_unsafe_noiommu;         /* "unsafe_noiommu": true */
-	int viommu;                      /* informational: a vIOMMU in the guest */
+	int vfio_unsafe_noiommu; /* "unsafe_noiommu": true */
+	int viommu;              /* informational: a vIOMMU in the guest */
 };
 
 /* VT-d / kernel boot configuration (facts section 0 and 2). */
 struct boot_desc {
-	int firmware_vtd;                /* ACPI DMAR table present (default 1) */
-	int kconfig_default_on;          /* CONFIG_INTEL_IOMMU_DEFAULT_ON (default 1) */
-	int kconfig_passthrough;         /* CONFIG_IOMMU_DEFAULT_PASSTHROUGH (default 0) */
-	int kconfig_lazy;                /* IOMMU_DEFAULT_DMA_LAZY (1, x86 default) vs STRICT (0) */
-	const char *cmdline;             /* kernel command line ("" default) */
-	int cap_cm;                      /* caching mode (a vIOMMU) */
-	int ecap_pt;                     /* hardware pass-through (default 1) */
-	int scalable;                    /* ECAP.SMTS (default 0: legacy mode) */
-	int nfr;                         /* fault-recording registers (default 8) */
-	int agaw_levels;                 /* second-level levels (default 4: 48-bit) */
-	int sllps;                       /* super pages: bit0 2 MiB, bit1 1 GiB (default 3) */
-	uint64_t fq_size;                /* flush-queue entries (default 256) */
-	uint64_t fq_timeout_ns;          /* flush-queue timeout (default 10 ms) */
-	int forcedac;                    /* iommu.forcedac */
+	int firmware_vtd;        /* ACPI DMAR table present (default 1) */
+	int kconfig_default_on;  /* CONFIG_INTEL_IOMMU_DEFAULT_ON (default 1) */
+	int kconfig_passthrough; /* CONFIG_IOMMU_DEFAULT_PASSTHROUGH (default 0) */
+	int kconfig_lazy;        /* IOMMU_DEFAULT_DMA_LAZY (1, x86 default) vs STRICT (0) */
+	const char *cmdline;     /* kernel command line ("" default) */
+	int cap_cm;              /* caching mode (a vIOMMU) */
+	int ecap_pt;             /* hardware pass-through (default 1) */
+	int scalable;            /* ECAP.SMTS (default 0: legacy mode) */
+	int nfr;                 /* fault-recording registers (default 8) */
+	int agaw_levels;         /* second-level levels (default 4: 48-bit) */
+	int sllps;               /* super pages: bit0 2 MiB, bit1 1 GiB (default 3) */
+	uint64_t fq_size;        /* flush-queue entries (default 256) */
+	uint64_t fq_timeout_ns;  /* flush-queue timeout (default 10 ms) */
+	int forcedac;            /* iommu.forcedac */
 };
 
 enum device_type_id { DEV_DMA, DEV_E1000, DEV_PL330, DEV_UART, DEV_TYPE_MAX };
 
 struct device_desc {
 	const char *name;
-	const char *type;                /* "dma-device", "e1000", "pl330", "uart" */
+	const char *type; /* "dma-device", "e1000", "pl330", "uart" */
 	int type_id;
-	uint16_t bdf;                    /* bus << 8 | dev << 3 | fn */
-	const char *owner;               /* "host" or a VM name */
+	uint16_t bdf;      /* bus << 8 | dev << 3 | fn */
+	const char *owner; /* "host" or a VM name */
 	int owner_entity;
-	int trusted;                     /* default 1; 0 = external/untrusted */
-	int dma_mask_bits;               /* default 64 (dma-device may say 32) */
-	uint64_t bar0, bar0_size;        /* HPA of BAR0 (0 = auto) */
-	uint64_t guest_bar0;             /* for a VM-owned device: GPA of BAR0 in the guest (0 = auto) */
-	void *opts;                      /* type-specific options (device type's parse_opts) */
+	int trusted;              /* default 1; 0 = external/untrusted */
+	int dma_mask_bits;        /* default 64 (dma-device may say 32) */
+	uint64_t bar0, bar0_size; /* HPA of BAR0 (0 = auto) */
+	uint64_t guest_bar0;      /* for a VM-owned device: GPA of BAR0 in the guest (0 = auto) */
+	void *opts;               /* type-specific options (device type's parse_opts) */
 };
 
 struct machine_desc {
 	const char *title_en, *title_zh;
-	uint64_t ram;                    /* host RAM size at HPA 0 (default 256 MiB) */
-	int host_levels;                 /* host paging levels (4) */
+	uint64_t ram;    /* host RAM size at HPA 0 (default 256 MiB) */
+	int host_levels; /* host paging levels (4) */
 	struct mapping_desc host_pages[MAX_MAPPINGS];
 	int nhost_pages;
 	struct vm_desc vms[MAX_VMS];
@@ -109,9 +112,9 @@ struct machine_desc {
 	int ndevs;
 	struct boot_desc boot;
 	struct cost cost;
-	uint64_t max_frames;             /* cap on touched memory (frames) */
-	uint64_t max_events;             /* trace cap */
-	int tlb_entries;                 /* CPU TLB size (default 64) */
+	uint64_t max_frames; /* cap on touched memory (frames) */
+	uint64_t max_events; /* trace cap */
+	int tlb_entries;     /* CPU TLB size (default 64) */
 };
 
 void machine_desc_default(struct machine_desc *d);
@@ -122,16 +125,16 @@ struct vm {
 	const struct vm_desc *d;
 	int entity;
 	uint16_t vpid;
-	uint64_t cr3;                    /* GPA of the guest PML4/PML5 */
+	uint64_t cr3; /* GPA of the guest PML4/PML5 */
 	uint64_t eptp;
-	uint64_t ept_root;               /* HPA */
+	uint64_t ept_root; /* HPA */
 	uint64_t pt_alloc_top[MAX_RAM_RANGES];
 };
 
 struct device {
 	const struct device_desc *d;
 	int entity;
-	void *state;                     /* owned by the device type */
+	void *state; /* owned by the device type */
 };
 
 struct counter {
@@ -145,8 +148,8 @@ struct var {
 	int set;
 };
 
-struct iommu;       /* iommu.h */
-struct dma_layer;   /* dma.h */
+struct iommu;     /* iommu.h */
+struct dma_layer; /* dma.h */
 
 struct machine {
 	const struct machine_desc *d;
@@ -154,7 +157,7 @@ struct machine {
 	struct trace trace;
 	struct cost cost;
 	uint64_t now_ns;
-	uint32_t step;                   /* current step number (for events) */
+	uint32_t step; /* current step number (for events) */
 	/* host CPU */
 	uint64_t host_cr3;
 	struct tlb tlb;
@@ -162,15 +165,15 @@ struct machine {
 	int nvms;
 	struct device devs[MAX_DEVICES];
 	int ndevs;
-	struct iommu *iommu;             /* NULL when no DMAR / IOMMU off */
+	struct iommu *iommu; /* NULL when no DMAR / IOMMU off */
 	struct dma_layer *dma;
 	/* named values ($h) bound by actions, and counters */
 	struct var vars[MAX_VARS];
 	int nvars;
 	struct counter counters[MAX_COUNTERS];
 	int ncounters;
-	int16_t counter_slots[2 * MAX_COUNTERS];  /* hash index: counter index + 1, 0 = empty */
-	uint64_t ioremap_next[MAX_VMS + 1];   /* next free VA in each vmalloc area */
+	int16_t counter_slots[2 * MAX_COUNTERS]; /* hash index: counter index + 1, 0 = empty */
+	uint64_t ioremap_next[MAX_VMS + 1];      /* next free VA in each vmalloc area */
 	/* set when a cap (memory, trace) stopped the run */
 	char stop_reason[160];
 };
@@ -184,8 +187,8 @@ void machine_free(struct machine *m);
 int machine_nentities(const struct machine *m);
 const char *entity_name(const struct machine *m, int ent);
 enum entity_kind entity_kind(const struct machine *m, int ent);
-int machine_vm_index(const struct machine *m, const char *name);       /* -1 if none */
-int machine_dev_index(const struct machine *m, const char *name);      /* -1 if none */
+int machine_vm_index(const struct machine *m, const char *name);  /* -1 if none */
+int machine_dev_index(const struct machine *m, const char *name); /* -1 if none */
 
 /* GPA -> HPA by the VM's RAM layout (what KVM's memslots know; no walk). */
 uint64_t vm_gpa_to_hpa(const struct machine *m, int vm, uint64_t gpa, int *ok);

@@ -223,8 +223,8 @@ fail:
 
 /* ---- owner map ---- */
 
-static void span_set(struct span *s, uint64_t base, uint64_t size, enum span_kind kind, int owner,
-                     int device, const char *label)
+static void span_set(struct span *s, uint64_t base, uint64_t size, enum span_kind kind, int owner, int device,
+                     const char *label)
 {
 	memset(s, 0, sizeof *s);
 	s->base = base;
@@ -253,7 +253,8 @@ int mem_add_span(struct mem *m, uint64_t base, uint64_t size, enum span_kind kin
 	/* every overlapped span must be host RAM that we can carve */
 	for (int i = 0; i < m->nspans; i++) {
 		struct span *o = &m->spans[i];
-		if (o->base < end && base < o->base + o->size && !(o->kind == SPAN_RAM && o->owner == 0 && kind == SPAN_RAM && owner != 0))
+		if (o->base < end && base < o->base + o->size &&
+		    !(o->kind == SPAN_RAM && o->owner == 0 && kind == SPAN_RAM && owner != 0))
 			return -1;
 	}
 	/* carve */
@@ -263,7 +264,7 @@ int mem_add_span(struct mem *m, uint64_t base, uint64_t size, enum span_kind kin
 		if (!(o->base < end && base < oend))
 			continue;
 		struct span left = *o, right = *o;
-		int has_left = o->base < base, has_right = oend > end;
+		int has_left = o->base<base, has_right = oend> end;
 		if (m->nspans + has_left + has_right > MEM_MAX_SPANS)
 			return -1;
 		memmove(&m->spans[i], &m->spans[i + 1], (size_t)(m->nspans - i - 1) * sizeof *o);

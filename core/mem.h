@@ -36,10 +36,10 @@ enum span_kind { SPAN_RAM, SPAN_MMIO, SPAN_RESERVED };
 struct span {
 	uint64_t base, size;
 	enum span_kind kind;
-	int owner;                 /* entity id (see machine.h); 0 = host */
-	int device;                /* for MMIO: device index, else -1 */
+	int owner;  /* entity id (see machine.h); 0 = host */
+	int device; /* for MMIO: device index, else -1 */
 	char label[MEM_LABEL_LEN];
-	uint64_t alloc_top;        /* allocator cursor: next free byte is below this */
+	uint64_t alloc_top; /* allocator cursor: next free byte is below this */
 };
 
 /* a labelled allocation inside a span (page tables, rings, buffers…) */
@@ -54,12 +54,12 @@ typedef uint64_t (*mmio_read_fn)(void *ctx, int device, uint64_t offset, unsigne
 typedef void (*mmio_write_fn)(void *ctx, int device, uint64_t offset, uint64_t val, unsigned len);
 
 struct mem_desc {
-	uint64_t max_frames;       /* cap on touched 4 KiB frames; 0 = 65536 (256 MiB) */
+	uint64_t max_frames; /* cap on touched 4 KiB frames; 0 = 65536 (256 MiB) */
 };
 
 struct mem {
 	/* frame hash table */
-	uint64_t *keys;            /* pfn + 1, 0 = empty */
+	uint64_t *keys; /* pfn + 1, 0 = empty */
 	uint8_t **frames;
 	uint64_t cap, used, max_frames;
 	/* owner map */
@@ -70,7 +70,7 @@ struct mem {
 	mmio_read_fn mmio_read;
 	mmio_write_fn mmio_write;
 	void *mmio_ctx;
-	int out_of_frames;         /* set when the frame cap was hit (run stops) */
+	int out_of_frames; /* set when the frame cap was hit (run stops) */
 	uint64_t touched_bytes;
 };
 
@@ -91,8 +91,8 @@ const uint8_t *mem_frame_peek(const struct mem *m, uint64_t hpa);
 /* Owner map. Adding a span carves it out of whatever it overlaps only if
  * the overlapped spans are host RAM (that is how RAM is given to a VM);
  * any other overlap returns -1. */
-int mem_add_span(struct mem *m, uint64_t base, uint64_t size, enum span_kind kind,
-                 int owner, int device, const char *label);
+int mem_add_span(struct mem *m, uint64_t base, uint64_t size, enum span_kind kind, int owner, int device,
+                 const char *label);
 const struct span *mem_span_at(const struct mem *m, uint64_t hpa);
 void mem_note(struct mem *m, uint64_t base, uint64_t size, int owner, const char *label);
 const struct mem_note *mem_note_at(const struct mem *m, uint64_t hpa);

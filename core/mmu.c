@@ -140,7 +140,8 @@ static void pf(struct machine *m, int vm, uint64_t va, uint32_t code, struct ste
 	counter_add(m, "page_faults", 1);
 }
 
-static void emit_translate(struct machine *m, int vm, enum space a, uint64_t in, enum space b, uint64_t out, int refs)
+static void emit_translate(struct machine *m, int vm, enum space a, uint64_t in, enum space b, uint64_t out,
+                           int refs)
 {
 	if (!m->trace.enabled) {
 		m->trace.count++;
@@ -166,7 +167,8 @@ static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int use
 	uint64_t eaddr[5];
 	int n = 0, lvl, rw = 1, us = 1, nx = 0, refs0 = r->walk_refs;
 	uint64_t e = 0;
-	uint32_t accbits = (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
+	uint32_t accbits =
+	    (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
 	for (lvl = levels; lvl >= 1; lvl--) {
 		uint64_t ta = table + 8 * PX(lvl, va), ea = ta;
 		if (guest && ept_translate(m, vm, ta, ACC_READ, 0, va, r, &ea))
@@ -359,13 +361,15 @@ int cpu_access(struct machine *m, int vm, uint64_t va, enum access acc, int user
 		} else {
 			if (acc == ACC_WRITE) {
 				if (mem_write(&m->mem, hpa, p, chunk)) {
-					snprintf(r->error, sizeof r->error, "memory cap reached (raise --max-memory)");
+					snprintf(r->error, sizeof r->error,
+					         "memory cap reached (raise --max-memory)");
 					return -1;
 				}
 			} else
 				mem_read(&m->mem, hpa, p, chunk);
 			m->now_ns += m->cost.mem_ref_ns;
-			uint64_t phys = vm >= 0 ? r->gpa : hpa; /* this chunk's address in its kernel's view */
+			uint64_t phys =
+			    vm >= 0 ? r->gpa : hpa; /* this chunk's address in its kernel's view */
 			for (const struct module_def *const *md = module_list(); *md; md++)
 				if ((*md)->cpu_access)
 					(*md)->cpu_access(m, actor_of(m, vm), phys, chunk, acc == ACC_WRITE);

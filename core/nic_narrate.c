@@ -158,14 +158,18 @@ static size_t narrate_napi(const struct ev *e, const char *who, int zh, char *bu
 	return out(buf, cap, "napi %u", e->code);
 }
 
-static size_t narrate_dmac(const struct machine *m, const struct ev *e, const char *who, int zh, char *buf, size_t cap)
+static size_t narrate_dmac(const struct machine *m, const struct ev *e, const char *who, int zh, char *buf,
+                           size_t cap)
 {
 	switch ((enum dmac_ev)e->code) {
 	case DMAC_REQUEST: {
 		/* a kernel event: the actor is the driver's owner; entry names the controller */
 		const char *ctl = m && e->entry ? entity_name(m, (int)e->entry) : "the DMA controller";
-		return zh ? out(buf, cap, "%s 的驱动调用 dma_request_chan()：得到 %s 的通道 %" PRIu64, who, ctl, e->extra)
-		          : out(buf, cap, "%s's driver calls dma_request_chan(): gets channel %" PRIu64 " of %s", who, e->extra, ctl);
+		return zh ? out(buf, cap, "%s 的驱动调用 dma_request_chan()：得到 %s 的通道 %" PRIu64, who,
+		                ctl, e->extra)
+		          : out(buf, cap,
+		                "%s's driver calls dma_request_chan(): gets channel %" PRIu64 " of %s", who,
+		                e->extra, ctl);
 	}
 	case DMAC_PREP:
 		return zh ? out(buf, cap,

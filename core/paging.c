@@ -90,7 +90,8 @@ static int level_of_size(uint64_t psize)
 	return psize == (1ull << 30) ? 3 : psize == (1ull << 21) ? 2 : 1;
 }
 
-int pt_map(struct pt_ctx *p, uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t psize, unsigned perm)
+int pt_map(struct pt_ctx *p, uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t psize,
+           unsigned perm)
 {
 	int leaf_level = level_of_size(psize);
 	for (uint64_t off = 0; off < size; off += psize) {
@@ -143,9 +144,9 @@ void pte_decode(uint64_t e, int level, char *buf, unsigned cap)
 {
 	int leaf = level == 1 || (e & PTE_PS);
 	snprintf(buf, cap, "%s %s %s%s%s%s%s%s", (e & PTE_P) ? "P" : "-", (e & PTE_RW) ? "RW" : "R-",
-		 (e & PTE_US) ? "US" : "S", (e & PTE_A) ? " A" : "", leaf && (e & PTE_D) ? " D" : "",
-		 (level > 1 && (e & PTE_PS)) ? " PS" : "", (e & PTE_NX) ? " NX" : "",
-		 (e & PTE_PCD) ? " PCD" : "");
+	         (e & PTE_US) ? "US" : "S", (e & PTE_A) ? " A" : "", leaf && (e & PTE_D) ? " D" : "",
+	         (level > 1 && (e & PTE_PS)) ? " PS" : "", (e & PTE_NX) ? " NX" : "",
+	         (e & PTE_PCD) ? " PCD" : "");
 }
 
 /* ---- EPT helpers (ept.h) ---- */
@@ -183,6 +184,7 @@ void epte_decode(uint64_t e, int level, char *buf, unsigned cap)
 	char mt[16] = "";
 	if (leaf)
 		snprintf(mt, sizeof mt, " MT=%u", (unsigned)EPT_MT(e));
-	snprintf(buf, cap, "%s%s%s%s%s%s%s", (e & EPT_R) ? "R" : "-", (e & EPT_W) ? "W" : "-", (e & EPT_X) ? "X" : "-",
-		 mt, (level > 1 && (e & EPT_PS)) ? " PS" : "", (e & EPT_A) ? " A" : "", leaf && (e & EPT_D) ? " D" : "");
+	snprintf(buf, cap, "%s%s%s%s%s%s%s", (e & EPT_R) ? "R" : "-", (e & EPT_W) ? "W" : "-",
+	         (e & EPT_X) ? "X" : "-", mt, (level > 1 && (e & EPT_PS)) ? " PS" : "",
+	         (e & EPT_A) ? " A" : "", leaf && (e & EPT_D) ? " D" : "");
 }

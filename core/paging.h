@@ -46,9 +46,9 @@
 #define PTE_ADDR MASK(51, 12)
 
 /* index of va at level (1 = PT … 5 = PML5), as xv6's PX() */
-#define PX(level, va)    (((va) >> (12 + 9 * ((level) - 1))) & 0x1ff)
+#define PX(level, va) (((va) >> (12 + 9 * ((level)-1))) & 0x1ff)
 /* bytes mapped by one entry at level: 4 KiB, 2 MiB, 1 GiB, 512 GiB, 256 TiB */
-#define LEVEL_SIZE(lvl)  (1ull << (12 + 9 * ((lvl) - 1)))
+#define LEVEL_SIZE(lvl) (1ull << (12 + 9 * ((lvl)-1)))
 
 /* #PF error code bits */
 #define PFEC_P    BIT(0)
@@ -58,11 +58,11 @@
 #define PFEC_I    BIT(4)
 
 /* permissions of a declarative mapping */
-#define PERM_R 1u
-#define PERM_W 2u
-#define PERM_X 4u
-#define PERM_U 8u     /* user-accessible */
-#define PERM_UC 16u   /* uncached (PCD|PWT), as ioremap maps MMIO */
+#define PERM_R  1u
+#define PERM_W  2u
+#define PERM_X  4u
+#define PERM_U  8u  /* user-accessible */
+#define PERM_UC 16u /* uncached (PCD|PWT), as ioremap maps MMIO */
 
 /* Canonical for a `levels`-level linear address space? */
 int va_canonical(uint64_t va, int levels);
@@ -83,7 +83,7 @@ struct pt_ctx {
 	uint64_t (*tbl_to_hpa)(void *ctx, uint64_t table_addr);
 	uint64_t (*alloc_table)(void *ctx);
 	void *ctx;
-	int levels;              /* 4 or 5 */
+	int levels; /* 4 or 5 */
 };
 
 /* Map [va, va+size) -> pa with page size psize (4 KiB, 2 MiB or 1 GiB) and perms.

@@ -210,7 +210,8 @@ static uint64_t rand_va(struct quiz_rng *r, int levels, int kernel, uint64_t psi
 	for (int l = 1; l <= levels; l++) {
 		unsigned idx = (unsigned)quiz_rng_below(r, 512);
 		if (l == levels)
-			idx = kernel ? 256 + (unsigned)quiz_rng_below(r, 255) : 1 + (unsigned)quiz_rng_below(r, 255);
+			idx = kernel ? 256 + (unsigned)quiz_rng_below(r, 255)
+			             : 1 + (unsigned)quiz_rng_below(r, 255);
 		va |= (uint64_t)idx << (12 + 9 * (l - 1));
 	}
 	va &= ~(psize - 1);
@@ -227,8 +228,9 @@ static void perm_str(char *out, int w, int x, int u)
 }
 
 /* add distractor mappings around maps[0]: differ from it at a level >= its leaf */
-static void add_distractors(struct quiz_problem *p, struct quiz_rng *r, int levels, uint64_t pa_lo, uint64_t pa_span,
-			    int n, uint64_t (*pick_pa)(struct quiz_problem *, struct quiz_rng *, uint64_t, uint64_t))
+static void add_distractors(struct quiz_problem *p, struct quiz_rng *r, int levels, uint64_t pa_lo,
+                            uint64_t pa_span, int n,
+                            uint64_t (*pick_pa)(struct quiz_problem *, struct quiz_rng *, uint64_t, uint64_t))
 {
 	const struct quiz_map *t = &p->maps[0];
 	int ll = leaf_level(t->psize);
@@ -385,8 +387,10 @@ static void write_host_pages(struct sb *s, const struct quiz_problem *p)
 	sb_printf(s, "  \"host\": {\"pages\": [\n");
 	for (int i = 0; i < p->nmaps; i++) {
 		const struct quiz_map *m = &p->maps[i];
-		sb_printf(s, "    {\"va\": \"0x%" PRIx64 "\", \"pa\": \"0x%" PRIx64 "\", \"page\": \"%s\", \"perm\": \"%s\"}%s\n",
-			  m->va, m->pa, size_name(m->psize), m->perm, i + 1 < p->nmaps ? "," : "");
+		sb_printf(s,
+		          "    {\"va\": \"0x%" PRIx64 "\", \"pa\": \"0x%" PRIx64
+		          "\", \"page\": \"%s\", \"perm\": \"%s\"}%s\n",
+		          m->va, m->pa, size_name(m->psize), m->perm, i + 1 < p->nmaps ? "," : "");
 	}
 	sb_printf(s, "  ]},\n");
 }
@@ -404,13 +408,23 @@ static void write_set_step(struct sb *s, const struct quiz_problem *p, const str
 		sb_printf(s, "\"gpa\": \"0x%" PRIx64 "\", ", x->addr);
 	else
 		sb_printf(s, "\"%s\": \"0x%" PRIx64 "\", ", x->table == 2 ? "va" : "gva", x->addr);
-	sb_printf(s, "\"level\": %d, \"field\": \"%s\", \"value\": %" PRIu64 ",\n     \"say\": ", x->level, x->field,
-		  x->value);
+	sb_printf(s, "\"level\": %d, \"field\": \"%s\", \"value\": %" PRIu64 ",\n     \"say\": ", x->level,
+	          x->field, x->value);
 	char en[200], zh[200];
-	snprintf(en, sizeof en, "Setup: the %s entry at level %d gets %s = %" PRIu64 " (the problem's memory dump is taken after this).",
-		 x->table == 1 ? "EPT" : x->table == 0 ? "guest page-table" : "page-table", x->level, x->field, x->value);
-	snprintf(zh, sizeof zh, "准备：把第 %d 级%s表项的 %s 设为 %" PRIu64 "（题目中的内存转储是在这一修改之后取的）。", x->level,
-		 x->table == 1 ? " EPT " : x->table == 0 ? "客户机页" : "页", x->field, x->value);
+	snprintf(en, sizeof en,
+	         "Setup: the %s entry at level %d gets %s = %" PRIu64
+	         " (the problem's memory dump is taken after this).",
+	         x->table == 1   ? "EPT"
+	         : x->table == 0 ? "guest page-table"
+	                         : "page-table",
+	         x->level, x->field, x->value);
+	snprintf(zh, sizeof zh,
+	         "准备：把第 %d 级%s表项的 %s 设为 %" PRIu64 "（题目中的内存转储是在这一修改之后取的）。",
+	         x->level,
+	         x->table == 1   ? " EPT "
+	         : x->table == 0 ? "客户机页"
+	                         : "页",
+	         x->field, x->value);
 	(void)p;
 	sb_text(s, en, zh);
 	sb_printf(s, "},\n");
@@ -419,8 +433,9 @@ static void write_set_step(struct sb *s, const struct quiz_problem *p, const str
 /* the question step of walk/nested; expects from the answer when final */
 static void write_cpu_step(struct sb *s, const struct quiz_problem *p, int guest, int final)
 {
-	sb_printf(s, "    {\"do\": \"%s\", %s\"%s\": \"0x%" PRIx64 "\", \"size\": 8, \"mode\": \"%s\"", acc_names[p->acc],
-		  guest ? "\"vm\": \"vm1\", " : "", guest ? "gva" : "va", p->va, p->user ? "user" : "supervisor");
+	sb_printf(s, "    {\"do\": \"%s\", %s\"%s\": \"0x%" PRIx64 "\", \"size\": 8, \"mode\": \"%s\"",
+	          acc_names[p->acc], guest ? "\"vm\": \"vm1\", " : "", guest ? "gva" : "va", p->va,
+	          p->user ? "user" : "supervisor");
 	if (p->acc == ACC_WRITE)
 		sb_printf(s, ", \"value\": \"0x%" PRIx64 "\"", p->value);
 	sb_printf(s, ",\n     \"say\": ");
@@ -431,10 +446,14 @@ static void write_cpu_step(struct sb *s, const struct quiz_problem *p, int guest
 		if (!f->valid) {
 			sb_printf(s, ", \"fault\": null, \"hpa\": \"0x%" PRIx64 "\"", p->res.hpa);
 			if (guest)
-				sb_printf(s, ", \"gpa\": \"0x%" PRIx64 "\", \"events\": {\"vmexit\": 0}", p->res.gpa);
+				sb_printf(s, ", \"gpa\": \"0x%" PRIx64 "\", \"events\": {\"vmexit\": 0}",
+				          p->res.gpa);
 		} else if (f->unit == FU_MMU) {
-			sb_printf(s, ", \"fault\": {\"unit\": \"mmu\", \"error_code\": %u, \"addr\": \"0x%" PRIx64 "\"}",
-				  f->error_code, f->addr);
+			sb_printf(
+			    s,
+			    ", \"fault\": {\"unit\": \"mmu\", \"error_code\": %u, \"addr\": \"0x%" PRIx64
+			    "\"}",
+			    f->error_code, f->addr);
 			if (guest)
 				sb_printf(s, ", \"events\": {\"vmexit\": 0}");
 		} else {
@@ -582,21 +601,29 @@ static void gen_nested(struct quiz_problem *p, struct quiz_rng *r)
 
 static void write_vm(struct sb *s, const struct quiz_problem *p)
 {
-	sb_printf(s, "  \"vms\": [{\"name\": \"vm1\", \"paging\": %d, \"ept_levels\": %d, \"ept_page\": \"%s\", \"ept_ad\": %s,\n",
-		  p->levels, p->ept_levels, size_name(p->ept_page), p->ept_ad ? "true" : "false");
+	sb_printf(s,
+	          "  \"vms\": [{\"name\": \"vm1\", \"paging\": %d, \"ept_levels\": %d, \"ept_page\": \"%s\", "
+	          "\"ept_ad\": %s,\n",
+	          p->levels, p->ept_levels, size_name(p->ept_page), p->ept_ad ? "true" : "false");
 	sb_printf(s, "    \"ram\": [");
 	for (int i = 0; i < p->nvram; i++)
-		sb_printf(s, "%s{\"gpa\": \"0x%" PRIx64 "\", \"size\": \"0x%" PRIx64 "\", \"hpa\": \"0x%" PRIx64 "\"}", i ? ", " : "",
-			  p->vram[i].gpa, p->vram[i].size, p->vram[i].hpa);
+		sb_printf(s,
+		          "%s{\"gpa\": \"0x%" PRIx64 "\", \"size\": \"0x%" PRIx64 "\", \"hpa\": \"0x%" PRIx64
+		          "\"}",
+		          i ? ", " : "", p->vram[i].gpa, p->vram[i].size, p->vram[i].hpa);
 	sb_printf(s, "],\n");
 	if (p->mmio_gpa)
-		sb_printf(s, "    \"mmio\": [{\"gpa\": \"0x%" PRIx64 "\", \"size\": \"4KiB\", \"label\": \"emulated NIC\"}],\n",
-			  p->mmio_gpa);
+		sb_printf(s,
+		          "    \"mmio\": [{\"gpa\": \"0x%" PRIx64
+		          "\", \"size\": \"4KiB\", \"label\": \"emulated NIC\"}],\n",
+		          p->mmio_gpa);
 	sb_printf(s, "    \"pages\": [\n");
 	for (int i = 0; i < p->nmaps; i++) {
 		const struct quiz_map *m = &p->maps[i];
-		sb_printf(s, "      {\"gva\": \"0x%" PRIx64 "\", \"gpa\": \"0x%" PRIx64 "\", \"page\": \"%s\", \"perm\": \"%s\"}%s\n",
-			  m->va, m->pa, size_name(m->psize), m->perm, i + 1 < p->nmaps ? "," : "");
+		sb_printf(s,
+		          "      {\"gva\": \"0x%" PRIx64 "\", \"gpa\": \"0x%" PRIx64
+		          "\", \"page\": \"%s\", \"perm\": \"%s\"}%s\n",
+		          m->va, m->pa, size_name(m->psize), m->perm, i + 1 < p->nmaps ? "," : "");
 	}
 	sb_printf(s, "    ]}],\n");
 }
@@ -654,7 +681,9 @@ static void gen_iommu(struct quiz_problem *p, struct quiz_rng *r)
 		p->bufs[0].dir = p->write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
 	if (p->variant == 0) {
 		int b = (int)quiz_rng_below(r, (uint64_t)(p->nbufs - 1));
-		p->bufs[b].dir = chance(r, 50) ? DMA_BIDIRECTIONAL : p->write ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+		p->bufs[b].dir = chance(r, 50) ? DMA_BIDIRECTIONAL
+		                 : p->write    ? DMA_FROM_DEVICE
+		                               : DMA_TO_DEVICE;
 	}
 	if (p->variant == 4 || p->variant == 5)
 		p->qdev = 3;
@@ -676,7 +705,9 @@ static void pick_iova(struct quiz_problem *p, struct quiz_rng *r)
 		if (p->variant != 1) {
 			for (int i = 0; i < p->nbufs; i++) {
 				int d = p->bufs[i].dir;
-				if (p->bufs[i].dev == 0 && (d == DMA_BIDIRECTIONAL || d == (p->write ? DMA_FROM_DEVICE : DMA_TO_DEVICE))) {
+				if (p->bufs[i].dev == 0 &&
+				    (d == DMA_BIDIRECTIONAL ||
+				     d == (p->write ? DMA_FROM_DEVICE : DMA_TO_DEVICE))) {
 					b = i;
 					break;
 				}
@@ -688,12 +719,15 @@ static void pick_iova(struct quiz_problem *p, struct quiz_rng *r)
 	}
 	case 2:
 		if (chance(r, 60))
-			p->iova = (lowest & PAGE_MASK) - (1 + quiz_rng_below(r, 6)) * PAGE_SIZE + quiz_rng_below(r, 512) * 8;
+			p->iova = (lowest & PAGE_MASK) - (1 + quiz_rng_below(r, 6)) * PAGE_SIZE +
+			          quiz_rng_below(r, 512) * 8;
 		else
-			p->iova = (0x10000000ull + quiz_rng_below(r, 0x40000) * PAGE_SIZE) + quiz_rng_below(r, 512) * 8;
+			p->iova = (0x10000000ull + quiz_rng_below(r, 0x40000) * PAGE_SIZE) +
+			          quiz_rng_below(r, 512) * 8;
 		break;
 	case 3:
-		p->iova = (1ull << (12 + 9 * p->iommu_levels)) + quiz_rng_below(r, 1u << 20) * PAGE_SIZE + quiz_rng_below(r, 512) * 8;
+		p->iova = (1ull << (12 + 9 * p->iommu_levels)) + quiz_rng_below(r, 1u << 20) * PAGE_SIZE +
+		          quiz_rng_below(r, 512) * 8;
 		break;
 	default:
 		p->iova = 0x100000ull + quiz_rng_below(r, 0x3000) * PAGE_SIZE;
@@ -707,9 +741,10 @@ static void write_iommu_head(struct sb *s, const struct quiz_problem *p)
 	sb_jstr(s, p->cmdline);
 	sb_printf(s, ", \"iommu\": {\"levels\": %d}},\n  \"devices\": [\n", p->iommu_levels);
 	for (int i = 0; i < p->ndev; i++)
-		sb_printf(s, "    {\"name\": \"%s%d\", \"type\": \"dma-device\", \"bdf\": \"%02x:%02x.%d\"%s}%s\n",
-			  i == p->hidden ? "rogue" : "dev", i, p->bdf[i] >> 8, (p->bdf[i] >> 3) & 31, p->bdf[i] & 7,
-			  i == p->hidden ? ", \"enumerated\": false" : "", i + 1 < p->ndev ? "," : "");
+		sb_printf(
+		    s, "    {\"name\": \"%s%d\", \"type\": \"dma-device\", \"bdf\": \"%02x:%02x.%d\"%s}%s\n",
+		    i == p->hidden ? "rogue" : "dev", i, p->bdf[i] >> 8, (p->bdf[i] >> 3) & 31, p->bdf[i] & 7,
+		    i == p->hidden ? ", \"enumerated\": false" : "", i + 1 < p->ndev ? "," : "");
 	sb_printf(s, "  ],\n");
 }
 
@@ -723,11 +758,15 @@ static int write_iommu_steps(struct sb *s, const struct quiz_problem *p, int wit
 	int n = 0;
 	for (int i = 0; i < p->nbufs; i++) {
 		const struct quiz_buf *b = &p->bufs[i];
-		sb_printf(s, "    {\"do\": \"kmem.alloc\", \"device\": \"dev%d\", \"size\": %" PRIu64 ", \"as\": \"b%d\"},\n", b->dev,
-			  b->size, i);
-		sb_printf(s, "    {\"do\": \"dma.map\", \"device\": \"dev%d\", \"addr\": \"$b%d\", \"size\": %" PRIu64
-			     ", \"dir\": \"%s\", \"as\": \"h%d\"",
-			  b->dev, i, b->size, dir_names[b->dir], i);
+		sb_printf(s,
+		          "    {\"do\": \"kmem.alloc\", \"device\": \"dev%d\", \"size\": %" PRIu64
+		          ", \"as\": \"b%d\"},\n",
+		          b->dev, b->size, i);
+		sb_printf(
+		    s,
+		    "    {\"do\": \"dma.map\", \"device\": \"dev%d\", \"addr\": \"$b%d\", \"size\": %" PRIu64
+		    ", \"dir\": \"%s\", \"as\": \"h%d\"",
+		    b->dev, i, b->size, dir_names[b->dir], i);
 		if (final)
 			sb_printf(s, ", \"expect\": {\"handle\": \"0x%" PRIx64 "\"}", b->handle);
 		sb_printf(s, "},\n");
@@ -740,34 +779,42 @@ static int write_iommu_steps(struct sb *s, const struct quiz_problem *p, int wit
 	char dn[16];
 	devname(p, p->qdev, dn, sizeof dn);
 	if (p->write) {
-		sb_printf(s, "    {\"do\": \"device.write\", \"device\": \"%s\", \"addr\": \"0x%" PRIx64 "\", \"bytes\": \"", dn,
-			  p->iova);
+		sb_printf(s,
+		          "    {\"do\": \"device.write\", \"device\": \"%s\", \"addr\": \"0x%" PRIx64
+		          "\", \"bytes\": \"",
+		          dn, p->iova);
 		for (unsigned i = 0; i < p->len; i++)
 			sb_printf(s, "%s%02x", i ? " " : "", (unsigned)(p->value >> (8 * (i % 8))) & 0xff);
 		sb_printf(s, "\"");
 	} else {
-		sb_printf(s, "    {\"do\": \"device.read\", \"device\": \"%s\", \"addr\": \"0x%" PRIx64 "\", \"len\": %u", dn,
-			  p->iova, p->len);
+		sb_printf(s,
+		          "    {\"do\": \"device.read\", \"device\": \"%s\", \"addr\": \"0x%" PRIx64
+		          "\", \"len\": %u",
+		          dn, p->iova, p->len);
 	}
 	sb_printf(s, ",\n     \"say\": ");
-	sb_text(s, "The question: the device's DMA request goes through root entry, context entry and second-level tables.",
-		"题目：设备的 DMA 请求依次经过根表项、上下文表项和二级页表。");
+	sb_text(s,
+	        "The question: the device's DMA request goes through root entry, context entry and "
+	        "second-level tables.",
+	        "题目：设备的 DMA 请求依次经过根表项、上下文表项和二级页表。");
 	if (final) {
 		const struct fault_info *f = &p->res.fault;
 		sb_printf(s, ",\n     \"expect\": {\"walk_refs\": %d, ", p->res.walk_refs);
 		if (f->valid)
-			sb_printf(s, "\"fault\": {\"unit\": \"iommu\", \"reason\": %d, \"recorded\": %s}", f->reason,
-				  f->recorded ? "true" : "false");
+			sb_printf(s, "\"fault\": {\"unit\": \"iommu\", \"reason\": %d, \"recorded\": %s}",
+			          f->reason, f->recorded ? "true" : "false");
 		else
 			sb_printf(s, "\"fault\": null, \"hpa\": \"0x%" PRIx64 "\"", p->res.hpa);
 		sb_printf(s, "}");
 	}
 	sb_printf(s, "},\n    {\"do\": \"iommu.service_faults\", \"say\": ");
-	sb_text(s, "Linux's dmar_fault() handler reads the fault-recording registers and prints the DMAR line.",
-		"Linux 的 dmar_fault() 中断处理函数读取故障记录寄存器并打印 DMAR 日志行。");
+	sb_text(s,
+	        "Linux's dmar_fault() handler reads the fault-recording registers and prints the DMAR line.",
+	        "Linux 的 dmar_fault() 中断处理函数读取故障记录寄存器并打印 DMAR 日志行。");
 	if (final) {
 		if (p->res.fault.valid && p->res.fault.recorded)
-			sb_printf(s, ", \"expect\": {\"log\": \"[fault reason 0x%02x]\"}", p->res.fault.reason);
+			sb_printf(s, ", \"expect\": {\"log\": \"[fault reason 0x%02x]\"}",
+			          p->res.fault.reason);
 		else
 			sb_printf(s, ", \"expect\": {\"no_log\": \"DMAR: [DMA \"}");
 	}
@@ -806,34 +853,46 @@ static void gen_ring(struct quiz_problem *p, struct quiz_rng *r)
 static void write_ring_steps(struct sb *s, const struct quiz_problem *p, int final)
 {
 	sb_printf(s, "    {\"do\": \"nic.probe\", \"device\": \"nic0\", \"say\": ");
-	sb_text(s, "The driver sets up the Rx ring and fills it, keeping one descriptor back (RDT = last filled index).",
-		"驱动建立接收环并填充缓冲区，始终留出一个描述符（RDT = 最后一个已填充的下标）。");
+	sb_text(s,
+	        "The driver sets up the Rx ring and fills it, keeping one descriptor back (RDT = last filled "
+	        "index).",
+	        "驱动建立接收环并填充缓冲区，始终留出一个描述符（RDT = 最后一个已填充的下标）。");
 	sb_printf(s, "},\n");
 	if (p->warm_rx)
-		sb_printf(s, "    {\"do\": \"wire.rx\", \"device\": \"nic0\", \"length\": 60, \"count\": %u},\n", p->warm_rx);
+		sb_printf(s,
+		          "    {\"do\": \"wire.rx\", \"device\": \"nic0\", \"length\": 60, \"count\": %u},\n",
+		          p->warm_rx);
 	if (p->warm_budget)
-		sb_printf(s, "    {\"do\": \"nic.poll\", \"device\": \"nic0\", \"budget\": %u},\n", p->warm_budget);
+		sb_printf(s, "    {\"do\": \"nic.poll\", \"device\": \"nic0\", \"budget\": %u},\n",
+		          p->warm_budget);
 	for (int i = 0; i < p->nevs; i++) {
 		const struct quiz_ring_ev *e = &p->evs[i];
 		char en[200], zh[200];
 		if (e->poll) {
-			sb_printf(s, "    {\"do\": \"nic.poll\", \"device\": \"nic0\", \"budget\": %u", e->budget);
+			sb_printf(s, "    {\"do\": \"nic.poll\", \"device\": \"nic0\", \"budget\": %u",
+			          e->budget);
 			snprintf(en, sizeof en, "Event %d: a NAPI poll with budget %u.", i + 1, e->budget);
 			snprintf(zh, sizeof zh, "事件 %d：一次预算为 %u 的 NAPI poll。", i + 1, e->budget);
 		} else {
-			sb_printf(s, "    {\"do\": \"wire.rx\", \"device\": \"nic0\", \"length\": %u, \"count\": %u", e->length,
-				  e->count);
+			sb_printf(
+			    s,
+			    "    {\"do\": \"wire.rx\", \"device\": \"nic0\", \"length\": %u, \"count\": %u",
+			    e->length, e->count);
 			snprintf(en, sizeof en, "Event %d: %u frame%s of %u bytes arrive.", i + 1, e->count,
-				 e->count > 1 ? "s" : "", e->length);
-			snprintf(zh, sizeof zh, "事件 %d：到达 %u 个 %u 字节的帧。", i + 1, e->count, e->length);
+			         e->count > 1 ? "s" : "", e->length);
+			snprintf(zh, sizeof zh, "事件 %d：到达 %u 个 %u 字节的帧。", i + 1, e->count,
+			         e->length);
 		}
 		sb_printf(s, ", \"say\": ");
 		sb_text(s, en, zh);
 		if (final)
-			sb_printf(s, ",\n     \"expect\": {\"reg\": {\"device\": \"nic0\", \"RDH\": %u, \"RDT\": %u}, "
-				     "\"ring\": {\"device\": \"nic0\", \"ring\": \"rx\", \"hw_owned\": %u, \"next_to_clean\": %u}, "
-				     "\"value\": %u}",
-				  e->rdh, e->rdt, e->owned, e->ntc, e->done);
+			sb_printf(
+			    s,
+			    ",\n     \"expect\": {\"reg\": {\"device\": \"nic0\", \"RDH\": %u, \"RDT\": %u}, "
+			    "\"ring\": {\"device\": \"nic0\", \"ring\": \"rx\", \"hw_owned\": %u, "
+			    "\"next_to_clean\": %u}, "
+			    "\"value\": %u}",
+			    e->rdh, e->rdt, e->owned, e->ntc, e->done);
 		sb_printf(s, "}%s\n", i + 1 < p->nevs ? "," : "");
 	}
 }
@@ -842,9 +901,24 @@ static void write_ring_steps(struct sb *s, const struct quiz_problem *p, int fin
 /* topic: params                                                         */
 
 static const char *const cmd_pool[] = {
-    "intel_iommu=on", "intel_iommu=off", "intel_iommu=strict", "intel_iommu=on,sm_on", "iommu=pt", "iommu=nopt",
-    "iommu=off", "iommu=on", "iommu=soft", "iommu.passthrough=1", "iommu.passthrough=0", "iommu.strict=1",
-    "iommu.strict=0", "quiet", "console=ttyS0,115200", "iommu=pt", "intel_iommu=on", "iommu.strict=1",
+    "intel_iommu=on",
+    "intel_iommu=off",
+    "intel_iommu=strict",
+    "intel_iommu=on,sm_on",
+    "iommu=pt",
+    "iommu=nopt",
+    "iommu=off",
+    "iommu=on",
+    "iommu=soft",
+    "iommu.passthrough=1",
+    "iommu.passthrough=0",
+    "iommu.strict=1",
+    "iommu.strict=0",
+    "quiet",
+    "console=ttyS0,115200",
+    "iommu=pt",
+    "intel_iommu=on",
+    "iommu.strict=1",
 };
 
 static void gen_params(struct quiz_problem *p, struct quiz_rng *r)
@@ -873,29 +947,40 @@ static void gen_params(struct quiz_problem *p, struct quiz_rng *r)
 
 static void write_params(struct sb *s, const struct quiz_problem *p, int final)
 {
-	sb_printf(s, "  \"machine\": {\"ram\": \"256MiB\", \"firmware\": {\"vtd\": %s},\n", p->fw_vtd ? "true" : "false");
-	sb_printf(s, "    \"kconfig\": {\"INTEL_IOMMU_DEFAULT_ON\": %s, \"IOMMU_DEFAULT_PASSTHROUGH\": %s, \"IOMMU_DEFAULT_DMA\": \"%s\"},\n",
-		  p->k_on ? "true" : "false", p->k_pt ? "true" : "false", p->k_lazy ? "lazy" : "strict");
+	sb_printf(s, "  \"machine\": {\"ram\": \"256MiB\", \"firmware\": {\"vtd\": %s},\n",
+	          p->fw_vtd ? "true" : "false");
+	sb_printf(s,
+	          "    \"kconfig\": {\"INTEL_IOMMU_DEFAULT_ON\": %s, \"IOMMU_DEFAULT_PASSTHROUGH\": %s, "
+	          "\"IOMMU_DEFAULT_DMA\": \"%s\"},\n",
+	          p->k_on ? "true" : "false", p->k_pt ? "true" : "false", p->k_lazy ? "lazy" : "strict");
 	sb_printf(s, "    \"cmdline\": ");
 	sb_jstr(s, p->cmdline);
-	sb_printf(s, ", \"iommu\": {\"caching_mode\": %s, \"pass_through\": %s}},\n", p->cap_cm ? "true" : "false",
-		  p->ecap_pt ? "true" : "false");
-	sb_printf(s, "  \"devices\": [{\"name\": \"dev0\", \"type\": \"dma-device\", \"bdf\": \"%02x:%02x.%d\", \"trusted\": %s}],\n",
-		  p->bdf[0] >> 8, (p->bdf[0] >> 3) & 31, p->bdf[0] & 7, p->trusted ? "true" : "false");
+	sb_printf(s, ", \"iommu\": {\"caching_mode\": %s, \"pass_through\": %s}},\n",
+	          p->cap_cm ? "true" : "false", p->ecap_pt ? "true" : "false");
+	sb_printf(s,
+	          "  \"devices\": [{\"name\": \"dev0\", \"type\": \"dma-device\", \"bdf\": \"%02x:%02x.%d\", "
+	          "\"trusted\": %s}],\n",
+	          p->bdf[0] >> 8, (p->bdf[0] >> 3) & 31, p->bdf[0] & 7, p->trusted ? "true" : "false");
 }
 
 static void write_params_steps(struct sb *s, const struct quiz_problem *p, int final)
 {
-	sb_printf(s, "    {\"do\": \"kmem.alloc\", \"device\": \"dev0\", \"size\": 4096, \"as\": \"buf\", \"say\": ");
+	sb_printf(
+	    s,
+	    "    {\"do\": \"kmem.alloc\", \"device\": \"dev0\", \"size\": 4096, \"as\": \"buf\", \"say\": ");
 	sb_text(s, "The driver allocates a buffer (kmalloc).", "驱动分配一个缓冲区（kmalloc）。");
-	sb_printf(s, "},\n    {\"do\": \"dma.map\", \"device\": \"dev0\", \"addr\": \"$buf\", \"size\": 4096, "
-		     "\"dir\": \"bidirectional\", \"as\": \"h\", \"say\": ");
+	sb_printf(s,
+	          "},\n    {\"do\": \"dma.map\", \"device\": \"dev0\", \"addr\": \"$buf\", \"size\": 4096, "
+	          "\"dir\": \"bidirectional\", \"as\": \"h\", \"say\": ");
 	sb_text(s, "The question: which default domain does dev0 have, and what does dma_map_single return?",
-		"题目：dev0 的默认域是什么类型？dma_map_single 返回什么？");
+	        "题目：dev0 的默认域是什么类型？dma_map_single 返回什么？");
 	if (final)
-		sb_printf(s, ",\n     \"expect\": {\"iommu_on\": %s, \"domain\": {\"device\": \"dev0\", \"type\": \"%s\"}, "
-			     "\"handle\": \"0x%" PRIx64 "\"}",
-			  p->iommu_on ? "true" : "false", dom_type_name((enum dom_type)p->dom), p->map_handle);
+		sb_printf(s,
+		          ",\n     \"expect\": {\"iommu_on\": %s, \"domain\": {\"device\": \"dev0\", "
+		          "\"type\": \"%s\"}, "
+		          "\"handle\": \"0x%" PRIx64 "\"}",
+		          p->iommu_on ? "true" : "false", dom_type_name((enum dom_type)p->dom),
+		          p->map_handle);
 	sb_printf(s, "}\n");
 }
 
@@ -911,12 +996,15 @@ static char *build_scenario(struct quiz_problem *p, int stage, size_t *len)
 {
 	struct sb s = {0};
 	int final = stage == 2;
-	sb_printf(&s, "// iommulab quiz --topic %s: problem %d of seed %" PRIu64 " (problem seed 0x%016" PRIx64 ").\n"
-		      "// Generated; the expects are the engine's own answer. Run: iommulab run --answers FILE\n",
-		  quiz_topic_name(p->topic), p->index + 1, p->seed, p->seed);
+	sb_printf(&s,
+	          "// iommulab quiz --topic %s: problem %d of seed %" PRIu64 " (problem seed 0x%016" PRIx64
+	          ").\n"
+	          "// Generated; the expects are the engine's own answer. Run: iommulab run --answers FILE\n",
+	          quiz_topic_name(p->topic), p->index + 1, p->seed, p->seed);
 	sb_printf(&s, "{\n  \"format\": \"iommulab/1\",\n  \"title\": ");
 	char en[120], zh[120];
-	static const char *const zt[] = {"页表遍历", "二维页表遍历", "IOMMU 地址翻译", "e1000 接收环", "内核参数"};
+	static const char *const zt[] = {"页表遍历", "二维页表遍历", "IOMMU 地址翻译", "e1000 接收环",
+	                                 "内核参数"};
 	snprintf(en, sizeof en, "Homework: %s, problem %d", quiz_topic_name(p->topic), p->index + 1);
 	snprintf(zh, sizeof zh, "练习：%s，第 %d 题", zt[p->topic], p->index + 1);
 	sb_text(&s, en, zh);
@@ -934,9 +1022,11 @@ static char *build_scenario(struct quiz_problem *p, int stage, size_t *len)
 		write_iommu_head(&s, p);
 		break;
 	case QUIZ_RING:
-		sb_printf(&s, "  \"devices\": [{\"name\": \"nic0\", \"type\": \"e1000\", \"bdf\": \"%02x:%02x.%d\", \"rx_ring\": %u, "
-			      "\"tx_ring\": 8, \"buf_size\": %u}],\n",
-			  p->bdf[0] >> 8, (p->bdf[0] >> 3) & 31, p->bdf[0] & 7, p->ring_n, p->buf_size);
+		sb_printf(&s,
+		          "  \"devices\": [{\"name\": \"nic0\", \"type\": \"e1000\", \"bdf\": "
+		          "\"%02x:%02x.%d\", \"rx_ring\": %u, "
+		          "\"tx_ring\": 8, \"buf_size\": %u}],\n",
+		          p->bdf[0] >> 8, (p->bdf[0] >> 3) & 31, p->bdf[0] & 7, p->ring_n, p->buf_size);
 		break;
 	case QUIZ_PARAMS:
 		write_params(&s, p, final);
@@ -952,13 +1042,15 @@ static char *build_scenario(struct quiz_problem *p, int stage, size_t *len)
 		}
 		sb_printf(&s, "  \"lesson\": {\"goals\": ");
 		sb_text(&s, "Predict the result of the question step, then check it against the model.",
-			"先预测题目这一步的结果，再用模型验证。");
+		        "先预测题目这一步的结果，再用模型验证。");
 		sb_printf(&s, ",\n    \"questions\": [{\"before_step\": %d, \"q\": ", p->qstep + 1);
 		sb_text(&s, q[0].b ? q[0].b : "", q[1].b ? q[1].b : "");
 		sb_printf(&s, ",\n      \"a\": ");
 		sb_text(&s, a[0].b ? a[0].b : "", a[1].b ? a[1].b : "");
-		sb_printf(&s, "}],\n    \"references\": \"facts sections 1.1-1.5 and 2; iommulab quiz --topic %s --seed N --answers\"},\n",
-			  quiz_topic_name(p->topic));
+		sb_printf(&s,
+		          "}],\n    \"references\": \"facts sections 1.1-1.5 and 2; iommulab quiz --topic %s "
+		          "--seed N --answers\"},\n",
+		          quiz_topic_name(p->topic));
 		for (int z = 0; z < 2; z++) {
 			free(q[z].b);
 			free(a[z].b);
@@ -1119,7 +1211,8 @@ int quiz_solve(struct quiz_problem *p, const char *json, size_t len, char *err, 
 	char file[48];
 	snprintf(file, sizeof file, "quiz-%s.json", quiz_topic_name(p->topic));
 	if (scenario_load(&sc, file, json, len, NULL, &errors)) {
-		snprintf(err, cap, "internal: generated scenario does not load: %.200s", errors ? errors : "?");
+		snprintf(err, cap, "internal: generated scenario does not load: %.200s",
+		         errors ? errors : "?");
 		free(errors);
 		return -1;
 	}
@@ -1365,19 +1458,19 @@ int quiz_generate(enum quiz_topic t, uint64_t seed, int index, struct quiz_probl
 		}
 		return 0;
 	}
-	snprintf(err, cap, "could not generate a %s problem for seed %" PRIu64 ": %s", quiz_topic_name(t), seed,
-		 lasterr[0] ? lasterr : "no acceptable case");
+	snprintf(err, cap, "could not generate a %s problem for seed %" PRIu64 ": %s", quiz_topic_name(t),
+	         seed, lasterr[0] ? lasterr : "no acceptable case");
 	return -1;
 }
 
 int quiz_same_answer(const struct quiz_problem *a, const struct quiz_problem *b, char *msg, size_t cap)
 {
-#define DIFF(cond, ...)                                                                                                \
-	do {                                                                                                           \
-		if (cond) {                                                                                            \
-			snprintf(msg, cap, __VA_ARGS__);                                                               \
-			return 0;                                                                                      \
-		}                                                                                                      \
+#define DIFF(cond, ...)                                                                                      \
+	do {                                                                                                 \
+		if (cond) {                                                                                  \
+			snprintf(msg, cap, __VA_ARGS__);                                                     \
+			return 0;                                                                            \
+		}                                                                                            \
 	} while (0)
 	DIFF(a->topic != b->topic, "topic");
 	DIFF(a->res.walk_refs != b->res.walk_refs, "walk_refs %d vs %d", a->res.walk_refs, b->res.walk_refs);
@@ -1385,17 +1478,24 @@ int quiz_same_answer(const struct quiz_problem *a, const struct quiz_problem *b,
 	     "hpa 0x%" PRIx64 " vs 0x%" PRIx64, a->res.hpa, b->res.hpa);
 	DIFF(a->res.has_gpa != b->res.has_gpa || (a->res.has_gpa && a->res.gpa != b->res.gpa),
 	     "gpa 0x%" PRIx64 " vs 0x%" PRIx64, a->res.gpa, b->res.gpa);
-	DIFF(memcmp(&a->res.fault, &b->res.fault, sizeof a->res.fault), "fault differs (unit %d/%d reason %d/%d)",
-	     a->res.fault.unit, b->res.fault.unit, a->res.fault.reason, b->res.fault.reason);
+	DIFF(memcmp(&a->res.fault, &b->res.fault, sizeof a->res.fault),
+	     "fault differs (unit %d/%d reason %d/%d)", a->res.fault.unit, b->res.fault.unit,
+	     a->res.fault.reason, b->res.fault.reason);
 	DIFF(a->res.value != b->res.value, "value");
-	DIFF(a->nrefs != b->nrefs || memcmp(a->refs, b->refs, sizeof a->refs[0] * (size_t)a->nrefs), "walk differs");
-	DIFF(a->ncells != b->ncells || memcmp(a->cells, b->cells, sizeof a->cells[0] * (size_t)a->ncells), "dump differs");
-	DIFF(a->nlines != b->nlines || memcmp(a->lines, b->lines, sizeof a->lines[0] * (size_t)a->nlines), "log differs");
+	DIFF(a->nrefs != b->nrefs || memcmp(a->refs, b->refs, sizeof a->refs[0] * (size_t)a->nrefs),
+	     "walk differs");
+	DIFF(a->ncells != b->ncells || memcmp(a->cells, b->cells, sizeof a->cells[0] * (size_t)a->ncells),
+	     "dump differs");
+	DIFF(a->nlines != b->nlines || memcmp(a->lines, b->lines, sizeof a->lines[0] * (size_t)a->nlines),
+	     "log differs");
 	DIFF(a->cr3 != b->cr3 || a->eptp != b->eptp || a->rtaddr != b->rtaddr, "cr3/eptp/rtaddr");
 	DIFF(a->rdh0 != b->rdh0 || a->rdt0 != b->rdt0 || a->ntc0 != b->ntc0, "ring start");
-	DIFF(a->npkts != b->npkts || memcmp(a->pkts, b->pkts, sizeof a->pkts[0] * (size_t)a->npkts), "packets differ");
-	DIFF(a->nevs != b->nevs || memcmp(a->evs, b->evs, sizeof a->evs[0] * (size_t)a->nevs), "ring events differ");
-	DIFF(a->iommu_on != b->iommu_on || a->on_why != b->on_why || a->dom != b->dom || a->dom_why != b->dom_why,
+	DIFF(a->npkts != b->npkts || memcmp(a->pkts, b->pkts, sizeof a->pkts[0] * (size_t)a->npkts),
+	     "packets differ");
+	DIFF(a->nevs != b->nevs || memcmp(a->evs, b->evs, sizeof a->evs[0] * (size_t)a->nevs),
+	     "ring events differ");
+	DIFF(a->iommu_on != b->iommu_on || a->on_why != b->on_why || a->dom != b->dom ||
+	         a->dom_why != b->dom_why,
 	     "domain %s vs %s", dom_type_name((enum dom_type)a->dom), dom_type_name((enum dom_type)b->dom));
 	DIFF(a->map_handle != b->map_handle || a->map_path != b->map_path, "dma handle");
 	return 1;
@@ -1412,22 +1512,23 @@ static const char *const tbl_en[] = {"", "PT", "PD", "PDPT", "PML4", "PML5"};
 
 static void pf_decode(uint32_t ec, int zh_, struct sb *o)
 {
-	sb_printf(o, "0x%x (P=%u W=%u U=%u RSVD=%u I=%u", ec, ec & 1, (ec >> 1) & 1, (ec >> 2) & 1, (ec >> 3) & 1,
-		  (ec >> 4) & 1);
-	sb_printf(o, "%s)", !(ec & PFEC_P) ? TR(": not present", "：页不存在")
-			     : (ec & PFEC_RSVD) ? TR(": reserved bit set", "：保留位被置位")
-						: TR(": protection violation", "：权限违例"));
+	sb_printf(o, "0x%x (P=%u W=%u U=%u RSVD=%u I=%u", ec, ec & 1, (ec >> 1) & 1, (ec >> 2) & 1,
+	          (ec >> 3) & 1, (ec >> 4) & 1);
+	sb_printf(o, "%s)",
+	          !(ec & PFEC_P)     ? TR(": not present", "：页不存在")
+	          : (ec & PFEC_RSVD) ? TR(": reserved bit set", "：保留位被置位")
+	                             : TR(": protection violation", "：权限违例"));
 }
 
 static void qual_decode(uint64_t q, int zh_, struct sb *o)
 {
 	sb_printf(o, "0x%" PRIx64 " (%s%s%s, %s R=%u W=%u X=%u, GLA %s, bit 8 = %u: %s)", q,
-		  (q & EPTQ_READ) ? TR("read", "读") : "", (q & EPTQ_WRITE) ? TR(" write", " 写") : "",
-		  (q & EPTQ_FETCH) ? TR(" fetch", " 取指") : "", TR("allowed", "允许"), (unsigned)((q >> 3) & 1),
-		  (unsigned)((q >> 4) & 1), (unsigned)((q >> 5) & 1), (q & EPTQ_GLA) ? TR("valid", "有效") : TR("invalid", "无效"),
-		  (unsigned)((q >> 8) & 1),
-		  (q & EPTQ_FINAL) ? TR("the final data GPA", "访问的是最终数据 GPA")
-				   : TR("a guest paging-structure entry", "访问的是客户机页表项"));
+	          (q & EPTQ_READ) ? TR("read", "读") : "", (q & EPTQ_WRITE) ? TR(" write", " 写") : "",
+	          (q & EPTQ_FETCH) ? TR(" fetch", " 取指") : "", TR("allowed", "允许"),
+	          (unsigned)((q >> 3) & 1), (unsigned)((q >> 4) & 1), (unsigned)((q >> 5) & 1),
+	          (q & EPTQ_GLA) ? TR("valid", "有效") : TR("invalid", "无效"), (unsigned)((q >> 8) & 1),
+	          (q & EPTQ_FINAL) ? TR("the final data GPA", "访问的是最终数据 GPA")
+	                           : TR("a guest paging-structure entry", "访问的是客户机页表项"));
 }
 
 static const char *acc_word(int acc, int zh_)
@@ -1439,20 +1540,24 @@ static const char *acc_word(int acc, int zh_)
 
 static void put_dump(const struct quiz_problem *p, int zh_, struct sb *o)
 {
-	sb_printf(o, "%s\n", TR("Memory dump (little-endian 8-byte entries; VT-d root/context entries are 16 bytes: lo hi).\n"
-				"Entries not shown are 0 or irrelevant:",
-				"内存转储（小端 8 字节表项；VT-d 根表项/上下文表项为 16 字节：低 64 位 高 64 位）。\n"
-				"未列出的表项为 0 或与本题无关："));
+	sb_printf(
+	    o, "%s\n",
+	    TR("Memory dump (little-endian 8-byte entries; VT-d root/context entries are 16 bytes: lo hi).\n"
+	       "Entries not shown are 0 or irrelevant:",
+	       "内存转储（小端 8 字节表项；VT-d 根表项/上下文表项为 16 字节：低 64 位 高 64 位）。\n"
+	       "未列出的表项为 0 或与本题无关："));
 	uint64_t lastpage = UINT64_MAX, lastaddr = 0;
 	for (int i = 0; i < p->ncells; i++) {
 		const struct quiz_cell *c = &p->cells[i];
 		uint64_t page = c->addr & PAGE_MASK;
 		if (page != lastpage)
-			sb_printf(o, "  -- %s 0x%" PRIx64 " --\n", TR("4 KiB page at", "4 KiB 页，地址"), page);
+			sb_printf(o, "  -- %s 0x%" PRIx64 " --\n", TR("4 KiB page at", "4 KiB 页，地址"),
+			          page);
 		else if (c->addr != lastaddr + (c->wide ? 16 : 8))
 			sb_printf(o, "     ...\n");
 		if (c->wide)
-			sb_printf(o, "  0x%016" PRIx64 ": 0x%016" PRIx64 " 0x%016" PRIx64 "\n", c->addr, c->lo, c->hi);
+			sb_printf(o, "  0x%016" PRIx64 ": 0x%016" PRIx64 " 0x%016" PRIx64 "\n", c->addr,
+			          c->lo, c->hi);
 		else
 			sb_printf(o, "  0x%016" PRIx64 ": 0x%016" PRIx64 "\n", c->addr, c->lo);
 		lastpage = page;
@@ -1465,53 +1570,78 @@ static void bdf_str(uint16_t bdf, char *out, size_t cap)
 	snprintf(out, cap, "%02x:%02x.%d", bdf >> 8, (bdf >> 3) & 31, bdf & 7);
 }
 
-static const char *const why_en[] = {"ok", "no free Rx descriptors (RXO)", "receiver disabled", "frame too long",
-				     "DMA fault"};
-static const char *const why_zh[] = {"正常", "没有空闲的接收描述符（RXO）", "接收被禁用", "帧过长", "DMA 故障"};
+static const char *const why_en[] = {"ok", "no free Rx descriptors (RXO)", "receiver disabled",
+                                     "frame too long", "DMA fault"};
+static const char *const why_zh[] = {"正常", "没有空闲的接收描述符（RXO）", "接收被禁用", "帧过长",
+                                     "DMA 故障"};
 
 static void question_short(const struct quiz_problem *p, int zh_, struct sb *o)
 {
 	char b[16];
 	switch (p->topic) {
 	case QUIZ_WALK:
-		sb_printf(o, TR("CR3 = 0x%" PRIx64 ". The CPU (%s mode) %s VA 0x%" PRIx64 " (8 bytes). Which physical address, or which #PF error code?",
-				"CR3 = 0x%" PRIx64 "。CPU（%s态）%s VA 0x%" PRIx64 "（8 字节）。访问到哪个物理地址？若缺页，#PF 错误码是多少？"),
-			  p->cr3, p->user ? TR("user", "用户") : TR("supervisor", "内核"), acc_word(p->acc, zh_), p->va);
+		sb_printf(o,
+		          TR("CR3 = 0x%" PRIx64 ". The CPU (%s mode) %s VA 0x%" PRIx64
+		             " (8 bytes). Which physical address, or which #PF error code?",
+		             "CR3 = 0x%" PRIx64 "。CPU（%s态）%s VA 0x%" PRIx64
+		             "（8 字节）。访问到哪个物理地址？若缺页，#PF 错误码是多少？"),
+		          p->cr3, p->user ? TR("user", "用户") : TR("supervisor", "内核"),
+		          acc_word(p->acc, zh_), p->va);
 		break;
 	case QUIZ_NESTED:
-		sb_printf(o, TR("Guest CR3 = 0x%" PRIx64 " (a GPA), EPTP = 0x%" PRIx64 ". The vCPU (%s mode) %s GVA 0x%" PRIx64
-				" (8 bytes). GPA, HPA and how many entry references? Or which #PF / VM exit?",
-				"客户机 CR3 = 0x%" PRIx64 "（是 GPA），EPTP = 0x%" PRIx64 "。vCPU（%s态）%s GVA 0x%" PRIx64
-				"（8 字节）。GPA、HPA 各是多少，共读取多少个表项？还是发生 #PF / VM exit？"),
-			  p->cr3, p->eptp, p->user ? TR("user", "用户") : TR("supervisor", "内核"), acc_word(p->acc, zh_), p->va);
+		sb_printf(o,
+		          TR("Guest CR3 = 0x%" PRIx64 " (a GPA), EPTP = 0x%" PRIx64
+		             ". The vCPU (%s mode) %s GVA 0x%" PRIx64
+		             " (8 bytes). GPA, HPA and how many entry references? Or which #PF / VM exit?",
+		             "客户机 CR3 = 0x%" PRIx64 "（是 GPA），EPTP = 0x%" PRIx64
+		             "。vCPU（%s态）%s GVA 0x%" PRIx64
+		             "（8 字节）。GPA、HPA 各是多少，共读取多少个表项？还是发生 #PF / VM exit？"),
+		          p->cr3, p->eptp, p->user ? TR("user", "用户") : TR("supervisor", "内核"),
+		          acc_word(p->acc, zh_), p->va);
 		break;
 	case QUIZ_IOMMU:
 		bdf_str(p->bdf[p->qdev], b, sizeof b);
 		if (zh_)
-			sb_printf(o, "RTADDR = 0x%" PRIx64 "。设备 %s 在 IOVA 0x%" PRIx64 " 处发起 %u 字节的 DMA %s。访问到哪个 HPA？"
-				     "或者故障原因码和 DMAR 日志是什么？",
-				  p->rtaddr, b, p->iova, p->len, p->write ? "写" : "读");
+			sb_printf(o,
+			          "RTADDR = 0x%" PRIx64 "。设备 %s 在 IOVA 0x%" PRIx64
+			          " 处发起 %u 字节的 DMA %s。访问到哪个 HPA？"
+			          "或者故障原因码和 DMAR 日志是什么？",
+			          p->rtaddr, b, p->iova, p->len, p->write ? "写" : "读");
 		else
-			sb_printf(o, "RTADDR = 0x%" PRIx64 ". Device %s issues a DMA %s of %u bytes at IOVA 0x%" PRIx64
-				     ". Which HPA, or which fault reason and DMAR log line?",
-				  p->rtaddr, b, p->write ? "write" : "read", p->len, p->iova);
+			sb_printf(o,
+			          "RTADDR = 0x%" PRIx64
+			          ". Device %s issues a DMA %s of %u bytes at IOVA 0x%" PRIx64
+			          ". Which HPA, or which fault reason and DMAR log line?",
+			          p->rtaddr, b, p->write ? "write" : "read", p->len, p->iova);
 		break;
 	case QUIZ_RING:
-		sb_printf(o, TR("e1000 Rx ring of %u descriptors (%u-byte buffers), RDH = %u, RDT = %u, the driver's next_to_clean = %u. "
-				"Where are RDH and RDT after each event, how many descriptors does the hardware own, which frames are dropped?",
-				"e1000 接收环有 %u 个描述符（缓冲区 %u 字节），RDH = %u，RDT = %u，驱动的 next_to_clean = %u。"
-				"每个事件之后 RDH、RDT 在哪里？硬件拥有几个描述符？哪些帧被丢弃？"),
-			  p->ring_n, p->buf_size, p->rdh0, p->rdt0, p->ntc0);
+		sb_printf(o,
+		          TR("e1000 Rx ring of %u descriptors (%u-byte buffers), RDH = %u, RDT = %u, the "
+		             "driver's next_to_clean = %u. "
+		             "Where are RDH and RDT after each event, how many descriptors does the hardware "
+		             "own, which frames are dropped?",
+		             "e1000 接收环有 %u 个描述符（缓冲区 %u 字节），RDH = %u，RDT = %u，驱动的 "
+		             "next_to_clean = %u。"
+		             "每个事件之后 RDH、RDT 在哪里？硬件拥有几个描述符？哪些帧被丢弃？"),
+		          p->ring_n, p->buf_size, p->rdh0, p->rdt0, p->ntc0);
 		break;
 	case QUIZ_PARAMS:
 		bdf_str(p->bdf[0], b, sizeof b);
-		sb_printf(o, TR("Firmware VT-d %s; CONFIG_INTEL_IOMMU_DEFAULT_ON=%s, CONFIG_IOMMU_DEFAULT_PASSTHROUGH=%s, DMA default %s; "
-				"command line \"%s\"; CAP.CM=%d, ECAP.PT=%d; device %s is %s. Which default domain does it get, and why?",
-				"固件 VT-d %s；CONFIG_INTEL_IOMMU_DEFAULT_ON=%s，CONFIG_IOMMU_DEFAULT_PASSTHROUGH=%s，DMA 默认 %s；"
-				"命令行 \"%s\"；CAP.CM=%d，ECAP.PT=%d；设备 %s %s。它得到哪种默认域？为什么？"),
-			  p->fw_vtd ? TR("on (DMAR table present)", "开启（有 DMAR 表）") : TR("off (no DMAR table)", "关闭（没有 DMAR 表）"),
-			  p->k_on ? "y" : "n", p->k_pt ? "y" : "n", p->k_lazy ? "lazy" : "strict", p->cmdline, p->cap_cm, p->ecap_pt, b,
-			  p->trusted ? TR("trusted (internal)", "是受信任的内部设备") : TR("untrusted (external-facing)", "是不受信任的外接设备"));
+		sb_printf(o,
+		          TR("Firmware VT-d %s; CONFIG_INTEL_IOMMU_DEFAULT_ON=%s, "
+		             "CONFIG_IOMMU_DEFAULT_PASSTHROUGH=%s, DMA default %s; "
+		             "command line \"%s\"; CAP.CM=%d, ECAP.PT=%d; device %s is %s. Which default "
+		             "domain does it get, and why?",
+		             "固件 VT-d "
+		             "%s；CONFIG_INTEL_IOMMU_DEFAULT_ON=%s，CONFIG_IOMMU_DEFAULT_PASSTHROUGH=%s，DMA "
+		             "默认 %s；"
+		             "命令行 \"%s\"；CAP.CM=%d，ECAP.PT=%d；设备 %s %s。它得到哪种默认域？为什么？"),
+		          p->fw_vtd ? TR("on (DMAR table present)", "开启（有 DMAR 表）")
+		                    : TR("off (no DMAR table)", "关闭（没有 DMAR 表）"),
+		          p->k_on ? "y" : "n", p->k_pt ? "y" : "n", p->k_lazy ? "lazy" : "strict", p->cmdline,
+		          p->cap_cm, p->ecap_pt, b,
+		          p->trusted ? TR("trusted (internal)", "是受信任的内部设备")
+		                     : TR("untrusted (external-facing)", "是不受信任的外接设备"));
 		break;
 	default:
 		break;
@@ -1522,24 +1652,29 @@ static void fault_short(const struct quiz_problem *p, int zh_, struct sb *o)
 {
 	const struct fault_info *f = &p->res.fault;
 	if (f->unit == FU_MMU) {
-		sb_printf(o, TR("#PF at 0x%" PRIx64 ", error code ", "#PF，地址 0x%" PRIx64 "，错误码 "), f->addr);
+		sb_printf(o, TR("#PF at 0x%" PRIx64 ", error code ", "#PF，地址 0x%" PRIx64 "，错误码 "),
+		          f->addr);
 		pf_decode(f->error_code, zh_, o);
 		if (p->topic == QUIZ_NESTED)
-			sb_printf(o, "%s", TR("; delivered to the guest, no VM exit", "；直接交给客户机处理，没有 VM exit"));
+			sb_printf(
+			    o, "%s",
+			    TR("; delivered to the guest, no VM exit", "；直接交给客户机处理，没有 VM exit"));
 	} else if (f->unit == FU_EPT) {
 		if (f->exit_reason == EXIT_EPT_VIOLATION) {
-			sb_printf(o, TR("VM exit 48 (EPT violation) at GPA 0x%" PRIx64 ", qualification ",
-					"VM exit 48（EPT violation），GPA 0x%" PRIx64 "，exit qualification "),
-				  f->addr);
+			sb_printf(o,
+			          TR("VM exit 48 (EPT violation) at GPA 0x%" PRIx64 ", qualification ",
+			             "VM exit 48（EPT violation），GPA 0x%" PRIx64 "，exit qualification "),
+			          f->addr);
 			qual_decode(f->qualification, zh_, o);
 		} else {
-			sb_printf(o, TR("VM exit 49 (EPT misconfiguration) at GPA 0x%" PRIx64,
-					"VM exit 49（EPT misconfiguration），GPA 0x%" PRIx64),
-				  f->addr);
+			sb_printf(o,
+			          TR("VM exit 49 (EPT misconfiguration) at GPA 0x%" PRIx64,
+			             "VM exit 49（EPT misconfiguration），GPA 0x%" PRIx64),
+			          f->addr);
 		}
 	} else if (f->unit == FU_IOMMU) {
-		sb_printf(o, TR("DMA blocked, fault reason %xh (%s)", "DMA 被拦截，故障原因 %xh（%s）"), f->reason,
-			  vtd_fault_reason_str(f->reason));
+		sb_printf(o, TR("DMA blocked, fault reason %xh (%s)", "DMA 被拦截，故障原因 %xh（%s）"),
+		          f->reason, vtd_fault_reason_str(f->reason));
 	}
 }
 
@@ -1554,7 +1689,8 @@ static void answer_short(const struct quiz_problem *p, int zh_, struct sb *o)
 			sb_printf(o, TR("PA 0x%" PRIx64, "物理地址 0x%" PRIx64), p->res.hpa);
 		else
 			sb_printf(o, "GPA 0x%" PRIx64 ", HPA 0x%" PRIx64, p->res.gpa, p->res.hpa);
-		sb_printf(o, TR("; %d paging-structure entries read", "；共读取 %d 个页表项"), p->res.walk_refs);
+		sb_printf(o, TR("; %d paging-structure entries read", "；共读取 %d 个页表项"),
+		          p->res.walk_refs);
 		break;
 	case QUIZ_IOMMU:
 		if (p->res.fault.valid)
@@ -1568,9 +1704,10 @@ static void answer_short(const struct quiz_problem *p, int zh_, struct sb *o)
 		break;
 	case QUIZ_RING: {
 		const struct quiz_ring_ev *l = &p->evs[p->nevs - 1];
-		sb_printf(o, TR("after the last event RDH = %u, RDT = %u, hardware owns %u; dropped frames:",
-				"最后一个事件之后 RDH = %u，RDT = %u，硬件拥有 %u 个描述符；被丢弃的帧："),
-			  l->rdh, l->rdt, l->owned);
+		sb_printf(o,
+		          TR("after the last event RDH = %u, RDT = %u, hardware owns %u; dropped frames:",
+		             "最后一个事件之后 RDH = %u，RDT = %u，硬件拥有 %u 个描述符；被丢弃的帧："),
+		          l->rdh, l->rdt, l->owned);
 		int any = 0;
 		for (int i = 0; i < p->npkts; i++)
 			if (p->pkts[i].dropped) {
@@ -1583,7 +1720,7 @@ static void answer_short(const struct quiz_problem *p, int zh_, struct sb *o)
 	}
 	case QUIZ_PARAMS:
 		sb_printf(o, TR("%s: %s", "%s：%s"), dom_type_name((enum dom_type)p->dom),
-			  boot_reason_text((enum boot_reason)p->dom_why, zh_));
+		          boot_reason_text((enum boot_reason)p->dom_why, zh_));
 		break;
 	default:
 		break;
@@ -1594,89 +1731,111 @@ static void answer_short(const struct quiz_problem *p, int zh_, struct sb *o)
 static void ref_line(const struct quiz_problem *p, const struct quiz_ref *f, int k, int zh_, struct sb *o)
 {
 	char dec[96];
-	unsigned idx = (unsigned)((f->addr & 0xfff) / (f->walker == WALKER_IOMMU_ROOT || f->walker == WALKER_IOMMU_CONTEXT ? 16 : 8));
+	unsigned idx =
+	    (unsigned)((f->addr & 0xfff) /
+	               (f->walker == WALKER_IOMMU_ROOT || f->walker == WALKER_IOMMU_CONTEXT ? 16 : 8));
 	uint64_t base = f->addr & PAGE_MASK;
 	int lv = f->level >= 1 && f->level <= 5 ? f->level : 1;
 	switch (f->walker) {
 	case WALKER_HOST:
 	case WALKER_GUEST: {
 		pte_decode(f->entry, lv, dec, sizeof dec);
-		sb_printf(o, "  %2d. %s%s %s 0x%" PRIx64 " + 8*0x%03x = 0x%" PRIx64 ": 0x%016" PRIx64 " [%s]", k,
-			  f->walker == WALKER_GUEST ? TR("guest ", "客户机 ") : "", lvl_en[lv], TR("at", "位于"), base, idx,
-			  f->addr, f->entry, dec);
+		sb_printf(o, "  %2d. %s%s %s 0x%" PRIx64 " + 8*0x%03x = 0x%" PRIx64 ": 0x%016" PRIx64 " [%s]",
+		          k, f->walker == WALKER_GUEST ? TR("guest ", "客户机 ") : "", lvl_en[lv],
+		          TR("at", "位于"), base, idx, f->addr, f->entry, dec);
 		if (!(f->entry & PTE_P))
 			sb_printf(o, " -> %s\n", TR("not present", "不存在"));
 		else if (f->leaf)
 			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("page frame", "页框"),
-				  (uint64_t)(f->entry & PTE_ADDR & ~(LEVEL_SIZE(lv) - 1)));
+			          (uint64_t)(f->entry & PTE_ADDR & ~(LEVEL_SIZE(lv) - 1)));
 		else
 			sb_printf(o, " -> %s%s 0x%" PRIx64 "\n", TR("next table", "下一级表"),
-				  f->walker == WALKER_GUEST ? " GPA" : "", (uint64_t)(f->entry & PTE_ADDR));
+			          f->walker == WALKER_GUEST ? " GPA" : "", (uint64_t)(f->entry & PTE_ADDR));
 		break;
 	}
 	case WALKER_EPT:
 		epte_decode(f->entry, lv, dec, sizeof dec);
-		sb_printf(o, "  %2d.   EPT %s %s 0x%" PRIx64 " + 8*0x%03x = 0x%" PRIx64 ": 0x%016" PRIx64 " [%s]", k, lvl_en[lv],
-			  TR("at", "位于"), base, idx, f->addr, f->entry, dec);
+		sb_printf(
+		    o, "  %2d.   EPT %s %s 0x%" PRIx64 " + 8*0x%03x = 0x%" PRIx64 ": 0x%016" PRIx64 " [%s]",
+		    k, lvl_en[lv], TR("at", "位于"), base, idx, f->addr, f->entry, dec);
 		if (!(f->entry & EPT_XWR))
 			sb_printf(o, " -> %s\n", TR("not present (XWR = 000)", "不存在（XWR = 000）"));
 		else if (ept_misconfigured(f->entry, lv, 52))
-			sb_printf(o, " -> %s\n", (f->entry & EPT_XWR) == 6
-						       ? TR("misconfigured: XWR = 110 (W without R; KVM marks emulated MMIO so)",
-							    "配置错误：XWR = 110（有 W 无 R；KVM 用它标记模拟 MMIO）")
-						   : (f->entry & EPT_XWR) == 2 ? TR("misconfigured: XWR = 010 (write-only)", "配置错误：XWR = 010（只写）")
-									       : TR("misconfigured: illegal memory type or reserved bits",
-										    "配置错误：非法内存类型或保留位"));
+			sb_printf(
+			    o, " -> %s\n",
+			    (f->entry & EPT_XWR) == 6
+			        ? TR("misconfigured: XWR = 110 (W without R; KVM marks emulated MMIO so)",
+			             "配置错误：XWR = 110（有 W 无 R；KVM 用它标记模拟 MMIO）")
+			    : (f->entry & EPT_XWR) == 2
+			        ? TR("misconfigured: XWR = 010 (write-only)", "配置错误：XWR = 010（只写）")
+			        : TR("misconfigured: illegal memory type or reserved bits",
+			             "配置错误：非法内存类型或保留位"));
 		else if (f->leaf)
-			sb_printf(o, " -> HPA 0x%" PRIx64 "\n", (uint64_t)((f->entry & EPT_ADDR & ~(LEVEL_SIZE(lv) - 1)) |
-								   (f->for_addr & (LEVEL_SIZE(lv) - 1))));
+			sb_printf(o, " -> HPA 0x%" PRIx64 "\n",
+			          (uint64_t)((f->entry & EPT_ADDR & ~(LEVEL_SIZE(lv) - 1)) |
+			                     (f->for_addr & (LEVEL_SIZE(lv) - 1))));
 		else
-			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("next EPT table", "下一级 EPT 表"), (uint64_t)(f->entry & EPT_ADDR));
+			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("next EPT table", "下一级 EPT 表"),
+			          (uint64_t)(f->entry & EPT_ADDR));
 		break;
 	case WALKER_IOMMU_ROOT:
-		sb_printf(o, "  %2d. %s RTADDR 0x%" PRIx64 " + 16*0x%02x = 0x%" PRIx64 ": lo 0x%016" PRIx64 " hi 0x%016" PRIx64
-			     " [P=%u",
-			  k, TR("root entry at", "根表项位于"), base, idx, f->addr, f->entry, f->hi, (unsigned)(f->entry & 1));
+		sb_printf(o,
+		          "  %2d. %s RTADDR 0x%" PRIx64 " + 16*0x%02x = 0x%" PRIx64 ": lo 0x%016" PRIx64
+		          " hi 0x%016" PRIx64 " [P=%u",
+		          k, TR("root entry at", "根表项位于"), base, idx, f->addr, f->entry, f->hi,
+		          (unsigned)(f->entry & 1));
 		if (f->entry & VTD_ROOT_P)
-			sb_printf(o, ", %s 0x%" PRIx64 "]\n", TR("context table", "上下文表"), (uint64_t)(f->entry & VTD_ROOT_CTP));
+			sb_printf(o, ", %s 0x%" PRIx64 "]\n", TR("context table", "上下文表"),
+			          (uint64_t)(f->entry & VTD_ROOT_CTP));
 		else
 			sb_printf(o, "] -> %s\n", TR("not present", "不存在"));
 		break;
 	case WALKER_IOMMU_CONTEXT: {
 		unsigned tt = (unsigned)VTD_CTX_TT(f->entry), aw = (unsigned)VTD_CTX_AW(f->hi);
 		if (!(f->entry & VTD_CTX_P)) {
-			sb_printf(o, "  %2d. %s 0x%" PRIx64 " + 16*0x%02x = 0x%" PRIx64 ": lo 0x%016" PRIx64 " hi 0x%016" PRIx64
-				     " [P=0] -> %s\n",
-				  k, TR("context entry at", "上下文表项位于"), base, idx, f->addr, f->entry, f->hi,
-				  TR("not present", "不存在"));
+			sb_printf(o,
+			          "  %2d. %s 0x%" PRIx64 " + 16*0x%02x = 0x%" PRIx64 ": lo 0x%016" PRIx64
+			          " hi 0x%016" PRIx64 " [P=0] -> %s\n",
+			          k, TR("context entry at", "上下文表项位于"), base, idx, f->addr, f->entry,
+			          f->hi, TR("not present", "不存在"));
 			break;
 		}
-		sb_printf(o, "  %2d. %s 0x%" PRIx64 " + 16*0x%02x = 0x%" PRIx64 ": lo 0x%016" PRIx64 " hi 0x%016" PRIx64
-			     " [P=%u FPD=%u TT=%u%u AW=%u (%u %s, %u %s) DID=%u",
-			  k, TR("context entry at", "上下文表项位于"), base, idx, f->addr, f->entry, f->hi, (unsigned)(f->entry & 1),
-			  (unsigned)((f->entry >> 1) & 1), tt >> 1, tt & 1, aw, aw + 2, TR("levels", "级"), 30 + 9 * aw, TR("bits", "位"),
-			  (unsigned)VTD_CTX_DID(f->hi));
+		sb_printf(o,
+		          "  %2d. %s 0x%" PRIx64 " + 16*0x%02x = 0x%" PRIx64 ": lo 0x%016" PRIx64
+		          " hi 0x%016" PRIx64 " [P=%u FPD=%u TT=%u%u AW=%u (%u %s, %u %s) DID=%u",
+		          k, TR("context entry at", "上下文表项位于"), base, idx, f->addr, f->entry, f->hi,
+		          (unsigned)(f->entry & 1), (unsigned)((f->entry >> 1) & 1), tt >> 1, tt & 1, aw,
+		          aw + 2, TR("levels", "级"), 30 + 9 * aw, TR("bits", "位"),
+		          (unsigned)VTD_CTX_DID(f->hi));
 		if (!(f->entry & VTD_CTX_P))
 			sb_printf(o, "] -> %s\n", TR("not present", "不存在"));
 		else if (tt == VTD_TT_PASS_THROUGH)
-			sb_printf(o, "] -> %s\n", TR("pass-through: output = input, SLPTPTR ignored", "直通：输出地址 = 输入地址，忽略 SLPTPTR"));
+			sb_printf(o, "] -> %s\n",
+			          TR("pass-through: output = input, SLPTPTR ignored",
+			             "直通：输出地址 = 输入地址，忽略 SLPTPTR"));
 		else
 			sb_printf(o, ", SLPTPTR 0x%" PRIx64 "]\n", (uint64_t)(f->entry & VTD_CTX_SLPTPTR));
 		break;
 	}
 	case WALKER_IOMMU:
-		sb_printf(o, "  %2d. %s L%d %s 0x%" PRIx64 " + 8*0x%03x = 0x%" PRIx64 ": 0x%016" PRIx64 " [R=%u W=%u PS=%u]", k,
-			  TR("second-level", "二级页表"), lv, TR("at", "位于"), base, idx, f->addr, f->entry,
-			  (unsigned)(f->entry & 1), (unsigned)((f->entry >> 1) & 1), (unsigned)((f->entry >> 7) & 1));
+		sb_printf(o,
+		          "  %2d. %s L%d %s 0x%" PRIx64 " + 8*0x%03x = 0x%" PRIx64 ": 0x%016" PRIx64
+		          " [R=%u W=%u PS=%u]",
+		          k, TR("second-level", "二级页表"), lv, TR("at", "位于"), base, idx, f->addr,
+		          f->entry, (unsigned)(f->entry & 1), (unsigned)((f->entry >> 1) & 1),
+		          (unsigned)((f->entry >> 7) & 1));
 		if (!(f->entry & 3))
 			sb_printf(o, " -> %s\n", TR("not present (R = W = 0)", "不存在（R = W = 0）"));
 		else if (!(f->entry & (p->write ? VTD_SL_W : VTD_SL_R)))
-			sb_printf(o, " -> %s\n", p->write ? TR("W = 0: the write is refused", "W = 0：写请求被拒绝")
-							   : TR("R = 0: the read is refused", "R = 0：读请求被拒绝"));
+			sb_printf(o, " -> %s\n",
+			          p->write ? TR("W = 0: the write is refused", "W = 0：写请求被拒绝")
+			                   : TR("R = 0: the read is refused", "R = 0：读请求被拒绝"));
 		else if (lv == 1 || (f->entry & VTD_SL_PS))
-			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("page", "页"), (uint64_t)(f->entry & VTD_SL_ADDR & ~(LEVEL_SIZE(lv) - 1)));
+			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("page", "页"),
+			          (uint64_t)(f->entry & VTD_SL_ADDR & ~(LEVEL_SIZE(lv) - 1)));
 		else
-			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("next table", "下一级表"), (uint64_t)(f->entry & VTD_SL_ADDR));
+			sb_printf(o, " -> %s 0x%" PRIx64 "\n", TR("next table", "下一级表"),
+			          (uint64_t)(f->entry & VTD_SL_ADDR));
 		break;
 	default:
 		break;
@@ -1706,83 +1865,117 @@ static void solution(const struct quiz_problem *p, int zh_, struct sb *o)
 		break;
 	case QUIZ_NESTED: {
 		split_va(p->va, p->levels, zh_, o, "GVA");
-		sb_printf(o, "%s\n", TR("  Every guest table address is a GPA: EPT translates it first (4 KiB tables; a large EPT or guest leaf ends a walk early).",
-					"  每个客户机页表地址都是 GPA，必须先经过 EPT 翻译（遇到大页叶子时遍历提前结束）。"));
+		sb_printf(
+		    o, "%s\n",
+		    TR("  Every guest table address is a GPA: EPT translates it first (4 KiB tables; a large "
+		       "EPT or guest leaf ends a walk early).",
+		       "  每个客户机页表地址都是 GPA，必须先经过 EPT 翻译（遇到大页叶子时遍历提前结束）。"));
 		int prev_ept = 0;
 		for (int i = 0; i < p->nrefs; i++) {
 			const struct quiz_ref *f = &p->refs[i];
 			if (f->walker == WALKER_EPT && !prev_ept)
-				sb_printf(o, TR("      EPT walk of GPA 0x%" PRIx64 " (%s):\n", "      对 GPA 0x%" PRIx64 " 做 EPT 遍历（%s）：\n"),
-					  f->for_addr, f->final ? TR("the data", "数据页") : TR("a guest table entry", "客户机页表项"));
+				sb_printf(o,
+				          TR("      EPT walk of GPA 0x%" PRIx64 " (%s):\n",
+				             "      对 GPA 0x%" PRIx64 " 做 EPT 遍历（%s）：\n"),
+				          f->for_addr,
+				          f->final ? TR("the data", "数据页")
+				                   : TR("a guest table entry", "客户机页表项"));
 			prev_ept = f->walker == WALKER_EPT;
 			ref_line(p, f, i + 1, zh_, o);
 		}
 		int g = 0;
 		for (int i = 0; i < p->nrefs; i++)
 			g += p->refs[i].walker == WALKER_GUEST;
-		sb_printf(o, TR("  References: %d guest + %d EPT = %d.\n", "  表项读取次数：客户机 %d + EPT %d = %d。\n"), g,
-			  p->res.walk_refs - g, p->res.walk_refs);
+		sb_printf(o,
+		          TR("  References: %d guest + %d EPT = %d.\n",
+		             "  表项读取次数：客户机 %d + EPT %d = %d。\n"),
+		          g, p->res.walk_refs - g, p->res.walk_refs);
 		break;
 	}
 	case QUIZ_IOMMU: {
 		char b[16];
 		bdf_str(p->bdf[p->qdev], b, sizeof b);
 		uint16_t sid = p->bdf[p->qdev];
-		sb_printf(o, TR("  Source-id %s = 0x%04x: bus 0x%02x indexes the root table, devfn 0x%02x the context table.\n",
-				"  源标识 %s = 0x%04x：总线号 0x%02x 索引根表，devfn 0x%02x 索引上下文表。\n"),
-			  b, sid, sid >> 8, sid & 0xff);
+		sb_printf(o,
+		          TR("  Source-id %s = 0x%04x: bus 0x%02x indexes the root table, devfn 0x%02x the "
+		             "context table.\n",
+		             "  源标识 %s = 0x%04x：总线号 0x%02x 索引根表，devfn 0x%02x 索引上下文表。\n"),
+		          b, sid, sid >> 8, sid & 0xff);
 		if (p->nrefs > 2)
 			split_va(p->iova, p->iommu_levels, zh_, o, "IOVA");
 		for (int i = 0; i < p->nrefs; i++)
 			ref_line(p, &p->refs[i], i + 1, zh_, o);
 		if (p->res.fault.valid && p->res.fault.reason == VTD_FR_ADDR_BEYOND_MGAW)
-			sb_printf(o, TR("  IOVA 0x%" PRIx64 " >= 2^%d: beyond the context entry's address width.\n",
-					"  IOVA 0x%" PRIx64 " >= 2^%d：超出了上下文表项规定的地址宽度。\n"),
-				  p->iova, 12 + 9 * p->iommu_levels);
+			sb_printf(o,
+			          TR("  IOVA 0x%" PRIx64
+			             " >= 2^%d: beyond the context entry's address width.\n",
+			             "  IOVA 0x%" PRIx64 " >= 2^%d：超出了上下文表项规定的地址宽度。\n"),
+			          p->iova, 12 + 9 * p->iommu_levels);
 		for (int i = 0; i < p->nlines; i++)
 			sb_printf(o, "  %s%s\n", TR("log: ", "日志："), p->lines[i]);
 		break;
 	}
 	case QUIZ_RING: {
-		sb_printf(o, TR("  start: RDH %u, RDT %u, hardware owns (RDT - RDH) mod %u = %u; next_to_clean %u\n",
-				"  开始：RDH %u，RDT %u，硬件拥有 (RDT - RDH) mod %u = %u 个；next_to_clean %u\n"),
-			  p->rdh0, p->rdt0, p->ring_n, p->owned0, p->ntc0);
+		sb_printf(
+		    o,
+		    TR("  start: RDH %u, RDT %u, hardware owns (RDT - RDH) mod %u = %u; next_to_clean %u\n",
+		       "  开始：RDH %u，RDT %u，硬件拥有 (RDT - RDH) mod %u = %u 个；next_to_clean %u\n"),
+		    p->rdh0, p->rdt0, p->ring_n, p->owned0, p->ntc0);
 		for (int k = 0; k < p->nevs; k++) {
 			const struct quiz_ring_ev *e = &p->evs[k];
 			if (e->poll)
-				sb_printf(o, TR("  %d. poll (budget %u): %u packet(s) to the stack, refilled, RDT written",
-						"  %d. poll（预算 %u）：%u 个包交给协议栈，重新填充缓冲区并写 RDT"),
-					  k + 1, e->budget, e->done);
+				sb_printf(
+				    o,
+				    TR("  %d. poll (budget %u): %u packet(s) to the stack, refilled, RDT "
+				       "written",
+				       "  %d. poll（预算 %u）：%u 个包交给协议栈，重新填充缓冲区并写 RDT"),
+				    k + 1, e->budget, e->done);
 			else
-				sb_printf(o, TR("  %d. %u x %u bytes (+4 FCS): %u accepted", "  %d. %u 个 %u 字节的帧（另加 4 字节 FCS）：收下 %u 个"),
-					  k + 1, e->count, e->length, e->done);
-			sb_printf(o, TR(" -> RDH %u, RDT %u, hardware owns %u, next_to_clean %u\n",
-					" -> RDH %u，RDT %u，硬件拥有 %u 个，next_to_clean %u\n"),
-				  e->rdh, e->rdt, e->owned, e->ntc);
+				sb_printf(o,
+				          TR("  %d. %u x %u bytes (+4 FCS): %u accepted",
+				             "  %d. %u 个 %u 字节的帧（另加 4 字节 FCS）：收下 %u 个"),
+				          k + 1, e->count, e->length, e->done);
+			sb_printf(o,
+			          TR(" -> RDH %u, RDT %u, hardware owns %u, next_to_clean %u\n",
+			             " -> RDH %u，RDT %u，硬件拥有 %u 个，next_to_clean %u\n"),
+			          e->rdh, e->rdt, e->owned, e->ntc);
 			for (uint32_t i = e->first_pkt; i < e->first_pkt + e->npkts; i++) {
 				const struct quiz_pkt *pk = &p->pkts[i];
 				if (pk->dropped)
-					sb_printf(o, TR("       frame #%u: dropped, %s\n", "       帧 #%u：被丢弃，%s\n"), i + 1,
-						  zh_ ? why_zh[pk->why % 5] : why_en[pk->why % 5]);
+					sb_printf(o,
+					          TR("       frame #%u: dropped, %s\n",
+					             "       帧 #%u：被丢弃，%s\n"),
+					          i + 1, zh_ ? why_zh[pk->why % 5] : why_en[pk->why % 5]);
 				else if (pk->ndesc > 1)
-					sb_printf(o, TR("       frame #%u: descriptors %u..%u (EOP on the last), DD on each\n",
-							"       帧 #%u：描述符 %u..%u（只有最后一个带 EOP），每个都置 DD\n"),
-						  i + 1, pk->desc_first, (pk->desc_first + pk->ndesc - 1) % p->ring_n);
+					sb_printf(o,
+					          TR("       frame #%u: descriptors %u..%u (EOP on the "
+					             "last), DD on each\n",
+					             "       帧 #%u：描述符 %u..%u（只有最后一个带 "
+					             "EOP），每个都置 DD\n"),
+					          i + 1, pk->desc_first,
+					          (pk->desc_first + pk->ndesc - 1) % p->ring_n);
 				else
-					sb_printf(o, TR("       frame #%u: descriptor %u, DD|EOP\n", "       帧 #%u：描述符 %u，置 DD|EOP\n"),
-						  i + 1, pk->desc_first);
+					sb_printf(o,
+					          TR("       frame #%u: descriptor %u, DD|EOP\n",
+					             "       帧 #%u：描述符 %u，置 DD|EOP\n"),
+					          i + 1, pk->desc_first);
 			}
 		}
 		break;
 	}
 	case QUIZ_PARAMS:
-		sb_printf(o, "  %s%s\n", TR("IOMMU: ", "IOMMU："), boot_reason_text((enum boot_reason)p->on_why, zh_));
-		sb_printf(o, "  %s%s — %s\n", TR("default domain: ", "默认域："), dom_type_name((enum dom_type)p->dom),
-			  boot_reason_text((enum boot_reason)p->dom_why, zh_));
-		sb_printf(o, TR("  dma_map_single(phys 0x%" PRIx64 ") = 0x%" PRIx64 " via %s\n",
-				"  dma_map_single(物理地址 0x%" PRIx64 ") = 0x%" PRIx64 "，经由 %s\n"),
-			  p->map_phys, p->map_handle,
-			  p->map_path == DMA_PATH_IOMMU ? "dma-iommu (IOVA)" : p->map_path == DMA_PATH_BOUNCE ? "swiotlb" : "dma-direct");
+		sb_printf(o, "  %s%s\n", TR("IOMMU: ", "IOMMU："),
+		          boot_reason_text((enum boot_reason)p->on_why, zh_));
+		sb_printf(o, "  %s%s — %s\n", TR("default domain: ", "默认域："),
+		          dom_type_name((enum dom_type)p->dom),
+		          boot_reason_text((enum boot_reason)p->dom_why, zh_));
+		sb_printf(o,
+		          TR("  dma_map_single(phys 0x%" PRIx64 ") = 0x%" PRIx64 " via %s\n",
+		             "  dma_map_single(物理地址 0x%" PRIx64 ") = 0x%" PRIx64 "，经由 %s\n"),
+		          p->map_phys, p->map_handle,
+		          p->map_path == DMA_PATH_IOMMU    ? "dma-iommu (IOVA)"
+		          : p->map_path == DMA_PATH_BOUNCE ? "swiotlb"
+		                                           : "dma-direct");
 		sb_printf(o, "  %s\n", TR("Kernel log:", "内核日志："));
 		for (int i = 0; i < p->nlines; i++)
 			sb_printf(o, "    %s\n", p->lines[i]);
@@ -1793,22 +1986,32 @@ static void solution(const struct quiz_problem *p, int zh_, struct sb *o)
 	const struct fault_info *f = &p->res.fault;
 	if (f->valid && f->unit == FU_MMU)
 		sb_printf(o, "  %s\n",
-			  !(f->error_code & PFEC_P) ? TR("Rule: P = 0 in the last entry read ends the walk with #PF (error-code bit 0 = 0).",
-							 "规则：读到的最后一个表项 P = 0，遍历以 #PF 结束（错误码第 0 位 = 0）。")
-			  : (f->error_code & PFEC_RSVD)
-			      ? TR("Rule: a reserved bit (PS in a PML4E, or low address bits of a large leaf) gives #PF with RSVD = 1.",
-				   "规则：保留位被置位（PML4E 中的 PS，或大页叶子中的低地址位）导致 #PF，RSVD = 1。")
-			      : TR("Rule: permissions accumulate: a write needs R/W = 1, a user access U/S = 1 and a fetch NX = 0 "
-				   "in every entry of the walk.",
-				   "规则：权限逐级累积：写需要每一级 R/W = 1，用户态访问需要每一级 U/S = 1，取指需要每一级 NX = 0。"));
+		          !(f->error_code & PFEC_P)
+		              ? TR("Rule: P = 0 in the last entry read ends the walk with #PF (error-code "
+		                   "bit 0 = 0).",
+		                   "规则：读到的最后一个表项 P = 0，遍历以 #PF 结束（错误码第 0 位 = 0）。")
+		          : (f->error_code & PFEC_RSVD)
+		              ? TR("Rule: a reserved bit (PS in a PML4E, or low address bits of a large "
+		                   "leaf) gives #PF with RSVD = 1.",
+		                   "规则：保留位被置位（PML4E 中的 PS，或大页叶子中的低地址位）导致 "
+		                   "#PF，RSVD = 1。")
+		              : TR("Rule: permissions accumulate: a write needs R/W = 1, a user access U/S = "
+		                   "1 and a fetch NX = 0 "
+		                   "in every entry of the walk.",
+		                   "规则：权限逐级累积：写需要每一级 R/W = 1，用户态访问需要每一级 U/S = "
+		                   "1，取指需要每一级 NX = 0。"));
 	if (f->valid && f->unit == FU_EPT)
 		sb_printf(o, "  %s\n",
-			  f->exit_reason == EXIT_EPT_MISCONFIG
-			      ? TR("Rule: a present EPT entry with XWR = 010/110 or memory type 2, 3 or 7 is a misconfiguration (exit 49), "
-				   "not a violation.",
-				   "规则：存在的 EPT 表项若 XWR = 010/110，或内存类型为 2、3、7，属于配置错误（exit 49），而不是违例。")
-			      : TR("Rule: XWR = 000, or a right the access needs missing at any EPT level, is a violation (exit 48).",
-				   "规则：XWR = 000，或任何一级 EPT 缺少本次访问需要的权限，即为违例（exit 48）。"));
+		          f->exit_reason == EXIT_EPT_MISCONFIG
+		              ? TR("Rule: a present EPT entry with XWR = 010/110 or memory type 2, 3 or 7 is "
+		                   "a misconfiguration (exit 49), "
+		                   "not a violation.",
+		                   "规则：存在的 EPT 表项若 XWR = 010/110，或内存类型为 "
+		                   "2、3、7，属于配置错误（exit 49），而不是违例。")
+		              : TR("Rule: XWR = 000, or a right the access needs missing at any EPT level, "
+		                   "is a violation (exit 48).",
+		                   "规则：XWR = 000，或任何一级 EPT 缺少本次访问需要的权限，即为违例（exit "
+		                   "48）。"));
 	sb_printf(o, "%s", TR("Answer: ", "答案："));
 	answer_short(p, zh_, o);
 	sb_printf(o, "\n");
@@ -1816,33 +2019,45 @@ static void solution(const struct quiz_problem *p, int zh_, struct sb *o)
 
 static void ring_rules(int zh_, struct sb *o)
 {
-	sb_printf(o, "%s\n",
-		  TR("Rules: hardware owns descriptors RDH .. RDT-1 and advances RDH; a frame that does not fit in the\n"
-		     "descriptors it owns is dropped (RXO) - RDH == RDT means none. A frame of L bytes needs\n"
-		     "ceil((L + 4 FCS) / buffer size) descriptors. A NAPI poll hands at most `budget` packets with DD to the\n"
-		     "stack, starting at next_to_clean; the driver then re-arms free descriptors from next_to_use (= RDT + 1)\n"
-		     "up to two before next_to_clean and writes RDT = the last re-armed index (one descriptor stays empty).",
-		     "规则：硬件拥有 RDH 到 RDT-1 的描述符，并推进 RDH；硬件拥有的描述符放不下的帧被丢弃（RXO），\n"
-		     "RDH == RDT 表示一个也没有。长度为 L 的帧需要 ceil((L + 4 字节 FCS) / 缓冲区大小) 个描述符。\n"
-		     "一次 NAPI poll 从 next_to_clean 开始，最多把 budget 个置了 DD 的包交给协议栈；随后驱动从\n"
-		     "next_to_use（= RDT + 1）开始重新填充空闲描述符，一直填到 next_to_clean 之前的第二个，\n"
-		     "并把 RDT 写成最后一个填充的下标（始终留一个描述符空着）。"));
+	sb_printf(
+	    o, "%s\n",
+	    TR("Rules: hardware owns descriptors RDH .. RDT-1 and advances RDH; a frame that does not fit in "
+	       "the\n"
+	       "descriptors it owns is dropped (RXO) - RDH == RDT means none. A frame of L bytes needs\n"
+	       "ceil((L + 4 FCS) / buffer size) descriptors. A NAPI poll hands at most `budget` packets with "
+	       "DD to the\n"
+	       "stack, starting at next_to_clean; the driver then re-arms free descriptors from next_to_use "
+	       "(= RDT + 1)\n"
+	       "up to two before next_to_clean and writes RDT = the last re-armed index (one descriptor "
+	       "stays empty).",
+	       "规则：硬件拥有 RDH 到 RDT-1 的描述符，并推进 RDH；硬件拥有的描述符放不下的帧被丢弃（RXO），\n"
+	       "RDH == RDT 表示一个也没有。长度为 L 的帧需要 ceil((L + 4 字节 FCS) / 缓冲区大小) 个描述符。\n"
+	       "一次 NAPI poll 从 next_to_clean 开始，最多把 budget 个置了 DD 的包交给协议栈；随后驱动从\n"
+	       "next_to_use（= RDT + 1）开始重新填充空闲描述符，一直填到 next_to_clean 之前的第二个，\n"
+	       "并把 RDT 写成最后一个填充的下标（始终留一个描述符空着）。"));
 }
 
 static void problem_text(const struct quiz_problem *p, int zh_, struct sb *o)
 {
 	switch (p->topic) {
 	case QUIZ_WALK:
-		sb_printf(o, "%s\n", TR("x86-64 4-level paging (CR0.WP = 1, EFER.NXE = 1, no SMEP/SMAP).",
-					"x86-64 四级分页（CR0.WP = 1，EFER.NXE = 1，无 SMEP/SMAP）。"));
+		sb_printf(o, "%s\n",
+		          TR("x86-64 4-level paging (CR0.WP = 1, EFER.NXE = 1, no SMEP/SMAP).",
+		             "x86-64 四级分页（CR0.WP = 1，EFER.NXE = 1，无 SMEP/SMAP）。"));
 		break;
 	case QUIZ_NESTED:
-		sb_printf(o, TR("A %d-level guest on %d-level EPT%s.\n", "%d 级客户机页表，运行在 %d 级 EPT 之上%s。\n"), p->levels,
-			  p->ept_levels, p->ept_ad ? TR(" with EPT A/D flags on (EPTP bit 6)", "，开启了 EPT A/D 标志（EPTP 第 6 位）") : "");
+		sb_printf(o,
+		          TR("A %d-level guest on %d-level EPT%s.\n",
+		             "%d 级客户机页表，运行在 %d 级 EPT 之上%s。\n"),
+		          p->levels, p->ept_levels,
+		          p->ept_ad ? TR(" with EPT A/D flags on (EPTP bit 6)",
+		                         "，开启了 EPT A/D 标志（EPTP 第 6 位）")
+		                    : "");
 		break;
 	case QUIZ_IOMMU:
-		sb_printf(o, "%s\n", TR("Intel VT-d, legacy mode, translation enabled (GSTS.TES = 1).",
-					"Intel VT-d，传统（legacy）模式，已开启 DMA 重映射（GSTS.TES = 1）。"));
+		sb_printf(o, "%s\n",
+		          TR("Intel VT-d, legacy mode, translation enabled (GSTS.TES = 1).",
+		             "Intel VT-d，传统（legacy）模式，已开启 DMA 重映射（GSTS.TES = 1）。"));
 		break;
 	case QUIZ_RING:
 		break;
@@ -1857,11 +2072,15 @@ static void problem_text(const struct quiz_problem *p, int zh_, struct sb *o)
 		for (int k = 0; k < p->nevs; k++) {
 			const struct quiz_ring_ev *e = &p->evs[k];
 			if (e->poll)
-				sb_printf(o, TR("  %d. the driver's NAPI poll runs with budget %u\n", "  %d. 驱动的 NAPI poll 运行，预算 %u\n"),
-					  k + 1, e->budget);
+				sb_printf(o,
+				          TR("  %d. the driver's NAPI poll runs with budget %u\n",
+				             "  %d. 驱动的 NAPI poll 运行，预算 %u\n"),
+				          k + 1, e->budget);
 			else
-				sb_printf(o, TR("  %d. %u frame(s) of %u bytes arrive\n", "  %d. 到达 %u 个 %u 字节的帧\n"), k + 1,
-					  e->count, e->length);
+				sb_printf(o,
+				          TR("  %d. %u frame(s) of %u bytes arrive\n",
+				             "  %d. 到达 %u 个 %u 字节的帧\n"),
+				          k + 1, e->count, e->length);
 		}
 	}
 	if (p->ncells)
@@ -1879,9 +2098,12 @@ void quiz_write_text(const struct quiz_problem *p, enum lang lang, int answers, 
 {
 	int zh_ = lang == LANG_ZH;
 	struct sb o = {0};
-	static const char *const zt[] = {"页表遍历", "二维页表遍历", "IOMMU 地址翻译", "e1000 接收环", "内核参数"};
-	sb_printf(&o, TR("== Problem %d (%s, problem seed 0x%016" PRIx64 ")\n", "== 第 %d 题（%s，题目种子 0x%016" PRIx64 "）\n"),
-		  p->index + 1, zh_ ? zt[p->topic] : quiz_topic_name(p->topic), p->seed);
+	static const char *const zt[] = {"页表遍历", "二维页表遍历", "IOMMU 地址翻译", "e1000 接收环",
+	                                 "内核参数"};
+	sb_printf(&o,
+	          TR("== Problem %d (%s, problem seed 0x%016" PRIx64 ")\n",
+	             "== 第 %d 题（%s，题目种子 0x%016" PRIx64 "）\n"),
+	          p->index + 1, zh_ ? zt[p->topic] : quiz_topic_name(p->topic), p->seed);
 	problem_text(p, zh_, &o);
 	if (answers) {
 		sb_printf(&o, "\n");
@@ -1935,7 +2157,10 @@ void quiz_write_json(const struct quiz_problem *p, enum lang lang, int answers, 
 				cJSON_AddNullToObject(a, "fault");
 			} else {
 				cJSON *x = cJSON_AddObjectToObject(a, "fault");
-				cJSON_AddStringToObject(x, "unit", f->unit == FU_MMU ? "mmu" : f->unit == FU_EPT ? "ept" : "iommu");
+				cJSON_AddStringToObject(x, "unit",
+				                        f->unit == FU_MMU   ? "mmu"
+				                        : f->unit == FU_EPT ? "ept"
+				                                            : "iommu");
 				jhex(x, "addr", f->addr);
 				if (f->unit == FU_MMU)
 					cJSON_AddNumberToObject(x, "error_code", f->error_code);
@@ -1952,7 +2177,8 @@ void quiz_write_json(const struct quiz_problem *p, enum lang lang, int answers, 
 				cJSON *w = cJSON_AddArrayToObject(a, "walk");
 				for (int i = 0; i < p->nrefs; i++) {
 					cJSON *r = cJSON_CreateObject();
-					cJSON_AddStringToObject(r, "walker", walker_name((enum walker)p->refs[i].walker));
+					cJSON_AddStringToObject(r, "walker",
+					                        walker_name((enum walker)p->refs[i].walker));
 					cJSON_AddNumberToObject(r, "level", p->refs[i].level);
 					jhex(r, "for", p->refs[i].for_addr);
 					jhex(r, "entry_addr", p->refs[i].addr);
@@ -1974,7 +2200,9 @@ void quiz_write_json(const struct quiz_problem *p, enum lang lang, int answers, 
 				cJSON_AddNumberToObject(x, "RDT", p->evs[k].rdt);
 				cJSON_AddNumberToObject(x, "hw_owned", p->evs[k].owned);
 				cJSON_AddNumberToObject(x, "next_to_clean", p->evs[k].ntc);
-				cJSON_AddNumberToObject(x, p->evs[k].poll ? "packets_to_stack" : "frames_accepted", p->evs[k].done);
+				cJSON_AddNumberToObject(
+				    x, p->evs[k].poll ? "packets_to_stack" : "frames_accepted",
+				    p->evs[k].done);
 				cJSON_AddItemToArray(ev, x);
 			}
 			cJSON *d = cJSON_AddArrayToObject(a, "dropped");
@@ -1985,9 +2213,11 @@ void quiz_write_json(const struct quiz_problem *p, enum lang lang, int answers, 
 		}
 		case QUIZ_PARAMS: {
 			cJSON_AddBoolToObject(a, "iommu_on", p->iommu_on);
-			cJSON_AddStringToObject(a, "iommu_why", boot_reason_text((enum boot_reason)p->on_why, zh_));
+			cJSON_AddStringToObject(a, "iommu_why",
+			                        boot_reason_text((enum boot_reason)p->on_why, zh_));
 			cJSON_AddStringToObject(a, "domain", dom_type_name((enum dom_type)p->dom));
-			cJSON_AddStringToObject(a, "domain_why", boot_reason_text((enum boot_reason)p->dom_why, zh_));
+			cJSON_AddStringToObject(a, "domain_why",
+			                        boot_reason_text((enum boot_reason)p->dom_why, zh_));
 			jhex(a, "phys", p->map_phys);
 			jhex(a, "dma_handle", p->map_handle);
 			cJSON *l = cJSON_AddArrayToObject(a, "log");

@@ -42,14 +42,14 @@
 enum quiz_topic { QUIZ_WALK, QUIZ_NESTED, QUIZ_IOMMU, QUIZ_RING, QUIZ_PARAMS, QUIZ_NTOPICS };
 
 const char *quiz_topic_name(enum quiz_topic t);
-int quiz_topic_parse(const char *s);      /* -1 if unknown */
+int quiz_topic_parse(const char *s); /* -1 if unknown */
 
 /* splitmix64 (Steele, Lea, Flood 2014): tiny, full period, good enough */
 struct quiz_rng {
 	uint64_t s;
 };
 uint64_t quiz_rng_next(struct quiz_rng *r);
-uint64_t quiz_rng_below(struct quiz_rng *r, uint64_t n);   /* 0..n-1 (n >= 1) */
+uint64_t quiz_rng_below(struct quiz_rng *r, uint64_t n); /* 0..n-1 (n >= 1) */
 
 #define QUIZ_MAX_REFS   64
 #define QUIZ_MAX_CELLS  160
@@ -69,8 +69,8 @@ struct quiz_map {
 
 /* a `set` step that stages a fault before the question */
 struct quiz_set {
-	int table;               /* 0 guest, 1 ept, 2 host */
-	int level, gtl;          /* gtl: EPT entry of the guest table at this level (0 = by gpa/va) */
+	int table;      /* 0 guest, 1 ept, 2 host */
+	int level, gtl; /* gtl: EPT entry of the guest table at this level (0 = by gpa/va) */
 	uint64_t addr;
 	char field[8];
 	uint64_t value;
@@ -78,23 +78,23 @@ struct quiz_set {
 
 /* one paging-structure entry read by the question step (from the trace) */
 struct quiz_ref {
-	uint8_t walker;          /* enum walker */
+	uint8_t walker; /* enum walker */
 	int8_t level;
 	uint8_t final, leaf;
-	uint64_t for_addr;       /* the address being translated */
-	uint64_t addr;           /* HPA of the entry */
-	uint64_t entry, hi;      /* its value (hi: upper qword of a 16-byte VT-d entry) */
+	uint64_t for_addr;  /* the address being translated */
+	uint64_t addr;      /* HPA of the entry */
+	uint64_t entry, hi; /* its value (hi: upper qword of a 16-byte VT-d entry) */
 };
 
 /* one line of the memory dump (state before the question step) */
 struct quiz_cell {
 	uint64_t addr, lo, hi;
-	uint8_t wide;            /* a 16-byte VT-d root/context entry */
-	uint8_t path;            /* read by the walk (not printed as such) */
+	uint8_t wide; /* a 16-byte VT-d root/context entry */
+	uint8_t path; /* read by the walk (not printed as such) */
 };
 
 struct quiz_ring_ev {
-	int poll;                /* 0: frames arrive; 1: a NAPI poll */
+	int poll; /* 0: frames arrive; 1: a NAPI poll */
 	uint32_t count, length, budget;
 	/* answer */
 	uint32_t rdh, rdt, owned, ntc, done;
@@ -103,41 +103,43 @@ struct quiz_ring_ev {
 
 struct quiz_pkt {
 	uint32_t len;
-	int dropped, why;        /* why: enum nic_rx_result */
+	int dropped, why; /* why: enum nic_rx_result */
 	uint32_t desc_first, ndesc;
 };
 
 struct quiz_buf {
 	int dev;
 	uint64_t size;
-	int dir;                 /* enum dma_dir */
-	uint64_t phys, handle;   /* learnt from a first run */
+	int dir;               /* enum dma_dir */
+	uint64_t phys, handle; /* learnt from a first run */
 };
 
 struct quiz_problem {
 	enum quiz_topic topic;
-	uint64_t seed;           /* the problem's own seed */
+	uint64_t seed; /* the problem's own seed */
 	int index;
-	int variant;             /* which kind of case the generator aimed at */
+	int variant; /* which kind of case the generator aimed at */
 	/* ---- the problem ---- */
 	uint64_t ram;
 	int levels, ept_levels, ept_ad;
 	uint64_t ept_page;
-	struct { uint64_t gpa, size, hpa; } vram[2];
+	struct {
+		uint64_t gpa, size, hpa;
+	} vram[2];
 	int nvram;
-	uint64_t mmio_gpa;       /* nested: an emulated-MMIO window (0 = none) */
+	uint64_t mmio_gpa; /* nested: an emulated-MMIO window (0 = none) */
 	struct quiz_map maps[QUIZ_MAX_MAPS];
 	int nmaps;
 	struct quiz_set sets[QUIZ_MAX_SETS];
 	int nsets;
-	uint64_t va, value;      /* walk/nested: the access */
-	int acc, user;           /* enum access; CPL 3 */
-	uint64_t cr3, eptp;      /* read from the machine */
+	uint64_t va, value; /* walk/nested: the access */
+	int acc, user;      /* enum access; CPL 3 */
+	uint64_t cr3, eptp; /* read from the machine */
 	/* iommu */
 	int iommu_levels;
 	char cmdline[160];
-	uint16_t bdf[4];         /* devices; [3] the hidden one */
-	int ndev, hidden;        /* hidden: index of a never-enumerated device, or -1 */
+	uint16_t bdf[4];  /* devices; [3] the hidden one */
+	int ndev, hidden; /* hidden: index of a never-enumerated device, or -1 */
 	struct quiz_buf bufs[QUIZ_MAX_BUFS];
 	int nbufs;
 	int qdev, write;
@@ -146,7 +148,7 @@ struct quiz_problem {
 	uint64_t rtaddr;
 	/* ring */
 	uint32_t ring_n, buf_size, warm_rx, warm_budget;
-	uint32_t rdh0, rdt0, owned0, ntc0;   /* state when the question starts (engine) */
+	uint32_t rdh0, rdt0, owned0, ntc0; /* state when the question starts (engine) */
 	struct quiz_ring_ev evs[QUIZ_MAX_EVENTS];
 	int nevs;
 	struct quiz_pkt pkts[QUIZ_MAX_PKTS];
@@ -154,16 +156,16 @@ struct quiz_problem {
 	/* params */
 	int fw_vtd, k_on, k_pt, k_lazy, cap_cm, ecap_pt, trusted;
 	/* ---- the scenario ---- */
-	char *scenario;          /* JSON text with expects + lesson (malloc'd) */
+	char *scenario; /* JSON text with expects + lesson (malloc'd) */
 	size_t scenario_len;
-	int qstep;               /* index of the (first) question step */
+	int qstep; /* index of the (first) question step */
 	/* ---- the answer, read from the engine ---- */
-	struct step_result res;  /* of the question step */
+	struct step_result res; /* of the question step */
 	struct quiz_ref refs[QUIZ_MAX_REFS];
 	int nrefs;
 	struct quiz_cell cells[QUIZ_MAX_CELLS];
 	int ncells;
-	char lines[QUIZ_MAX_LINES][QUIZ_LINE_LEN];   /* DMAR fault line / boot log */
+	char lines[QUIZ_MAX_LINES][QUIZ_LINE_LEN]; /* DMAR fault line / boot log */
 	int nlines;
 	int iommu_on, on_why, dom, dom_why, map_path;
 	uint64_t map_phys, map_handle;

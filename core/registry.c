@@ -28,34 +28,21 @@ extern const struct device_type pl330_device_type;
 extern const struct device_type uart_device_type;
 
 static const struct action_def *const action_tables[] = {
-	cpu_actions,
-	dma_actions,
-	dev_dma_actions,
-	nic_actions,
-	dmac_actions,
-	NULL,
+    cpu_actions, dma_actions, dev_dma_actions, nic_actions, dmac_actions, NULL,
 };
 
 static const struct expect_def *const expect_tables[] = {
-	core_expects,
-	dma_expects,
-	nic_expects,
-	dmac_expects,
-	NULL,
+    core_expects, dma_expects, nic_expects, dmac_expects, NULL,
 };
 
 static const struct device_type *const device_types[] = {
-	&dma_device_type,
-	&e1000_device_type,
-	&pl330_device_type,
-	&uart_device_type,
-	NULL,
+    &dma_device_type, &e1000_device_type, &pl330_device_type, &uart_device_type, NULL,
 };
 
 static const struct module_def *const modules[] = {
-	&iommu_module,
-	&nic_module,
-	NULL,
+    &iommu_module,
+    &nic_module,
+    NULL,
 };
 
 const struct module_def *const *module_list(void)

@@ -62,7 +62,10 @@ struct ld {
 
 /* ---------- small helpers ---------- */
 
-static const cJSON *opt(const cJSON *o, const char *k) { return jr_member(o, k); }
+static const cJSON *opt(const cJSON *o, const char *k)
+{
+	return jr_member(o, k);
+}
 
 static int get_u64(struct ld *L, const cJSON *o, const char *path, const char *k, uint64_t max, uint64_t *out)
 {
@@ -74,7 +77,8 @@ static int get_u64(struct ld *L, const cJSON *o, const char *path, const char *k
 	return jr_u64(L->jr, v, p, max, out);
 }
 
-static int get_size(struct ld *L, const cJSON *o, const char *path, const char *k, uint64_t max, uint64_t *out)
+static int get_size(struct ld *L, const cJSON *o, const char *path, const char *k, uint64_t max,
+                    uint64_t *out)
 {
 	const cJSON *v = opt(o, k);
 	if (!v)
@@ -138,13 +142,14 @@ static int parse_perm(struct ld *L, const cJSON *v, const char *path, unsigned *
 	if (jr_str(L->jr, v, path, &s))
 		return -1;
 	size_t n = strlen(s);
-	int ok = (n == 3 || n == 4) && s[0] == 'r' && (s[1] == 'w' || s[1] == '-') && (s[2] == 'x' || s[2] == '-') &&
-		 (n == 3 || s[3] == 'u' || s[3] == 's');
+	int ok = (n == 3 || n == 4) && s[0] == 'r' && (s[1] == 'w' || s[1] == '-') &&
+	         (s[2] == 'x' || s[2] == '-') && (n == 3 || s[3] == 'u' || s[3] == 's');
 	if (!ok) {
 		jr_error(L->jr, v, path,
-			 "expected permissions like \"r--\", \"rw-\", \"r-x\", \"rwx\" (x86 has no write-only page), "
-			 "optionally + \"u\" (user) or \"s\" (supervisor), got \"%.20s\"",
-			 s);
+		         "expected permissions like \"r--\", \"rw-\", \"r-x\", \"rwx\" (x86 has no "
+		         "write-only page), "
+		         "optionally + \"u\" (user) or \"s\" (supervisor), got \"%.20s\"",
+		         s);
 		return -1;
 	}
 	*perm = PERM_R | (s[1] == 'w' ? PERM_W : 0) | (s[2] == 'x' ? PERM_X : 0);
@@ -154,11 +159,12 @@ static int parse_perm(struct ld *L, const cJSON *v, const char *path, unsigned *
 	return 0;
 }
 
-static int check_range(struct ld *L, const cJSON *at, const char *path, const char *what, uint64_t a, uint64_t size,
-		       uint64_t align, uint64_t limit)
+static int check_range(struct ld *L, const cJSON *at, const char *path, const char *what, uint64_t a,
+                       uint64_t size, uint64_t align, uint64_t limit)
 {
 	if (size && a + (size - 1) < a) { /* the last page, ending exactly at 2^64, is fine */
-		jr_error(L->jr, at, path, "%s 0x%" PRIx64 " + size 0x%" PRIx64 " wraps around 2^64", what, a, size);
+		jr_error(L->jr, at, path, "%s 0x%" PRIx64 " + size 0x%" PRIx64 " wraps around 2^64", what, a,
+		         size);
 		return -1;
 	}
 	if (align && (a & (align - 1))) {
@@ -166,7 +172,8 @@ static int check_range(struct ld *L, const cJSON *at, const char *path, const ch
 		return -1;
 	}
 	if (limit && (a >= limit || size > limit - a)) {
-		jr_error(L->jr, at, path, "%s range 0x%" PRIx64 "–0x%" PRIx64 " is beyond 0x%" PRIx64, what, a, a + size - 1, limit - 1);
+		jr_error(L->jr, at, path, "%s range 0x%" PRIx64 "–0x%" PRIx64 " is beyond 0x%" PRIx64, what,
+		         a, a + size - 1, limit - 1);
 		return -1;
 	}
 	return 0;
@@ -180,7 +187,8 @@ static int parse_cost(struct ld *L, const cJSON *c, const char *path)
 		return -1;
 	int rc = jr_check_keys(L->jr, c, path, cost_fields);
 	for (int i = 0; cost_fields[i]; i++)
-		rc |= get_u64(L, c, path, cost_fields[i], 1000000000ull, cost_field(&L->md->cost, cost_fields[i]));
+		rc |= get_u64(L, c, path, cost_fields[i], 1000000000ull,
+		              cost_field(&L->md->cost, cost_fields[i]));
 	return rc;
 }
 
@@ -201,7 +209,8 @@ static int parse_boot(struct ld *L, const cJSON *m, const char *path)
 	const cJSON *kc = opt(m, "kconfig");
 	if (kc) {
 		jr_path_key(p, sizeof p, path, "kconfig");
-		static const char *const keys[] = {"INTEL_IOMMU_DEFAULT_ON", "IOMMU_DEFAULT_PASSTHROUGH", "IOMMU_DEFAULT_DMA", NULL};
+		static const char *const keys[] = {"INTEL_IOMMU_DEFAULT_ON", "IOMMU_DEFAULT_PASSTHROUGH",
+		                                   "IOMMU_DEFAULT_DMA", NULL};
 		if (jr_expect_object(L->jr, kc, p) || jr_check_keys(L->jr, kc, p, keys))
 			rc = -1;
 		else {
@@ -228,8 +237,9 @@ static int parse_boot(struct ld *L, const cJSON *m, const char *path)
 	const cJSON *io = opt(m, "iommu");
 	if (io) {
 		jr_path_key(p, sizeof p, path, "iommu");
-		static const char *const keys[] = {"caching_mode", "pass_through", "scalable", "fault_records", "levels",
-						   "super_pages", "flush_queue", NULL};
+		static const char *const keys[] = {
+		    "caching_mode", "pass_through", "scalable",    "fault_records",
+		    "levels",       "super_pages",  "flush_queue", NULL};
 		if (jr_expect_object(L->jr, io, p) || jr_check_keys(L->jr, io, p, keys))
 			return -1;
 		rc |= get_bool(L, io, p, "caching_mode", &b->cap_cm);
@@ -302,8 +312,8 @@ static int parse_machine(struct ld *L, const cJSON *m)
 	const char *path = "machine";
 	if (jr_expect_object(L->jr, m, path))
 		return -1;
-	static const char *const keys[] = {"ram", "paging", "tlb_entries", "cost", "firmware", "kconfig", "cmdline",
-					   "iommu", "limits", NULL};
+	static const char *const keys[] = {"ram",     "paging",  "tlb_entries", "cost",   "firmware",
+	                                   "kconfig", "cmdline", "iommu",       "limits", NULL};
 	int rc = jr_check_keys(L->jr, m, path, keys);
 	rc |= get_size(L, m, path, "ram", MAX_ADDR, &L->md->ram);
 	if (!rc && (L->md->ram < 16 * MiB || (L->md->ram & (PAGE_SIZE - 1)))) {
@@ -325,7 +335,8 @@ static int parse_machine(struct ld *L, const cJSON *m)
 	const cJSON *lim = opt(m, "limits");
 	if (lim) {
 		static const char *const k2[] = {"max_memory", "max_events", NULL};
-		if (jr_expect_object(L->jr, lim, "machine.limits") || jr_check_keys(L->jr, lim, "machine.limits", k2))
+		if (jr_expect_object(L->jr, lim, "machine.limits") ||
+		    jr_check_keys(L->jr, lim, "machine.limits", k2))
 			return -1;
 		uint64_t mm = 0;
 		rc |= get_size(L, lim, "machine.limits", "max_memory", 64 * GiB, &mm);
@@ -337,7 +348,7 @@ static int parse_machine(struct ld *L, const cJSON *m)
 }
 
 static int parse_mappings(struct ld *L, const cJSON *arr, const char *path, struct mapping_desc *out, int *n,
-			  int levels, const char *vakey, const char *pakey, int vm)
+                          int levels, const char *vakey, const char *pakey, int vm)
 {
 	if (!cJSON_IsArray(arr)) {
 		jr_error(L->jr, arr, path, "expected an array of mappings");
@@ -368,7 +379,8 @@ static int parse_mappings(struct ld *L, const cJSON *arr, const char *path, stru
 		jr_path_key(q, sizeof q, p, vakey);
 		r |= jr_u64(L->jr, va, q, UINT64_MAX, &mp->va);
 		if (!r && !va_canonical(mp->va, levels)) {
-			jr_error(L->jr, va, q, "expected a canonical %d-bit address, got \"0x%" PRIx64 "\"", levels == 5 ? 57 : 48, mp->va);
+			jr_error(L->jr, va, q, "expected a canonical %d-bit address, got \"0x%" PRIx64 "\"",
+			         levels == 5 ? 57 : 48, mp->va);
 			r = -1;
 		}
 		jr_path_key(q, sizeof q, p, pakey);
@@ -385,18 +397,21 @@ static int parse_mappings(struct ld *L, const cJSON *arr, const char *path, stru
 		}
 		if (!r) {
 			if (!mp->size || mp->size % mp->psize) {
-				jr_error(L->jr, opt(x, "size"), p, "size 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
-					 mp->size, mp->psize);
+				jr_error(L->jr, opt(x, "size"), p,
+				         "size 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
+				         mp->size, mp->psize);
 				r = -1;
 			} else if (check_range(L, va, p, vakey, mp->va, mp->size, mp->psize, 0) ||
-				   check_range(L, pa, p, pakey, mp->pa, mp->size, mp->psize, MAX_ADDR)) {
+			           check_range(L, pa, p, pakey, mp->pa, mp->size, mp->psize, MAX_ADDR)) {
 				r = -1;
 			} else if (!va_canonical(mp->va + mp->size - 1, levels)) {
 				jr_error(L->jr, va, p, "mapping runs past the canonical range");
 				r = -1;
 			} else if (mp->size / mp->psize > 262144) {
-				jr_error(L->jr, opt(x, "size"), p, "maps %" PRIu64 " pages; at most 262144 per mapping (use larger pages)",
-					 mp->size / mp->psize);
+				jr_error(L->jr, opt(x, "size"), p,
+				         "maps %" PRIu64
+				         " pages; at most 262144 per mapping (use larger pages)",
+				         mp->size / mp->psize);
 				r = -1;
 			}
 		}
@@ -407,12 +422,16 @@ static int parse_mappings(struct ld *L, const cJSON *arr, const char *path, stru
 				uint64_t g = mp->pa + off;
 				int ok = 0;
 				for (int k = 0; k < d->nram && !ok; k++)
-					ok = g >= d->ram[k].gpa && g + mp->psize <= d->ram[k].gpa + d->ram[k].size;
+					ok = g >= d->ram[k].gpa &&
+					     g + mp->psize <= d->ram[k].gpa + d->ram[k].size;
 				for (int k = 0; k < d->nmmio && !ok; k++)
-					ok = g >= d->mmio[k].gpa && g + mp->psize <= d->mmio[k].gpa + d->mmio[k].size;
+					ok = g >= d->mmio[k].gpa &&
+					     g + mp->psize <= d->mmio[k].gpa + d->mmio[k].size;
 				if (!ok) {
-					jr_error(L->jr, pa, p, "GPA page 0x%" PRIx64 " is not inside a RAM range or MMIO window of %s", g,
-						 d->name);
+					jr_error(L->jr, pa, p,
+					         "GPA page 0x%" PRIx64
+					         " is not inside a RAM range or MMIO window of %s",
+					         g, d->name);
 					r = -1;
 				}
 			}
@@ -455,8 +474,9 @@ static int parse_vms(struct ld *L, const cJSON *arr)
 			rc = -1;
 			continue;
 		}
-		static const char *const keys[] = {"name", "ram", "pages", "paging", "ept_levels", "ept_page", "ept_ad",
-						   "mmio", "unsafe_noiommu", "vcpus", "viommu", NULL};
+		static const char *const keys[] = {"name",           "ram",      "pages",  "paging",
+		                                   "ept_levels",     "ept_page", "ept_ad", "mmio",
+		                                   "unsafe_noiommu", "vcpus",    "viommu", NULL};
 		int r = jr_check_keys(L->jr, x, p, keys);
 		struct vm_desc *d = &L->md->vms[i];
 		L->md->nvms = i + 1;
@@ -504,8 +524,9 @@ static int parse_vms(struct ld *L, const cJSON *arr)
 				}
 				struct ram_range_desc *R = &d->ram[k];
 				d->nram = k + 1;
-				const cJSON *g = jr_require(L->jr, rr, s, "gpa"), *z = jr_require(L->jr, rr, s, "size"),
-					    *h = jr_require(L->jr, rr, s, "hpa");
+				const cJSON *g = jr_require(L->jr, rr, s, "gpa"),
+				            *z = jr_require(L->jr, rr, s, "size"),
+				            *h = jr_require(L->jr, rr, s, "hpa");
 				if (!g || !z || !h) {
 					r = -1;
 					continue;
@@ -525,17 +546,26 @@ static int parse_vms(struct ld *L, const cJSON *arr)
 					uint64_t al = d->ept_page;
 					if (check_range(L, g, s, "gpa", R->gpa, R->size, al, MAX_ADDR) ||
 					    check_range(L, h, s, "hpa", R->hpa, R->size, al, 0) ||
-					    (R->size % al && (jr_error(L->jr, z, s, "size is not a multiple of the EPT page size 0x%" PRIx64, al), 1)))
+					    (R->size % al &&
+					     (jr_error(
+					          L->jr, z, s,
+					          "size is not a multiple of the EPT page size 0x%" PRIx64,
+					          al),
+					      1)))
 						e = -1;
 				}
 				if (!e && R->hpa + R->size > L->md->ram) {
-					jr_error(L->jr, h, s, "HPA range 0x%" PRIx64 "–0x%" PRIx64 " is outside host RAM (machine.ram = 0x%" PRIx64 ")",
-						 R->hpa, R->hpa + R->size - 1, L->md->ram);
+					jr_error(L->jr, h, s,
+					         "HPA range 0x%" PRIx64 "–0x%" PRIx64
+					         " is outside host RAM (machine.ram = 0x%" PRIx64 ")",
+					         R->hpa, R->hpa + R->size - 1, L->md->ram);
 					e = -1;
 				}
 				if (!e && R->size / d->ept_page > (1u << 21)) {
-					jr_error(L->jr, z, s, "%" PRIu64 " EPT pages is more than the cap of 2097152: use \"ept_page\": \"2MiB\"",
-						 R->size / d->ept_page);
+					jr_error(L->jr, z, s,
+					         "%" PRIu64 " EPT pages is more than the cap of 2097152: use "
+					                    "\"ept_page\": \"2MiB\"",
+					         R->size / d->ept_page);
 					e = -1;
 				}
 				for (int o = 0; !e && o < k; o++) {
@@ -550,7 +580,10 @@ static int parse_vms(struct ld *L, const cJSON *arr)
 					for (int o = 0; !e && o < (v == i ? k : L->md->vms[v].nram); o++) {
 						const struct ram_range_desc *O = &L->md->vms[v].ram[o];
 						if (R->hpa < O->hpa + O->size && O->hpa < R->hpa + R->size) {
-							jr_error(L->jr, h, s, "HPA range overlaps vms[%d].ram[%d] (host memory belongs to one owner)", v, o);
+							jr_error(L->jr, h, s,
+							         "HPA range overlaps vms[%d].ram[%d] (host "
+							         "memory belongs to one owner)",
+							         v, o);
 							e = -1;
 						}
 					}
@@ -573,7 +606,8 @@ static int parse_vms(struct ld *L, const cJSON *arr)
 					char s[256];
 					jr_path_idx(s, sizeof s, q, k);
 					static const char *const wk[] = {"gpa", "size", "label", NULL};
-					if (k >= 4 || jr_expect_object(L->jr, w, s) || jr_check_keys(L->jr, w, s, wk)) {
+					if (k >= 4 || jr_expect_object(L->jr, w, s) ||
+					    jr_check_keys(L->jr, w, s, wk)) {
 						if (k >= 4)
 							jr_error(L->jr, w, s, "at most 4 MMIO windows");
 						r = -1;
@@ -594,10 +628,13 @@ static int parse_vms(struct ld *L, const cJSON *arr)
 						r |= jr_str(L->jr, lb, t, &d->mmio[k].label);
 					}
 					if (!r)
-						r |= check_range(L, g, s, "gpa", d->mmio[k].gpa, d->mmio[k].size, PAGE_SIZE, MAX_ADDR);
+						r |= check_range(L, g, s, "gpa", d->mmio[k].gpa,
+						                 d->mmio[k].size, PAGE_SIZE, MAX_ADDR);
 					for (int o = 0; !r && o < d->nram; o++)
-						if (d->mmio[k].gpa < d->ram[o].gpa + d->ram[o].size && d->ram[o].gpa < d->mmio[k].gpa + d->mmio[k].size) {
-							jr_error(L->jr, g, s, "overlaps guest RAM (ram[%d])", o);
+						if (d->mmio[k].gpa < d->ram[o].gpa + d->ram[o].size &&
+						    d->ram[o].gpa < d->mmio[k].gpa + d->mmio[k].size) {
+							jr_error(L->jr, g, s, "overlaps guest RAM (ram[%d])",
+							         o);
 							r = -1;
 						}
 				}
@@ -655,14 +692,17 @@ static int parse_devices(struct ld *L, const cJSON *arr)
 		if (ty && !jr_str(L->jr, ty, q, &d->type)) {
 			dt = device_type_find(d->type);
 			if (!dt) {
-				jr_error(L->jr, ty, q, "unknown device type \"%.40s\"; expected one of \"dma-device\", \"e1000\", \"pl330\", \"uart\"",
-					 d->type);
+				jr_error(L->jr, ty, q,
+				         "unknown device type \"%.40s\"; expected one of \"dma-device\", "
+				         "\"e1000\", \"pl330\", \"uart\"",
+				         d->type);
 				r = -1;
 			} else
 				d->type_id = dt->type_id;
 		} else
 			r = -1;
-		const char *common[] = {"name", "type", "bdf", "owner", "trusted", "dma_mask", "bar0", "bar0_size", "guest_bar0"};
+		const char *common[] = {"name",     "type", "bdf",       "owner",     "trusted",
+		                        "dma_mask", "bar0", "bar0_size", "guest_bar0"};
 		const char *allowed[48];
 		int na = 0;
 		for (size_t k = 0; k < sizeof common / sizeof *common; k++)
@@ -684,7 +724,8 @@ static int parse_devices(struct ld *L, const cJSON *arr)
 					r = -1;
 				}
 			if (vm_name_taken(L, d->name, L->md->nvms)) {
-				jr_error(L->jr, nm, q, "\"%s\" is already the name of a VM (or \"host\")", d->name);
+				jr_error(L->jr, nm, q, "\"%s\" is already the name of a VM (or \"host\")",
+				         d->name);
 				r = -1;
 			}
 		}
@@ -694,12 +735,16 @@ static int parse_devices(struct ld *L, const cJSON *arr)
 		if (!bdf || jr_str(L->jr, bdf, q, &bs))
 			r = -1;
 		else if (parse_bdf(bs, &d->bdf)) {
-			jr_error(L->jr, bdf, q, "expected a PCI address \"BB:DD.F\" (hex bus, device 00–1f, function 0–7), got \"%.20s\"", bs);
+			jr_error(L->jr, bdf, q,
+			         "expected a PCI address \"BB:DD.F\" (hex bus, device 00–1f, function 0–7), "
+			         "got \"%.20s\"",
+			         bs);
 			r = -1;
 		} else
 			for (int k = 0; k < i; k++)
 				if (L->md->devs[k].bdf == d->bdf && L->md->devs[k].name) {
-					jr_error(L->jr, bdf, q, "%s is already used by %s", bs, L->md->devs[k].name);
+					jr_error(L->jr, bdf, q, "%s is already used by %s", bs,
+					         L->md->devs[k].name);
 					r = -1;
 				}
 		const cJSON *ow = opt(x, "owner");
@@ -714,7 +759,9 @@ static int parse_devices(struct ld *L, const cJSON *arr)
 					if (!strcmp(L->md->vms[k].name, d->owner))
 						f = k;
 				if (f < 0) {
-					jr_error(L->jr, ow, q, "owner must be \"host\" or a VM name, got \"%.40s\"", d->owner);
+					jr_error(L->jr, ow, q,
+					         "owner must be \"host\" or a VM name, got \"%.40s\"",
+					         d->owner);
 					r = -1;
 				} else
 					d->owner_entity = 1 + f;
@@ -731,17 +778,22 @@ static int parse_devices(struct ld *L, const cJSON *arr)
 		d->bar0_size = dt ? dt->default_bar_size : 0;
 		r |= get_size(L, x, p, "bar0_size", 1ull << 32, &d->bar0_size);
 		if (!r && d->bar0_size && (!is_pow2(d->bar0_size) || d->bar0_size < PAGE_SIZE)) {
-			jr_error(L->jr, opt(x, "bar0_size"), p, "a BAR size is a power of two, at least 4KiB");
+			jr_error(L->jr, opt(x, "bar0_size"), p,
+			         "a BAR size is a power of two, at least 4KiB");
 			r = -1;
 		}
 		if (opt(x, "bar0")) {
 			r |= get_u64(L, x, p, "bar0", MAX_ADDR - 1, &d->bar0);
 			if (!r && d->bar0_size && (d->bar0 & (d->bar0_size - 1))) {
-				jr_error(L->jr, opt(x, "bar0"), p, "BAR0 0x%" PRIx64 " must be aligned to its size 0x%" PRIx64, d->bar0, d->bar0_size);
+				jr_error(L->jr, opt(x, "bar0"), p,
+				         "BAR0 0x%" PRIx64 " must be aligned to its size 0x%" PRIx64, d->bar0,
+				         d->bar0_size);
 				r = -1;
 			}
 			if (!r && d->bar0 < L->md->ram) {
-				jr_error(L->jr, opt(x, "bar0"), p, "BAR0 0x%" PRIx64 " is inside host RAM (0–0x%" PRIx64 ")", d->bar0, L->md->ram - 1);
+				jr_error(L->jr, opt(x, "bar0"), p,
+				         "BAR0 0x%" PRIx64 " is inside host RAM (0–0x%" PRIx64 ")", d->bar0,
+				         L->md->ram - 1);
 				r = -1;
 			}
 		} else if (d->bar0_size) {
@@ -767,10 +819,12 @@ static int parse_devices(struct ld *L, const cJSON *arr)
 	for (int a = 0; a < L->md->ndevs; a++)
 		for (int b = 0; b < a; b++) {
 			struct device_desc *A = &L->md->devs[a], *B = &L->md->devs[b];
-			if (A->bar0_size && B->bar0_size && A->bar0 < B->bar0 + B->bar0_size && B->bar0 < A->bar0 + A->bar0_size) {
+			if (A->bar0_size && B->bar0_size && A->bar0 < B->bar0 + B->bar0_size &&
+			    B->bar0 < A->bar0 + A->bar0_size) {
 				char p[64];
 				jr_path_idx(p, sizeof p, "devices", a);
-				jr_error(L->jr, jr_member(arr, "x"), p, "BAR0 overlaps the BAR0 of %s", B->name);
+				jr_error(L->jr, jr_member(arr, "x"), p, "BAR0 overlaps the BAR0 of %s",
+				         B->name);
 				rc = -1;
 			}
 		}
@@ -813,7 +867,8 @@ static int parse_step(struct ld *L, const cJSON *x, int idx, struct step *st, ui
 		if (best && bd <= 3)
 			jr_error(L->jr, d, q, "unknown action \"%.40s\" (did you mean \"%s\"?)", name, best);
 		else
-			jr_error(L->jr, d, q, "unknown action \"%.40s\"; see scenarios/README.md for the list", name);
+			jr_error(L->jr, d, q,
+			         "unknown action \"%.40s\"; see scenarios/README.md for the list", name);
 		return -1;
 	}
 	const char *allowed[64];
@@ -865,7 +920,9 @@ static int parse_step(struct ld *L, const cJSON *x, int idx, struct step *st, ui
 					}
 				}
 				if (best && bd <= 2)
-					jr_error_key(L->jr, e, q, "unknown expect key \"%.40s\" (did you mean \"%s\"?)", e->string, best);
+					jr_error_key(L->jr, e, q,
+					             "unknown expect key \"%.40s\" (did you mean \"%s\"?)",
+					             e->string, best);
 				else
 					jr_error_key(L->jr, e, q, "unknown expect key \"%.40s\"", e->string);
 				rc = -1;
@@ -890,7 +947,8 @@ static int parse_lesson(struct ld *L, const cJSON *ls)
 		return -1;
 	static const char *const keys[] = {"goals", "questions", "try", "references", NULL};
 	int rc = jr_check_keys(L->jr, ls, path, keys);
-	const cJSON *g = opt(ls, "goals"), *t = opt(ls, "try"), *r = opt(ls, "references"), *q = opt(ls, "questions");
+	const cJSON *g = opt(ls, "goals"), *t = opt(ls, "try"), *r = opt(ls, "references"),
+	            *q = opt(ls, "questions");
 	if (g)
 		rc |= jr_text(L->jr, g, "lesson.goals", &L->sc->goals_en, &L->sc->goals_zh);
 	if (t)
@@ -935,8 +993,8 @@ static int parse_lesson(struct ld *L, const cJSON *ls)
 	return rc;
 }
 
-int scenario_load(struct scenario *sc, const char *file, const char *buf, size_t len, const struct load_limits *lim,
-                  char **errors)
+int scenario_load(struct scenario *sc, const char *file, const char *buf, size_t len,
+                  const struct load_limits *lim, char **errors)
 {
 	memset(sc, 0, sizeof *sc);
 	*errors = NULL;
@@ -956,8 +1014,8 @@ int scenario_load(struct scenario *sc, const char *file, const char *buf, size_t
 		rc = -1;
 		goto out;
 	}
-	static const char *const keys[] = {"format", "title", "description", "machine", "host", "vms", "devices",
-					   "steps", "lesson", "comment", NULL};
+	static const char *const keys[] = {"format",  "title", "description", "machine", "host", "vms",
+	                                   "devices", "steps", "lesson",      "comment", NULL};
 	rc |= jr_check_keys(&jr, root, "", keys);
 	const cJSON *fmt = jr_require(&jr, root, "", "format");
 	if (fmt && (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, SCENARIO_FORMAT))) {
@@ -983,8 +1041,8 @@ int scenario_load(struct scenario *sc, const char *file, const char *buf, size_t
 		if (jr_expect_object(&jr, h, "host") || jr_check_keys(&jr, h, "host", hk))
 			rc = -1;
 		else if (opt(h, "pages"))
-			rc |= parse_mappings(&L, opt(h, "pages"), "host.pages", sc->md.host_pages, &sc->md.nhost_pages,
-					     sc->md.host_levels, "va", "pa", -1);
+			rc |= parse_mappings(&L, opt(h, "pages"), "host.pages", sc->md.host_pages,
+			                     &sc->md.nhost_pages, sc->md.host_levels, "va", "pa", -1);
 	}
 	const cJSON *v = opt(root, "vms");
 	if (v)
@@ -1010,7 +1068,8 @@ int scenario_load(struct scenario *sc, const char *file, const char *buf, size_t
 	int n = cJSON_GetArraySize(st);
 	uint64_t max_steps = lim && lim->max_steps ? lim->max_steps : SCENARIO_MAX_STEPS_DEFAULT;
 	if ((uint64_t)n > max_steps) {
-		jr_error(&jr, st, "steps", "%d steps exceed the cap of %" PRIu64 " (raise it with --max-steps)", n, max_steps);
+		jr_error(&jr, st, "steps",
+		         "%d steps exceed the cap of %" PRIu64 " (raise it with --max-steps)", n, max_steps);
 		rc = -1;
 		goto out;
 	}
@@ -1021,15 +1080,18 @@ int scenario_load(struct scenario *sc, const char *file, const char *buf, size_t
 	for (const cJSON *x = st->child; x; x = x->next, i++)
 		rc |= parse_step(&L, x, i, &sc->steps[i], &total);
 	if (!rc && total > max_steps) {
-		jr_error(&jr, st, "steps", "the steps repeat to %" PRIu64 " actions, over the cap of %" PRIu64 " (raise it with --max-steps)",
-			 total, max_steps);
+		jr_error(&jr, st, "steps",
+		         "the steps repeat to %" PRIu64 " actions, over the cap of %" PRIu64
+		         " (raise it with --max-steps)",
+		         total, max_steps);
 		rc = -1;
 	}
 	/* question anchors */
 	for (int q = 0; q < sc->nquestions; q++)
 		if (sc->questions[q].after_step >= n) {
-			jr_error(&jr, opt(root, "lesson"), "lesson.questions", "question %d is anchored before step %d, but there are %d steps", q,
-				 sc->questions[q].after_step + 1, n);
+			jr_error(&jr, opt(root, "lesson"), "lesson.questions",
+			         "question %d is anchored before step %d, but there are %d steps", q,
+			         sc->questions[q].after_step + 1, n);
 			rc = -1;
 		}
 out:

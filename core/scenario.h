@@ -21,7 +21,7 @@
 #include "action.h"
 #include "machine.h"
 
-#define SCENARIO_FORMAT "iommulab/1"
+#define SCENARIO_FORMAT            "iommulab/1"
 #define SCENARIO_MAX_STEPS_DEFAULT 100000
 
 struct expect_item {
@@ -37,13 +37,13 @@ struct step {
 	const char *say_en, *say_zh;
 	struct expect_item *expects;
 	int nexpects;
-	int repeat;              /* "repeat": N runs the action N times (default 1) */
+	int repeat; /* "repeat": N runs the action N times (default 1) */
 	int line, col;
 };
 
 struct question {
 	const char *q_en, *q_zh, *a_en, *a_zh;
-	int after_step;          /* shown before this step runs (index), -1 = at the end */
+	int after_step; /* shown before this step runs (index), -1 = at the end */
 };
 
 struct scenario {
@@ -57,15 +57,15 @@ struct scenario {
 	const char *goals_en, *goals_zh, *try_en, *try_zh, *refs;
 	struct question questions[8];
 	int nquestions;
-	void *tree;              /* cJSON */
-	void **allocs;           /* everything else we malloc'd */
+	void *tree;    /* cJSON */
+	void **allocs; /* everything else we malloc'd */
 	size_t nallocs, capallocs;
 };
 
 struct load_limits {
-	uint64_t max_steps;      /* 0 = SCENARIO_MAX_STEPS_DEFAULT */
-	uint64_t max_frames;     /* 0 = 65536 frames (256 MiB touched) */
-	uint64_t max_events;     /* 0 = 5,000,000 */
+	uint64_t max_steps;  /* 0 = SCENARIO_MAX_STEPS_DEFAULT */
+	uint64_t max_frames; /* 0 = 65536 frames (256 MiB touched) */
+	uint64_t max_events; /* 0 = 5,000,000 */
 };
 
 /* Load from a buffer (the CLI reads the file). Returns 0, or -1 with all

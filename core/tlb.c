@@ -35,7 +35,8 @@ struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va)
 		uint64_t vpn = (va & ~(sizes[k] - 1)) >> 12;
 		struct tlb_entry *set = t->e[set_of(t, vpn >> (9 * k))];
 		for (int w = 0; w < TLB_WAYS; w++)
-			if (set[w].vpid == vpid && set[w].psize == sizes[k] && set[w].vpn == vpn && live(t, &set[w]))
+			if (set[w].vpid == vpid && set[w].psize == sizes[k] && set[w].vpn == vpn &&
+			    live(t, &set[w]))
 				return &set[w];
 	}
 	return NULL;
@@ -48,7 +49,8 @@ void tlb_insert(struct tlb *t, const struct tlb_entry *e)
 	unsigned v = e->vpid % TLB_MAX_VPIDS;
 	struct tlb_entry *set = t->e[s];
 	for (int w = 0; w < TLB_WAYS; w++)
-		if (set[w].vpid == e->vpid && set[w].vpn == e->vpn && set[w].psize == e->psize && live(t, &set[w])) {
+		if (set[w].vpid == e->vpid && set[w].vpn == e->vpn && set[w].psize == e->psize &&
+		    live(t, &set[w])) {
 			set[w] = *e;
 			set[w].valid = 1;
 			set[w].gen = t->gen[v];
@@ -86,7 +88,8 @@ int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va)
 		for (int s = 0; s < t->sets; s++)
 			for (int w = 0; w < TLB_WAYS; w++) {
 				struct tlb_entry *e = &t->e[s][w];
-				if (live(t, e) && e->vpid == vpid && (va >> 12 & ~((e->psize >> 12) - 1)) == e->vpn) {
+				if (live(t, e) && e->vpid == vpid &&
+				    (va >> 12 & ~((e->psize >> 12) - 1)) == e->vpn) {
 					e->valid = 0;
 					t->live[v]--;
 					n++;

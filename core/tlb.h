@@ -23,16 +23,16 @@
 
 #include <stdint.h>
 
-#define TLB_WAYS 4
-#define TLB_MAX_SETS 64
+#define TLB_WAYS      4
+#define TLB_MAX_SETS  64
 #define TLB_MAX_VPIDS 16
 
 struct tlb_entry {
-	uint64_t vpn;          /* va >> 12, aligned to the page size */
-	uint64_t frame;        /* hpa of the page (aligned) */
-	uint64_t gpa_frame;    /* gpa of the page (guests) */
+	uint64_t vpn;       /* va >> 12, aligned to the page size */
+	uint64_t frame;     /* hpa of the page (aligned) */
+	uint64_t gpa_frame; /* gpa of the page (guests) */
 	uint64_t psize;
-	uint32_t gen;          /* live while == tlb.gen[vpid] */
+	uint32_t gen; /* live while == tlb.gen[vpid] */
 	uint16_t vpid;
 	uint8_t valid, writable, user, nx, dirty;
 };
@@ -41,8 +41,8 @@ struct tlb {
 	struct tlb_entry e[TLB_MAX_SETS][TLB_WAYS];
 	uint8_t next[TLB_MAX_SETS];
 	int sets;
-	uint32_t gen[TLB_MAX_VPIDS];   /* current generation of each VPID */
-	int live[TLB_MAX_VPIDS];       /* live entries of each VPID */
+	uint32_t gen[TLB_MAX_VPIDS]; /* current generation of each VPID */
+	int live[TLB_MAX_VPIDS];     /* live entries of each VPID */
 	/* ids of the machine's "tlb_hits"/"tlb_misses" counters plus one
 	 * (0 = not looked up yet): counter_id is a linear search, and a TLB
 	 * hit is otherwise a few instructions. Reset by tlb_init. */

@@ -36,67 +36,88 @@ enum lang { LANG_EN, LANG_ZH };
 
 enum ev_kind {
 	/* core: steps, CPU, MMU, EPT, memory */
-	EV_STEP = 0,      /* a scenario step begins; str = action name */
-	EV_NOTE,          /* narration only */
-	EV_WALK_REF,      /* one paging-structure entry read */
-	EV_TRANSLATE,     /* an address translated from one space to another */
+	EV_STEP = 0,  /* a scenario step begins; str = action name */
+	EV_NOTE,      /* narration only */
+	EV_WALK_REF,  /* one paging-structure entry read */
+	EV_TRANSLATE, /* an address translated from one space to another */
 	EV_TLB_HIT,
 	EV_TLB_MISS,
-	EV_TLB_FLUSH,     /* code = enum flush_kind */
+	EV_TLB_FLUSH, /* code = enum flush_kind */
 	EV_MEM_READ,
 	EV_MEM_WRITE,
-	EV_FAULT,         /* unit says whose: mmu (#PF), iommu (DMAR) */
-	EV_VMEXIT,        /* code = exit reason (48, 49) */
-	EV_SET,           /* a `set` action changed an entry: entry = new value, extra = old */
-	EV_LOG,           /* a Linux-style log line (str) */
+	EV_FAULT,  /* unit says whose: mmu (#PF), iommu (DMAR) */
+	EV_VMEXIT, /* code = exit reason (48, 49) */
+	EV_SET,    /* a `set` action changed an entry: entry = new value, extra = old */
+	EV_LOG,    /* a Linux-style log line (str) */
 	EV_CORE_LAST,
 	/* iommu, dma api, boot, devices (see iommu.h, dma.h, boot.h) */
-	EV_BOOT = 32,     /* a boot decision: str = reason */
+	EV_BOOT = 32, /* a boot decision: str = reason */
 	EV_IOTLB_HIT,
 	EV_IOTLB_MISS,
-	EV_IOTLB_INV,     /* code = granularity, extra = AM, addr_in = addr */
+	EV_IOTLB_INV, /* code = granularity, extra = AM, addr_in = addr */
 	EV_CTX_CACHE_HIT,
-	EV_DMA_MAP,       /* addr_in = phys, addr_out = handle, len, code = enum dma_path */
+	EV_DMA_MAP, /* addr_in = phys, addr_out = handle, len, code = enum dma_path */
 	EV_DMA_UNMAP,
 	EV_DMA_SYNC,
 	EV_DMA_ALLOC,
 	EV_DMA_FREE,
-	EV_BOUNCE,        /* swiotlb copy: addr_in = orig phys, addr_out = slot, len */
-	EV_FQ_FLUSH,      /* flush-queue drained */
-	EV_DMA_MISUSE,    /* DMA-API misuse (CPU read of a device-owned buffer…) */
-	EV_DEV_DMA,       /* a device issues a DMA request: addr_in = bus address */
+	EV_BOUNCE,     /* swiotlb copy: addr_in = orig phys, addr_out = slot, len */
+	EV_FQ_FLUSH,   /* flush-queue drained */
+	EV_DMA_MISUSE, /* DMA-API misuse (CPU read of a device-owned buffer…) */
+	EV_DEV_DMA,    /* a device issues a DMA request: addr_in = bus address */
 	EV_ISOLATION_BREACH,
-	EV_MMIO,          /* CPU access to a device register: addr_in = hpa, entry = value */
-	EV_IRQ,           /* an interrupt (MSI) delivered; addr_in = MSI address */
-	EV_VTD_SET,       /* software wrote a VT-d register (code 0, addr_in = offset) or a context entry (code 1) */
+	EV_MMIO,    /* CPU access to a device register: addr_in = hpa, entry = value */
+	EV_IRQ,     /* an interrupt (MSI) delivered; addr_in = MSI address */
+	EV_VTD_SET, /* software wrote a VT-d register (code 0, addr_in = offset) or a context entry (code 1)
+	             */
 	EV_IOMMU_LAST,
 	/* nic, dmac */
 	EV_WIRE_RX = 64,
 	EV_WIRE_TX,
 	EV_DESC_FETCH,
-	EV_DESC_WB,       /* descriptor write-back */
+	EV_DESC_WB, /* descriptor write-back */
 	EV_RX_DROP,
 	EV_NAPI,
-	EV_DMAC,          /* DMA controller channel activity */
+	EV_DMAC, /* DMA controller channel activity */
 	EV_CPU_COPY,
 	EV_KIND_MAX
 };
 
-enum unit { UNIT_NONE, UNIT_CPU, UNIT_MMU, UNIT_EPT, UNIT_IOMMU, UNIT_KERNEL, UNIT_DMA_API,
-	    UNIT_DEVICE, UNIT_NIC, UNIT_DMAC, UNIT_WIRE, UNIT_MAX };
+enum unit {
+	UNIT_NONE,
+	UNIT_CPU,
+	UNIT_MMU,
+	UNIT_EPT,
+	UNIT_IOMMU,
+	UNIT_KERNEL,
+	UNIT_DMA_API,
+	UNIT_DEVICE,
+	UNIT_NIC,
+	UNIT_DMAC,
+	UNIT_WIRE,
+	UNIT_MAX
+};
 
-enum walker { WALKER_NONE, WALKER_GUEST, WALKER_EPT, WALKER_HOST, WALKER_IOMMU_ROOT,
-	      WALKER_IOMMU_CONTEXT, WALKER_IOMMU, WALKER_MAX };
+enum walker {
+	WALKER_NONE,
+	WALKER_GUEST,
+	WALKER_EPT,
+	WALKER_HOST,
+	WALKER_IOMMU_ROOT,
+	WALKER_IOMMU_CONTEXT,
+	WALKER_IOMMU,
+	WALKER_MAX
+};
 
 enum space { SPACE_NONE, SPACE_GVA, SPACE_GPA, SPACE_HPA, SPACE_VA, SPACE_IOVA, SPACE_BUS, SPACE_MAX };
 
 /* event flags */
 #define EVF_WRITE   0x01
 #define EVF_FETCH   0x02
-#define EVF_FINAL   0x04   /* walk.ref / EPT: for the final data GPA (not a paging entry) */
+#define EVF_FINAL   0x04 /* walk.ref / EPT: for the final data GPA (not a paging entry) */
 #define EVF_LEAF    0x08
 #define EVF_USER    0x10
-#define EVF_STALE   0x20   /* an IOTLB hit on a translation already unmapped */
+#define EVF_STALE   0x20 /* an IOTLB hit on a translation already unmapped */
 #define EVF_BLOCKED 0x40
 
 struct ev {
@@ -105,12 +126,12 @@ struct ev {
 	uint8_t unit, walker;
 	int8_t level;
 	uint8_t space_in, space_out, flags;
-	int16_t actor;       /* entity id (machine.h): 0 host CPU, VMs, devices */
+	int16_t actor; /* entity id (machine.h): 0 host CPU, VMs, devices */
 	uint16_t code;
 	uint32_t len;
-	uint32_t str;        /* string pool offset, 0 = none */
+	uint32_t str; /* string pool offset, 0 = none */
 	uint64_t addr_in, addr_out, entry, extra;
-	uint64_t t_ns;       /* simulated time at the event */
+	uint64_t t_ns; /* simulated time at the event */
 };
 
 struct trace {

@@ -89,7 +89,7 @@ Test(boot, row_pt_gives_identity)
 	cr_assert_eq(decide(&b, &trusted, &bs), DOM_IDENTITY);
 	cr_assert(has_line(&bs, "iommu: Default domain type: Passthrough (set via kernel command line)"));
 	cr_assert_not(has_line(&bs, "iommu: DMA domain TLB invalidation policy: lazy mode"),
-		      "no policy line for an identity default");
+	              "no policy line for an identity default");
 }
 
 Test(boot, row_iommu_passthrough_1_is_the_same_as_pt)
@@ -116,7 +116,8 @@ Test(boot, row_strict_gives_dma)
 	struct boot_desc b = desc("iommu.strict=1");
 	struct boot_state bs;
 	cr_assert_eq(decide(&b, &trusted, &bs), DOM_DMA);
-	cr_assert(has_line(&bs, "iommu: DMA domain TLB invalidation policy: strict mode (set via kernel command line)"));
+	cr_assert(has_line(
+	    &bs, "iommu: DMA domain TLB invalidation policy: strict mode (set via kernel command line)"));
 }
 
 Test(boot, row_pt_plus_strict_gives_identity)
@@ -258,10 +259,10 @@ Test(boot, machine_boot_builds_tables_and_prints_the_lines)
 	struct scenario sc;
 	struct engine e;
 	tu_start(&sc, &e,
-		 "{\"format\":\"iommulab/1\",\"machine\":{\"cmdline\":\"intel_iommu=on iommu=pt\"},"
-		 "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\"},"
-		 "{\"name\":\"tb\",\"type\":\"dma-device\",\"bdf\":\"02:00.0\",\"trusted\":false}],"
-		 "\"steps\":[{\"do\":\"note\",\"say\":\"x\"}]}");
+	         "{\"format\":\"iommulab/1\",\"machine\":{\"cmdline\":\"intel_iommu=on iommu=pt\"},"
+	         "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\"},"
+	         "{\"name\":\"tb\",\"type\":\"dma-device\",\"bdf\":\"02:00.0\",\"trusted\":false}],"
+	         "\"steps\":[{\"do\":\"note\",\"say\":\"x\"}]}");
 	cr_assert_not_null(e.m.iommu);
 	cr_assert_eq(dma_dev_domain(&e.m, 0), DOM_IDENTITY);
 	cr_assert_eq(dma_dev_domain(&e.m, 1), DOM_DMA);
@@ -271,9 +272,11 @@ Test(boot, machine_boot_builds_tables_and_prints_the_lines)
 		boots += ev->kind == EV_BOOT;
 		if (ev->kind == EV_LOG) {
 			const char *s = trace_get_str(&e.m.trace, ev->str);
-			lines += !strcmp(s, "DMAR: IOMMU enabled") ||
-				 !strcmp(s, "iommu: Default domain type: Passthrough (set via kernel command line)") ||
-				 !strcmp(s, "pci 0000:02:00.0: Adding to iommu group 1");
+			lines +=
+			    !strcmp(s, "DMAR: IOMMU enabled") ||
+			    !strcmp(
+			        s, "iommu: Default domain type: Passthrough (set via kernel command line)") ||
+			    !strcmp(s, "pci 0000:02:00.0: Adding to iommu group 1");
 		}
 	}
 	cr_assert_geq(boots, 3, "the on/off decision and one per device");
@@ -287,13 +290,16 @@ Test(boot, vfio_assignment_without_an_iommu_is_refused_with_the_reason)
 	struct scenario sc;
 	struct engine e;
 	char *err = NULL;
-	cr_assert_eq(tu_load(&sc,
-			     "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"1GiB\",\"firmware\":{\"vtd\":false}},"
-			     "\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\",\"hpa\":\"0x10000000\"}]}],"
-			     "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\",\"owner\":\"vm1\"}],"
-			     "\"steps\":[{\"do\":\"note\",\"say\":\"x\"}]}",
-			     &err),
-		     0, "%s", err ? err : "");
+	cr_assert_eq(
+	    tu_load(&sc,
+	            "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"1GiB\",\"firmware\":{\"vtd\":false}},"
+	            "\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\",\"hpa\":"
+	            "\"0x10000000\"}]}],"
+	            "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\",\"owner\":"
+	            "\"vm1\"}],"
+	            "\"steps\":[{\"do\":\"note\",\"say\":\"x\"}]}",
+	            &err),
+	    0, "%s", err ? err : "");
 	cr_assert_neq(engine_init(&e, &sc, 1), 0);
 	cr_assert(strstr(e.err, "no iommu_group found"), "%s", e.err);
 	cr_assert(strstr(e.err, "no ACPI DMAR table"), "%s", e.err);

@@ -16,7 +16,7 @@
 #include "paging.h"
 #include "testutil.h"
 
-#define HDR "{\"format\":\"iommulab/1\","
+#define HDR   "{\"format\":\"iommulab/1\","
 #define STEPS "\"steps\":[{\"do\":\"note\",\"say\":\"x\"}]}"
 
 static struct scenario sc;
@@ -38,8 +38,9 @@ static struct machine *host_dev(const char *machine, const char *devopts)
 {
 	static char buf[2048];
 	snprintf(buf, sizeof buf,
-		 HDR "\"machine\":{%s},\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\"%s%s}]," STEPS,
-		 machine, *devopts ? "," : "", devopts);
+	         HDR "\"machine\":{%s},\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00."
+	             "0\"%s%s}]," STEPS,
+	         machine, *devopts ? "," : "", devopts);
 	return boot(buf);
 }
 
@@ -85,7 +86,7 @@ Test(dma, pt_buffer_beyond_the_mask_is_bounced_through_swiotlb)
 	cr_assert_eq(mapx(m, 0, p, 16, DMA_TO_DEVICE, &h), 0);
 	cr_assert_neq(h, p);
 	cr_assert(h >= m->dma->swiotlb_base && h < m->dma->swiotlb_base + m->dma->swiotlb_size,
-		  "is_swiotlb_buffer(handle)");
+	          "is_swiotlb_buffer(handle)");
 	cr_assert_leq(h + 15, 0xFFFFFFFFull);
 	uint8_t slot[16];
 	mem_read(&m->mem, h, slot, 16);
@@ -195,17 +196,18 @@ Test(dma, untrusted_device_is_translated_even_with_passthrough)
 
 /* ---- invariant 21: VFIO without a vIOMMU ---- */
 
-#define VM1                                                                                                \
-	"\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\",\"hpa\":\"0x10000000\"},"      \
+#define VM1                                                                                                  \
+	"\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\",\"hpa\":\"0x10000000\"},"   \
 	"{\"gpa\":\"0x100000000\",\"size\":\"4MiB\",\"hpa\":\"0x20000000\"}]}],"
 
 static void vfio_check(const char *cmdline)
 {
 	char buf[2048];
 	snprintf(buf, sizeof buf,
-		 HDR "\"machine\":{\"ram\":\"1GiB\",\"cmdline\":\"%s\"}," VM1
-		     "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00.0\",\"owner\":\"vm1\"}]," STEPS,
-		 cmdline);
+	         HDR "\"machine\":{\"ram\":\"1GiB\",\"cmdline\":\"%s\"}," VM1
+	             "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00.0\",\"owner\":"
+	             "\"vm1\"}]," STEPS,
+	         cmdline);
 	struct machine *m = boot(buf);
 	cr_assert_eq(dma_dev_domain(m, 0), DOM_UNMANAGED);
 	uint64_t gpas[] = {0x0, 0x1000, 0x3fff000, 0x100000000ull, 0x1003ff000ull};
@@ -231,13 +233,20 @@ static void vfio_check(const char *cmdline)
 	fini();
 }
 
-Test(dma, vfio_device_iova_equals_gpa_translated_to_hpa) { vfio_check(""); }
-Test(dma, vfio_device_is_translated_even_under_iommu_pt) { vfio_check("intel_iommu=on iommu=pt"); }
+Test(dma, vfio_device_iova_equals_gpa_translated_to_hpa)
+{
+	vfio_check("");
+}
+Test(dma, vfio_device_is_translated_even_under_iommu_pt)
+{
+	vfio_check("intel_iommu=on iommu=pt");
+}
 
 Test(dma, vfio_device_cannot_reach_host_memory)
 {
 	struct machine *m = boot(HDR "\"machine\":{\"ram\":\"1GiB\"}," VM1
-				     "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00.0\",\"owner\":\"vm1\"}]," STEPS);
+	                             "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00."
+	                             "0\",\"owner\":\"vm1\"}]," STEPS);
 	struct step_result r;
 	uint64_t before = mem_read64(&m->mem, 0x08000000);
 	cr_assert_eq(dwrite(m, 0, 0x08000000, 0xbad, &r), -1);
@@ -248,10 +257,13 @@ Test(dma, vfio_device_cannot_reach_host_memory)
 
 Test(dma, unsafe_noiommu_uses_the_gpa_as_an_hpa_and_breaches)
 {
-	struct machine *m = boot(HDR "\"machine\":{\"ram\":\"1GiB\",\"firmware\":{\"vtd\":false}},"
-				     "\"vms\":[{\"name\":\"vm1\",\"unsafe_noiommu\":true,\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\","
-				     "\"hpa\":\"0x10000000\"}]}],"
-				     "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00.0\",\"owner\":\"vm1\"}]," STEPS);
+	struct machine *m = boot(
+	    HDR
+	    "\"machine\":{\"ram\":\"1GiB\",\"firmware\":{\"vtd\":false}},"
+	    "\"vms\":[{\"name\":\"vm1\",\"unsafe_noiommu\":true,\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\","
+	    "\"hpa\":\"0x10000000\"}]}],"
+	    "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00.0\",\"owner\":\"vm1\"}]"
+	    "," STEPS);
 	cr_assert(m->dma->dev[0].noiommu);
 	uint64_t g = dma_kalloc(m, 0, 4096, "guest buf"), h;
 	cr_assert_eq(mapx(m, 0, g, 64, DMA_FROM_DEVICE, &h), 0);
@@ -271,7 +283,8 @@ Test(dma, unsafe_noiommu_uses_the_gpa_as_an_hpa_and_breaches)
 Test(dma, malicious_host_device_breaches_vm_memory_without_iommu_and_is_blocked_with_it)
 {
 	const char *fmt = HDR "\"machine\":{\"ram\":\"1GiB\"%s}," VM1
-			      "\"devices\":[{\"name\":\"evil\",\"type\":\"dma-device\",\"bdf\":\"04:00.0\",\"trusted\":false}]," STEPS;
+	                      "\"devices\":[{\"name\":\"evil\",\"type\":\"dma-device\",\"bdf\":\"04:00.0\","
+	                      "\"trusted\":false}]," STEPS;
 	char buf[2048];
 	snprintf(buf, sizeof buf, fmt, ",\"firmware\":{\"vtd\":false}");
 	struct machine *m = boot(buf);
@@ -339,8 +352,9 @@ Test(dma, coherent_memory_is_shared_without_misuse)
 
 Test(dma, buffers_translate_in_the_mapping_devices_context_not_the_clients)
 {
-	struct machine *m = boot(HDR "\"devices\":[{\"name\":\"dmac\",\"type\":\"dma-device\",\"bdf\":\"00:04.0\"},"
-				     "{\"name\":\"uart\",\"type\":\"dma-device\",\"bdf\":\"00:1e.0\"}]," STEPS);
+	struct machine *m =
+	    boot(HDR "\"devices\":[{\"name\":\"dmac\",\"type\":\"dma-device\",\"bdf\":\"00:04.0\"},"
+	             "{\"name\":\"uart\",\"type\":\"dma-device\",\"bdf\":\"00:1e.0\"}]," STEPS);
 	uint64_t p = dma_kalloc(m, 0, 4096, "buf"), h;
 	cr_assert_eq(mapx(m, 0, p, 64, DMA_TO_DEVICE, &h), 0, "mapped against the controller");
 	uint8_t b[4];
@@ -393,10 +407,12 @@ Test(dma, edu_dma_command_goes_through_the_iommu)
 
 Test(dma, vfio_with_viommu_device_sees_guest_iovas_shadowed_to_hpa)
 {
-	struct machine *m = boot(HDR "\"machine\":{\"ram\":\"1GiB\"},"
-				     "\"vms\":[{\"name\":\"vm1\",\"viommu\":true,\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\","
-				     "\"hpa\":\"0x10000000\"}]}],"
-				     "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00.0\",\"owner\":\"vm1\"}]," STEPS);
+	struct machine *m = boot(
+	    HDR "\"machine\":{\"ram\":\"1GiB\"},"
+	        "\"vms\":[{\"name\":\"vm1\",\"viommu\":true,\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\","
+	        "\"hpa\":\"0x10000000\"}]}],"
+	        "\"devices\":[{\"name\":\"vf\",\"type\":\"dma-device\",\"bdf\":\"03:00.0\",\"owner\":\"vm1\"}"
+	        "]," STEPS);
 	cr_assert(m->dma->dev[0].viommu);
 	uint64_t hpa;
 	cr_assert_eq(iommu_peek(m, 0x0300, 0x1000, 1, &hpa), VTD_FR_WRITE, "QEMU maps nothing up front");
@@ -423,9 +439,10 @@ Test(dma, vfio_with_viommu_device_sees_guest_iovas_shadowed_to_hpa)
 static uint64_t peek_other_half(int trusted, uint64_t *handle)
 {
 	char buf[1024];
-	snprintf(buf, sizeof buf, HDR "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\","
-				      "\"trusted\":%s}]," STEPS,
-		 trusted ? "true" : "false");
+	snprintf(buf, sizeof buf,
+	         HDR "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\","
+	             "\"trusted\":%s}]," STEPS,
+	         trusted ? "true" : "false");
 	struct machine *m = boot(buf);
 	uint64_t p = dma_kalloc(m, 0, 4096, "page"), h;
 	uint8_t secret[8] = "SECRET!";

@@ -54,7 +54,8 @@ Test(docs, every_action_and_expect_key_is_documented_and_in_the_schema)
 	cJSON *schema = cJSON_Parse(sj);
 	cr_assert(schema, "schema.json parses");
 	static const char *const dop[] = {"properties", "steps", "items", "properties", "do", "enum", NULL};
-	static const char *const exp[] = {"properties", "steps", "items", "properties", "expect", "properties", NULL};
+	static const char *const exp[] = {"properties", "steps",      "items", "properties",
+	                                  "expect",     "properties", NULL};
 	const cJSON *doen = props(schema, dop), *ex = props(schema, exp);
 	const char *names[256];
 	int n = action_names(names, 256);
@@ -62,14 +63,17 @@ Test(docs, every_action_and_expect_key_is_documented_and_in_the_schema)
 		char q[80];
 		snprintf(q, sizeof q, "`%s`", names[i]);
 		cr_expect(strstr(readme, q), "action %s is not documented in scenarios/README.md", names[i]);
-		cr_expect(in_enum(doen, names[i]), "action %s is missing from schema.json's \"do\" enum", names[i]);
+		cr_expect(in_enum(doen, names[i]), "action %s is missing from schema.json's \"do\" enum",
+		          names[i]);
 	}
 	n = expect_keys(names, 256);
 	for (int i = 0; i < n; i++) {
 		char q[80];
 		snprintf(q, sizeof q, "`%s`", names[i]);
-		cr_expect(strstr(readme, q), "expect key %s is not documented in scenarios/README.md", names[i]);
-		cr_expect(cJSON_GetObjectItemCaseSensitive(ex, names[i]), "expect key %s is missing from schema.json", names[i]);
+		cr_expect(strstr(readme, q), "expect key %s is not documented in scenarios/README.md",
+		          names[i]);
+		cr_expect(cJSON_GetObjectItemCaseSensitive(ex, names[i]),
+		          "expect key %s is missing from schema.json", names[i]);
 	}
 	cJSON_Delete(schema);
 	free(sj);
@@ -81,8 +85,8 @@ static void keys_known(const cJSON *obj, const cJSON *schema_props, const char *
 	if (!cJSON_IsObject(obj))
 		return;
 	for (const cJSON *k = obj->child; k; k = k->next)
-		cr_expect(cJSON_GetObjectItemCaseSensitive(schema_props, k->string), "%s: %s.%s is not in schema.json", file, where,
-			  k->string);
+		cr_expect(cJSON_GetObjectItemCaseSensitive(schema_props, k->string),
+		          "%s: %s.%s is not in schema.json", file, where, k->string);
 }
 
 Test(docs, shipped_scenarios_use_only_keys_the_schema_knows)
@@ -108,7 +112,8 @@ Test(docs, shipped_scenarios_use_only_keys_the_schema_knows)
 		}
 		const cJSON *root = sc.tree;
 		keys_known(root, props(schema, top), line, "");
-		keys_known(cJSON_GetObjectItemCaseSensitive(root, "machine"), props(schema, mach), line, "machine");
+		keys_known(cJSON_GetObjectItemCaseSensitive(root, "machine"), props(schema, mach), line,
+		           "machine");
 		const cJSON *vms = cJSON_GetObjectItemCaseSensitive(root, "vms");
 		for (const cJSON *v = vms ? vms->child : NULL; v; v = v->next)
 			keys_known(v, props(schema, vm), line, "vms[]");
@@ -116,13 +121,15 @@ Test(docs, shipped_scenarios_use_only_keys_the_schema_knows)
 		const cJSON *devs = cJSON_GetObjectItemCaseSensitive(root, "devices");
 		for (const cJSON *d = devs ? devs->child : NULL; d; d = d->next)
 			for (const cJSON *k = d->child; k; k = k->next) {
-				const struct device_type *dt = device_type_find(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "type")));
+				const struct device_type *dt = device_type_find(
+				    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "type")));
 				int typed = 0;
 				for (int i = 0; dt && dt->keys && dt->keys[i]; i++)
 					typed |= !strcmp(dt->keys[i], k->string);
 				if (!typed)
-					cr_expect(cJSON_GetObjectItemCaseSensitive(props(schema, dev), k->string),
-						  "%s: devices[].%s is not in schema.json", line, k->string);
+					cr_expect(
+					    cJSON_GetObjectItemCaseSensitive(props(schema, dev), k->string),
+					    "%s: devices[].%s is not in schema.json", line, k->string);
 			}
 		scenario_free(&sc);
 		files++;

@@ -36,7 +36,8 @@ static struct buf jsonl(const struct engine *e)
 static int shipped(char files[][256], int max)
 {
 	char cmd[1200];
-	snprintf(cmd, sizeof cmd, "cd %s && ls scenarios/*.json lessons/*.json 2>/dev/null", IOMMULAB_SOURCE_DIR);
+	snprintf(cmd, sizeof cmd, "cd %s && ls scenarios/*.json lessons/*.json 2>/dev/null",
+	         IOMMULAB_SOURCE_DIR);
 	FILE *p = popen(cmd, "r");
 	int n = 0;
 	while (n < max && fgets(files[n], 256, p)) {
@@ -103,12 +104,14 @@ Test(engine, stepping_back_then_forward_lands_in_the_same_state, .timeout = 120)
 		cr_assert_eq(engine_goto(&e, mid), 0);
 		cr_assert_eq(e.next, mid);
 		struct buf half = jsonl(&e);
-		cr_expect(half.n <= full.n && !memcmp(half.b, full.b, half.n), "%s: replayed prefix differs", files[i]);
+		cr_expect(half.n <= full.n && !memcmp(half.b, full.b, half.n), "%s: replayed prefix differs",
+		          files[i]);
 		cr_assert_eq(engine_back(&e), 0);
 		cr_assert_eq(e.next, mid - 1);
 		engine_run_all(&e, NULL);
 		struct buf again = jsonl(&e);
-		cr_expect(again.n == full.n && !memcmp(again.b, full.b, full.n), "%s: forward after back differs", files[i]);
+		cr_expect(again.n == full.n && !memcmp(again.b, full.b, full.n),
+		          "%s: forward after back differs", files[i]);
 		cr_expect_eq(e.m.now_ns, now, "%s: simulated time differs", files[i]);
 		free(full.b);
 		free(half.b);
@@ -122,10 +125,12 @@ Test(engine, back_restores_memory_written_by_a_step)
 {
 	struct scenario sc;
 	struct engine e;
-	tu_start(&sc, &e,
-		 "{\"format\":\"iommulab/1\",\"host\":{\"pages\":[{\"va\":\"0xffff888000100000\",\"pa\":\"0x100000\"}]},"
-		 "\"steps\":[{\"do\":\"cpu.write\",\"va\":\"0xffff888000100000\",\"value\":\"0xaa\",\"size\":1},"
-		 "{\"do\":\"cpu.write\",\"va\":\"0xffff888000100000\",\"value\":\"0xbb\",\"size\":1}]}");
+	tu_start(
+	    &sc, &e,
+	    "{\"format\":\"iommulab/"
+	    "1\",\"host\":{\"pages\":[{\"va\":\"0xffff888000100000\",\"pa\":\"0x100000\"}]},"
+	    "\"steps\":[{\"do\":\"cpu.write\",\"va\":\"0xffff888000100000\",\"value\":\"0xaa\",\"size\":1},"
+	    "{\"do\":\"cpu.write\",\"va\":\"0xffff888000100000\",\"value\":\"0xbb\",\"size\":1}]}");
 	engine_forward(&e);
 	engine_forward(&e);
 	uint8_t v;
@@ -147,11 +152,14 @@ Test(engine, a_failed_expectation_reports_expected_and_actual)
 	struct scenario sc;
 	struct engine e;
 	tu_start(&sc, &e,
-		 "{\"format\":\"iommulab/1\",\"host\":{\"pages\":[{\"va\":\"0xffff888000100000\",\"pa\":\"0x100000\"}]},"
-		 "\"steps\":[{\"do\":\"cpu.read\",\"va\":\"0xffff888000100000\",\"expect\":{\"walk_refs\":3,\"hpa\":\"0x100000\"}}]}");
+	         "{\"format\":\"iommulab/"
+	         "1\",\"host\":{\"pages\":[{\"va\":\"0xffff888000100000\",\"pa\":\"0x100000\"}]},"
+	         "\"steps\":[{\"do\":\"cpu.read\",\"va\":\"0xffff888000100000\",\"expect\":{\"walk_refs\":3,"
+	         "\"hpa\":\"0x100000\"}}]}");
 	cr_assert_eq(engine_forward(&e), 1);
-	cr_assert(strstr(e.reports[0].diff, "expect.walk_refs: expected 3 paging-structure entries read, got 4"), "%s",
-		  e.reports[0].diff);
+	cr_assert(
+	    strstr(e.reports[0].diff, "expect.walk_refs: expected 3 paging-structure entries read, got 4"),
+	    "%s", e.reports[0].diff);
 	cr_assert_eq(e.reports[0].failed_expects, 1, "hpa held");
 	engine_free(&e);
 	scenario_free(&sc);

@@ -132,8 +132,8 @@ Test(export, cold_nested_walk_draws_24_references_in_hardware_order)
 			if (k % 5 == 0) {
 				/* a guest entry hands EPT the GPA of the next table */
 				snprintf(want, sizeof want, "GPA 0x%" PRIx64, refs[k]->addr_in);
-				cr_expect(strstr(attr(e, "label"), want), "edge %d -> %d carries %s: %s", k, k + 1, want,
-				          attr(e, "label"));
+				cr_expect(strstr(attr(e, "label"), want), "edge %d -> %d carries %s: %s", k,
+				          k + 1, want, attr(e, "label"));
 			}
 		}
 	}
@@ -142,7 +142,8 @@ Test(export, cold_nested_walk_draws_24_references_in_hardware_order)
 	char want[64];
 	snprintf(want, sizeof want, "HPA 0x%" PRIx64, data->addr_in);
 	cr_expect(strstr(attr(agnode(g, S("w1_data"), 0), "label"), want), "the data cell shows %s", want);
-	cr_expect(strstr(attr(agnode(g, S("w1_data"), 0), "label"), "<B>25</B>"), "the data access is the 25th");
+	cr_expect(strstr(attr(agnode(g, S("w1_data"), 0), "label"), "<B>25</B>"),
+	          "the data access is the 25th");
 
 	/* the DOT lists the edges in reference order */
 	char *dot = render(g, GV_DOT, NULL);
@@ -216,7 +217,8 @@ Test(export, ring_head_and_tail_point_at_their_descriptors)
 		cr_assert_not_null(e, "%s points at the ring", mk[i].node);
 		char port[16], lab[32];
 		snprintf(port, sizeof port, "d%u:w", mk[i].at);
-		cr_expect_str_eq(attr(e, "headport"), port, "%s points at descriptor %u", mk[i].reg, mk[i].at);
+		cr_expect_str_eq(attr(e, "headport"), port, "%s points at descriptor %u", mk[i].reg,
+		                 mk[i].at);
 		snprintf(lab, sizeof lab, "%s = %u", mk[i].reg, mk[i].at);
 		cr_expect(strstr(attr(agnode(g, S(mk[i].node), 0), "label"), lab), "%s", lab);
 	}
@@ -226,7 +228,8 @@ Test(export, ring_head_and_tail_point_at_their_descriptors)
 	snprintf(pat, sizeof pat, "PORT=\"d%u\"", rdh);
 	const char *at = strstr(ring, pat);
 	cr_assert_not_null(at, "HEAD's row exists");
-	cr_expect(strstr(at, "<B>HW</B>") && strstr(at, "<B>HW</B>") < strstr(at + 1, "PORT=\"d"), "HEAD row is HW");
+	cr_expect(strstr(at, "<B>HW</B>") && strstr(at, "<B>HW</B>") < strstr(at + 1, "PORT=\"d"),
+	          "HEAD row is HW");
 	snprintf(pat, sizeof pat, "PORT=\"d%u\"", rdt);
 	at = strstr(ring, pat);
 	cr_assert_not_null(at, "TAIL's row exists");
@@ -260,7 +263,8 @@ Test(export, same_input_gives_the_same_dot_bytes)
 			char *b = dot_of(files[f], (enum gv_diagram)d, 0, 0);
 			cr_expect((a == NULL) == (b == NULL));
 			if (a && b)
-				cr_expect_str_eq(a, b, "%s %s: DOT differs between runs", files[f], gv_diagram_name(d));
+				cr_expect_str_eq(a, b, "%s %s: DOT differs between runs", files[f],
+				                 gv_diagram_name(d));
 			free(a);
 			free(b);
 		}
@@ -277,7 +281,8 @@ Test(export, labels_use_the_cjk_font_on_nodes_and_edges)
 	for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
 		cr_expect_str_eq(attr(n, "fontname"), THEME_FONT_CJK);
 		for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e), edges++)
-			cr_expect_str_eq(attr(e, "fontname"), THEME_FONT_CJK, "edge labels do not inherit the font");
+			cr_expect_str_eq(attr(e, "fontname"), THEME_FONT_CJK,
+			                 "edge labels do not inherit the font");
 	}
 	cr_expect_gt(edges, 3);
 	cr_expect_str_eq(attr(g, "fontname"), THEME_FONT_CJK);
@@ -302,7 +307,8 @@ Test(export, labels_use_the_cjk_font_on_nodes_and_edges)
 static int shipped(char files[][256], int max)
 {
 	char cmd[1200];
-	snprintf(cmd, sizeof cmd, "cd %s && ls scenarios/*.json lessons/*.json 2>/dev/null", IOMMULAB_SOURCE_DIR);
+	snprintf(cmd, sizeof cmd, "cd %s && ls scenarios/*.json lessons/*.json 2>/dev/null",
+	         IOMMULAB_SOURCE_DIR);
 	FILE *p = popen(cmd, "r");
 	int n = 0;
 	while (n < max && fgets(files[n], 256, p)) {
@@ -330,16 +336,17 @@ Test(export, every_shipped_scenario_renders_every_diagram_that_applies)
 				gv_clear_warnings();
 				Agraph_t *g = gv_build(&r.v, (enum gv_diagram)d, err, sizeof err);
 				if (!g) {
-					/* only "does not apply" is allowed: no ring without a NIC, no walk without one */
-					cr_expect(d == GV_RING || d == GV_WALK || d == GV_TABLES, "%s %s: %s", files[i],
-					          gv_diagram_name(d), err);
+					/* only "does not apply" is allowed: no ring without a NIC, no walk
+					 * without one */
+					cr_expect(d == GV_RING || d == GV_WALK || d == GV_TABLES, "%s %s: %s",
+					          files[i], gv_diagram_name(d), err);
 					continue;
 				}
 				size_t len;
 				char *svg = render(g, GV_SVG, &len);
 				cr_expect_gt(len, 500);
-				cr_expect_str_empty(gv_warnings(), "%s %s %s: Graphviz said: %s", files[i], gv_diagram_name(d),
-				                    lang ? "zh" : "en", gv_warnings());
+				cr_expect_str_empty(gv_warnings(), "%s %s %s: Graphviz said: %s", files[i],
+				                    gv_diagram_name(d), lang ? "zh" : "en", gv_warnings());
 				free(svg);
 				gv_free_graph(g);
 				drawn++;
@@ -427,19 +434,22 @@ Test(export, slides_flip_with_the_arrow_keys_in_headless_chromium)
 	char dir[] = "/tmp/iommulab-slides-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
 	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "cd %s && %s export scenarios/nic-rx-one.json --slides %s --lang zh", IOMMULAB_SOURCE_DIR,
-	         prog, dir);
+	snprintf(cmd, sizeof cmd, "cd %s && %s export scenarios/nic-rx-one.json --slides %s --lang zh",
+	         IOMMULAB_SOURCE_DIR, prog, dir);
 	cr_assert_eq(system(cmd), 0);
 	/* a copy of the deck that presses ArrowRight once loaded */
 	snprintf(cmd, sizeof cmd,
-	         "sed 's#</body>#<script>document.dispatchEvent(new KeyboardEvent(\"keydown\",{key:\"ArrowRight\"}));"
+	         "sed 's#</body>#<script>document.dispatchEvent(new "
+	         "KeyboardEvent(\"keydown\",{key:\"ArrowRight\"}));"
 	         "</script></body>#' %s/index.html > %s/key.html",
 	         dir, dir);
 	cr_assert_eq(system(cmd), 0);
-	const char *chrome = "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-	                     "--dump-dom";
+	const char *chrome =
+	    "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+	    "--dump-dom";
 	char out[256];
-	snprintf(cmd, sizeof cmd, "%s file://%s/index.html 2>/dev/null | grep -o 'data-slide=\"[0-9]*\"' | head -1", chrome,
+	snprintf(cmd, sizeof cmd,
+	         "%s file://%s/index.html 2>/dev/null | grep -o 'data-slide=\"[0-9]*\"' | head -1", chrome,
 	         dir);
 	FILE *p = popen(cmd, "r");
 	out[0] = 0;
@@ -447,7 +457,8 @@ Test(export, slides_flip_with_the_arrow_keys_in_headless_chromium)
 		out[0] = 0;
 	pclose(p);
 	cr_expect(strstr(out, "data-slide=\"1\""), "opens on step 1: %s", out);
-	snprintf(cmd, sizeof cmd, "%s file://%s/key.html 2>/dev/null | grep -o 'data-slide=\"[0-9]*\"' | head -1", chrome,
+	snprintf(cmd, sizeof cmd,
+	         "%s file://%s/key.html 2>/dev/null | grep -o 'data-slide=\"[0-9]*\"' | head -1", chrome,
 	         dir);
 	p = popen(cmd, "r");
 	out[0] = 0;
@@ -494,8 +505,10 @@ static int cli(const char *args, char *err, size_t cap)
 	cr_assert_geq(fd, 0);
 	close(fd);
 	/* under LeakSanitizer the child would add its suppression statistics to stderr */
-	snprintf(cmd, sizeof cmd, "cd %s && LSAN_OPTIONS=\"${LSAN_OPTIONS:-}:print_suppressions=0\" %s export %s 2>%s >/dev/null",
-	         IOMMULAB_SOURCE_DIR, prog, args, tmp);
+	snprintf(
+	    cmd, sizeof cmd,
+	    "cd %s && LSAN_OPTIONS=\"${LSAN_OPTIONS:-}:print_suppressions=0\" %s export %s 2>%s >/dev/null",
+	    IOMMULAB_SOURCE_DIR, prog, args, tmp);
 	int st = system(cmd);
 	FILE *f = fopen(tmp, "r");
 	size_t n = f ? fread(err, 1, cap - 1, f) : 0;
@@ -537,14 +550,14 @@ Test(export, bad_input_is_one_line_exit_2_and_nothing_written)
 	struct {
 		const char *args, *says;
 	} bad[] = {
-		{"%s --diagram walks -o %s/a.svg", "unknown diagram"},
-		{"%s --diagram walk --step 99 -o %s/a.svg", "out of range"},
-		{"%s --diagram walk --step 0 -o %s/a.svg", "out of range"},
-		{"%s --diagram walk --steps 2..1 -o %s/a.svg", "out of range"},
-		{"%s --diagram walk --format jpeg -o %s/a.svg", "unknown format"},
-		{"%s --diagram walk -o %s/a.jpeg", "cannot tell the format"},
-		{"%s --diagram ring -o %s/a.svg", "no e1000 NIC"},
-		{"%s --diagram walk --step 2 -o %s/a.svg", "no page-table walk"},
+	    {"%s --diagram walks -o %s/a.svg", "unknown diagram"},
+	    {"%s --diagram walk --step 99 -o %s/a.svg", "out of range"},
+	    {"%s --diagram walk --step 0 -o %s/a.svg", "out of range"},
+	    {"%s --diagram walk --steps 2..1 -o %s/a.svg", "out of range"},
+	    {"%s --diagram walk --format jpeg -o %s/a.svg", "unknown format"},
+	    {"%s --diagram walk -o %s/a.jpeg", "cannot tell the format"},
+	    {"%s --diagram ring -o %s/a.svg", "no e1000 NIC"},
+	    {"%s --diagram walk --step 2 -o %s/a.svg", "no page-table walk"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(args, sizeof args, bad[i].args, sc, dir);

@@ -53,8 +53,8 @@ extern char **environ;
 struct entry {
 	char file[128];
 	int exit;
-	int line, col;          /* 0 = no position */
-	char msg[256];          /* "" = none */
+	int line, col; /* 0 = no position */
+	char msg[256]; /* "" = none */
 };
 
 static struct entry entries[MAX_ENTRIES];
@@ -90,7 +90,8 @@ static void load_manifest(void)
 		cr_assert(e->exit >= 0 && e->exit <= 2, "expect.txt:%d: exit code 0, 1 or 2", ln);
 		e->line = e->col = 0;
 		if (strcmp(fields[2], "-"))
-			cr_assert_eq(sscanf(fields[2], "%d:%d", &e->line, &e->col), 2, "expect.txt:%d: LINE:COL", ln);
+			cr_assert_eq(sscanf(fields[2], "%d:%d", &e->line, &e->col), 2,
+			             "expect.txt:%d: LINE:COL", ln);
 		snprintf(e->msg, sizeof e->msg, "%s", strcmp(fields[3], "-") ? fields[3] : "");
 		cr_assert(e->exit == 0 || e->msg[0], "expect.txt:%d: a failing file needs a message", ln);
 	}
@@ -144,8 +145,8 @@ struct run {
 	int exit;
 	double seconds;
 	long maxrss_kb;
-	char err[4096];          /* the first 4 KiB of stderr */
-	char out[4096];          /* the first 4 KiB of stdout */
+	char err[4096]; /* the first 4 KiB of stderr */
+	char out[4096]; /* the first 4 KiB of stdout */
 };
 
 static void slurp(const char *path, char *buf, size_t cap)
@@ -205,8 +206,9 @@ static void assert_first_error(const char *errors, const char *name, const struc
 	if (e->line) {
 		char prefix[512];
 		snprintf(prefix, sizeof prefix, "%s:%d:%d: error: ", name, e->line, e->col);
-		cr_expect(!strncmp(first, prefix, strlen(prefix)), "%s: expected the first line to start with \"%s\", got \"%s\"",
-			  e->file, prefix, first);
+		cr_expect(!strncmp(first, prefix, strlen(prefix)),
+		          "%s: expected the first line to start with \"%s\", got \"%s\"", e->file, prefix,
+		          first);
 	}
 	cr_expect(strstr(first, e->msg) != NULL, "%s: expected \"%s\" in \"%s\"", e->file, e->msg, first);
 }
@@ -219,7 +221,8 @@ Test(hostile, manifest_lists_every_file_and_at_least_60)
 	for (int i = 0; i < nentries; i++) {
 		char p[512];
 		snprintf(p, sizeof p, "%s/%.200s", HOSTILE_DIR, entries[i].file);
-		cr_expect_eq(access(p, R_OK), 0, "expect.txt lists %s, which does not exist", entries[i].file);
+		cr_expect_eq(access(p, R_OK), 0, "expect.txt lists %s, which does not exist",
+		             entries[i].file);
 	}
 	FILE *ls = popen("ls " HOSTILE_DIR, "r");
 	cr_assert_not_null(ls);
@@ -272,7 +275,8 @@ Test(hostile, library_reports_each_problem_precisely, .timeout = 300)
 		if (e->exit == 2) {
 			/* a build problem the loader could not see */
 			cr_expect_neq(ir, 0, "%s: the machine was built, expected \"%s\"", e->file, e->msg);
-			cr_expect(strstr(en.err, e->msg) != NULL, "%s: expected \"%s\" in \"%s\"", e->file, e->msg, en.err);
+			cr_expect(strstr(en.err, e->msg) != NULL, "%s: expected \"%s\" in \"%s\"", e->file,
+			          e->msg, en.err);
 		} else {
 			cr_expect_eq(ir, 0, "%s: engine_init: %s", e->file, en.err);
 			int failed = 0;
@@ -280,20 +284,23 @@ Test(hostile, library_reports_each_problem_precisely, .timeout = 300)
 			if (e->exit == 0) {
 				cr_expect_eq(rr, 0, "%s: stopped: %s", e->file, en.m.stop_reason);
 				cr_expect_eq(failed, 0, "%s: %d step(s) failed: %s", e->file, failed,
-					     en.reports ? en.reports[0].diff : "");
+				             en.reports ? en.reports[0].diff : "");
 				/* replay from the start reproduces the same trace length */
 				uint64_t n = en.m.trace.n;
 				if (!ir && sc.nsteps > 0) {
 					cr_expect_eq(engine_back(&en), 0, "%s: step back", e->file);
-					cr_expect_eq(engine_goto(&en, sc.nsteps), 0, "%s: forward again", e->file);
-					cr_expect_eq(en.m.trace.n, n, "%s: replay changed the trace", e->file);
+					cr_expect_eq(engine_goto(&en, sc.nsteps), 0, "%s: forward again",
+					             e->file);
+					cr_expect_eq(en.m.trace.n, n, "%s: replay changed the trace",
+					             e->file);
 				}
 			} else {
 				/* exit 1: the run stopped or a step reported a runtime problem */
 				int seen = en.m.stop_reason[0] && strstr(en.m.stop_reason, e->msg);
 				for (int k = 0; !seen && en.reports && k < en.next; k++)
 					seen = strstr(en.reports[k].diff, e->msg) != NULL;
-				cr_expect(seen, "%s: expected \"%s\" (stop: \"%s\")", e->file, e->msg, en.m.stop_reason);
+				cr_expect(seen, "%s: expected \"%s\" (stop: \"%s\")", e->file, e->msg,
+				          en.m.stop_reason);
 			}
 		}
 		engine_free(&en);
@@ -315,12 +322,13 @@ Test(hostile, program_exits_with_the_documented_code, .timeout = 600)
 		struct run r;
 		const char *args[] = {"run", "--quiet", p, NULL};
 		run_program(&r, args);
-		cr_expect_eq(r.exit, e->exit, "%s: exit %d, expected %d; stderr: %s", e->file, r.exit, e->exit, r.err);
+		cr_expect_eq(r.exit, e->exit, "%s: exit %d, expected %d; stderr: %s", e->file, r.exit,
+		             e->exit, r.err);
 		if (e->exit == 2)
 			assert_first_error(r.err, p, e);
 		else if (e->exit == 1)
-			cr_expect(strstr(r.err, e->msg) || strstr(r.out, e->msg), "%s: expected \"%s\" in the output", e->file,
-				  e->msg);
+			cr_expect(strstr(r.err, e->msg) || strstr(r.out, e->msg),
+			          "%s: expected \"%s\" in the output", e->file, e->msg);
 		cr_expect_lt(r.seconds, 10.0, "%s: took %.1f s", e->file, r.seconds);
 		cr_expect_lt(r.maxrss_kb, 256 * 1024, "%s: peak RSS %ld KiB", e->file, r.maxrss_kb);
 	}
@@ -409,7 +417,8 @@ Test(hostile, ten_million_steps_are_bounded_by_caps, .timeout = 120)
 	run_program(&r, a1);
 	cr_expect_eq(r.exit, 2);
 	cr_expect(strstr(r.err, "over the cap of 100000 (raise it with --max-steps)") != NULL, "%s", r.err);
-	const char *a2[] = {"run", "--quiet", "--max-steps", "10000000", "--max-events", "200000", file, NULL};
+	const char *a2[] = {"run",          "--quiet", "--max-steps", "10000000",
+	                    "--max-events", "200000",  file,          NULL};
 	run_program(&r, a2);
 	cr_expect_eq(r.exit, 1, "exit %d: %s", r.exit, r.err);
 	cr_expect(strstr(r.err, "the trace cap was reached (200000 events") != NULL, "%s", r.err);
@@ -421,7 +430,8 @@ Test(hostile, ten_million_steps_are_bounded_by_caps, .timeout = 120)
 	struct scenario sc;
 	char *errors = NULL;
 	struct load_limits lim = {10000000, 0, 0};
-	cr_assert_eq(scenario_load(&sc, "ten-million", buf, len, &lim, &errors), 0, "%s", errors ? errors : "");
+	cr_assert_eq(scenario_load(&sc, "ten-million", buf, len, &lim, &errors), 0, "%s",
+	             errors ? errors : "");
 	free(buf);
 	struct engine e;
 	cr_assert_eq(engine_init(&e, &sc, 0), 0, "%s", e.err);
@@ -444,7 +454,7 @@ static void many_problems(int dup, const char *want)
 	size_t cap = 8u << 20, n = 0;
 	char *b = malloc(cap);
 	n += (size_t)snprintf(b + n, cap - n, "{\"format\": \"iommulab/1\", \"steps\": [], \"%s\": {",
-			      dup ? "comment" : "machine");
+	                      dup ? "comment" : "machine");
 	for (int i = 0; i < 200000; i++)
 		n += (size_t)snprintf(b + n, cap - n, dup ? "%s\"a\": %d" : "%s\"k%d\": 1", i ? "," : "", i);
 	n += (size_t)snprintf(b + n, cap - n, "}}");

@@ -15,8 +15,8 @@
 #include "paging.h"
 #include "testutil.h"
 
-#define HDR "{\"format\":\"iommulab/1\","
-#define STEPS "\"steps\":[{\"do\":\"note\",\"say\":\"x\"}]}"
+#define HDR            "{\"format\":\"iommulab/1\","
+#define STEPS          "\"steps\":[{\"do\":\"note\",\"say\":\"x\"}]}"
 #define DEV(name, bdf) "{\"name\":\"" name "\",\"type\":\"dma-device\",\"bdf\":\"" bdf "\"}"
 
 static struct scenario sc;
@@ -37,8 +37,10 @@ static void fini(void)
 static struct machine *boot_default(const char *machine_extra)
 {
 	static char buf[2048];
-	snprintf(buf, sizeof buf, HDR "\"machine\":{%s},\"devices\":[" DEV("d0", "01:00.0") "," DEV("d1", "01:01.0") "],"
-		 STEPS, machine_extra);
+	snprintf(buf, sizeof buf,
+	         HDR
+	         "\"machine\":{%s},\"devices\":[" DEV("d0", "01:00.0") "," DEV("d1", "01:01.0") "]," STEPS,
+	         machine_extra);
 	return boot(buf);
 }
 
@@ -87,8 +89,9 @@ static uint64_t frcd_lo(const struct machine *m, int i)
 
 Test(vtd, dma_from_bus_without_root_entry_records_reason_1)
 {
-	struct machine *m = boot(HDR "\"devices\":[" DEV("d0", "01:00.0") ",{\"name\":\"rogue\",\"type\":\"dma-device\","
-				     "\"bdf\":\"05:00.0\",\"enumerated\":false}]," STEPS);
+	struct machine *m = boot(
+	    HDR "\"devices\":[" DEV("d0", "01:00.0") ",{\"name\":\"rogue\",\"type\":\"dma-device\","
+	                                             "\"bdf\":\"05:00.0\",\"enumerated\":false}]," STEPS);
 	struct step_result r;
 	cr_assert_eq(dwrite(m, 1, 0x100000, 1, &r), -1);
 	cr_assert_eq(r.fault.reason, VTD_FR_ROOT_P);
@@ -100,8 +103,9 @@ Test(vtd, dma_from_bus_without_root_entry_records_reason_1)
 
 Test(vtd, devfn_without_context_entry_records_reason_2)
 {
-	struct machine *m = boot(HDR "\"devices\":[" DEV("d0", "01:00.0") ",{\"name\":\"rogue\",\"type\":\"dma-device\","
-				     "\"bdf\":\"01:03.2\",\"enumerated\":false}]," STEPS);
+	struct machine *m = boot(
+	    HDR "\"devices\":[" DEV("d0", "01:00.0") ",{\"name\":\"rogue\",\"type\":\"dma-device\","
+	                                             "\"bdf\":\"01:03.2\",\"enumerated\":false}]," STEPS);
 	struct step_result r;
 	cr_assert_eq(dwrite(m, 1, 0x100000, 1, &r), -1);
 	cr_assert_eq(r.fault.reason, VTD_FR_CTX_P);
@@ -288,8 +292,10 @@ Test(vtd, unmasking_delivers_the_held_fault_interrupt_and_linux_logs_every_recor
 		if (m->trace.ev[i].kind == EV_LOG) {
 			logs++;
 			const char *s = trace_get_str(&m->trace, m->trace.ev[i].str);
-			if (!strcmp(s, "DMAR: [DMA Write NO_PASID] Request device [01:00.0] fault addr 0x7fff0000 "
-				       "[fault reason 0x05] PTE Write access is not set"))
+			if (!strcmp(
+			        s,
+			        "DMAR: [DMA Write NO_PASID] Request device [01:00.0] fault addr 0x7fff0000 "
+			        "[fault reason 0x05] PTE Write access is not set"))
 				found = 1;
 		}
 	cr_assert_eq(logs, 4, "DRHD: handling fault status reg 2, then one line per record");
@@ -349,9 +355,18 @@ static void cold_walk(int levels)
 	fini();
 }
 
-Test(vtd, cold_walk_3_level_reads_1_root_1_context_3_entries) { cold_walk(3); }
-Test(vtd, cold_walk_4_level_reads_1_root_1_context_4_entries) { cold_walk(4); }
-Test(vtd, cold_walk_5_level_reads_1_root_1_context_5_entries) { cold_walk(5); }
+Test(vtd, cold_walk_3_level_reads_1_root_1_context_3_entries)
+{
+	cold_walk(3);
+}
+Test(vtd, cold_walk_4_level_reads_1_root_1_context_4_entries)
+{
+	cold_walk(4);
+}
+Test(vtd, cold_walk_5_level_reads_1_root_1_context_5_entries)
+{
+	cold_walk(5);
+}
 
 Test(vtd, context_entry_aw_and_did_follow_the_domain)
 {
@@ -436,7 +451,8 @@ Test(vtd, flush_queue_drains_after_256_unmaps)
 	cr_assert_lt(m->now_ns, 10 * 1000 * 1000ull, "no timer involved");
 	uint64_t h = map(m, 0, 64, DMA_TO_DEVICE, NULL);
 	cr_assert_eq(dma_unmap_single(m, 0, h, 64, DMA_TO_DEVICE, &r), 0);
-	cr_assert_eq(m->iommu->doms[dom].nfq, 1u, "the 257th unmap flushed the full queue, then queued itself");
+	cr_assert_eq(m->iommu->doms[dom].nfq, 1u,
+	             "the 257th unmap flushed the full queue, then queued itself");
 	fini();
 }
 
@@ -488,15 +504,17 @@ Test(vtd, caching_mode_without_flush_keeps_faulting)
 
 /* ---- invariant 16: shared domain ---- */
 
-#define VFIO_VM                                                                                            \
-	"\"machine\":{\"ram\":\"1GiB\"},\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\","  \
+#define VFIO_VM                                                                                              \
+	"\"machine\":{\"ram\":\"1GiB\"},\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\",\"size\":"      \
+	"\"64MiB\","                                                                                         \
 	"\"hpa\":\"0x10000000\"}]}],"
 
 Test(vtd, two_devices_in_one_domain_share_translations_and_a_domain_flush)
 {
-	struct machine *m = boot(HDR VFIO_VM "\"devices\":[{\"name\":\"a\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\","
-				 "\"owner\":\"vm1\"},{\"name\":\"b\",\"type\":\"dma-device\",\"bdf\":\"02:00.0\","
-				 "\"owner\":\"vm1\"}]," STEPS);
+	struct machine *m =
+	    boot(HDR VFIO_VM "\"devices\":[{\"name\":\"a\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\","
+	                     "\"owner\":\"vm1\"},{\"name\":\"b\",\"type\":\"dma-device\",\"bdf\":\"02:00.0\","
+	                     "\"owner\":\"vm1\"}]," STEPS);
 	int da = m->dma->dev[0].dom, db = m->dma->dev[1].dom;
 	cr_assert_eq(da, db);
 	uint64_t ca = iommu_context_addr(m, 0x0100), cb = iommu_context_addr(m, 0x0200);
@@ -571,7 +589,8 @@ Test(vtd, replay_of_the_lazy_window_is_byte_identical)
 	struct scenario s;
 	struct engine e;
 	char *err = NULL;
-	cr_assert_eq(tu_load_file(&s, "scenarios/iommu-lazy-stale-window.json", &err), 0, "%s", err ? err : "");
+	cr_assert_eq(tu_load_file(&s, "scenarios/iommu-lazy-stale-window.json", &err), 0, "%s",
+	             err ? err : "");
 	cr_assert_eq(engine_init(&e, &s, 1), 0);
 	int failed = 0;
 	engine_run_all(&e, &failed);

@@ -26,20 +26,20 @@
 
 /* Issue 7's list, in order (slugs of lessons/NN-slug.json). */
 static const char *const issue7_slugs[NLESSONS] = {
-	"what-an-iommu-is-for",      /*  1 What an IOMMU is for */
-	"where-it-acts-boot-flow",   /*  2 Where it acts: firmware -> cmdline -> driver -> hardware */
-	"pt-lazy-strict-off",        /*  3 iommu=pt vs lazy vs strict vs off */
-	"passthrough-without-iommu", /*  4 Passthrough without an IOMMU */
-	"gpa-hpa-vfio-map",          /*  5 GPA vs HPA, VFIO mapping at VM start */
-	"ept-vs-iommu",              /*  6 EPT vs IOMMU */
-	"mmio-vs-dma",               /*  7 ioremap and MMIO vs DMA */
-	"nic-receive",               /*  8 NIC receive */
-	"nic-transmit",              /*  9 NIC transmit */
-	"driver-dma-code",           /* 10 The driver's DMA code */
-	"strict-vs-lazy",            /* 11 Strict vs lazy invalidation */
-	"dma-is-not-one-subsystem",  /* 12 DMA is not one subsystem */
-	"dma-controller",            /* 13 DMA as a peripheral */
-	"myths-in-the-source-qa",    /* 14 Myths in the source Q&A */
+    "what-an-iommu-is-for",      /*  1 What an IOMMU is for */
+    "where-it-acts-boot-flow",   /*  2 Where it acts: firmware -> cmdline -> driver -> hardware */
+    "pt-lazy-strict-off",        /*  3 iommu=pt vs lazy vs strict vs off */
+    "passthrough-without-iommu", /*  4 Passthrough without an IOMMU */
+    "gpa-hpa-vfio-map",          /*  5 GPA vs HPA, VFIO mapping at VM start */
+    "ept-vs-iommu",              /*  6 EPT vs IOMMU */
+    "mmio-vs-dma",               /*  7 ioremap and MMIO vs DMA */
+    "nic-receive",               /*  8 NIC receive */
+    "nic-transmit",              /*  9 NIC transmit */
+    "driver-dma-code",           /* 10 The driver's DMA code */
+    "strict-vs-lazy",            /* 11 Strict vs lazy invalidation */
+    "dma-is-not-one-subsystem",  /* 12 DMA is not one subsystem */
+    "dma-controller",            /* 13 DMA as a peripheral */
+    "myths-in-the-source-qa",    /* 14 Myths in the source Q&A */
 };
 
 struct reg {
@@ -70,9 +70,9 @@ static int load_registry(struct reg *r, int cap)
 		const cJSON *title = cJSON_GetObjectItemCaseSensitive(it, "title");
 		const cJSON *en = cJSON_GetObjectItemCaseSensitive(title, "en");
 		const cJSON *zh = cJSON_GetObjectItemCaseSensitive(title, "zh");
-		cr_assert(cJSON_IsNumber(num) && cJSON_IsString(file) && cJSON_IsString(slug) && cJSON_IsString(en) &&
-			      cJSON_IsString(zh),
-			  "registry entry %d needs n, file, slug, title.en, title.zh", k + 1);
+		cr_assert(cJSON_IsNumber(num) && cJSON_IsString(file) && cJSON_IsString(slug) &&
+		              cJSON_IsString(en) && cJSON_IsString(zh),
+		          "registry entry %d needs n, file, slug, title.en, title.zh", k + 1);
 		r[k].n = num->valueint;
 		snprintf(r[k].file, sizeof r[k].file, "%s", file->valuestring);
 		snprintf(r[k].slug, sizeof r[k].slug, "%s", slug->valuestring);
@@ -122,7 +122,7 @@ Test(lessons, registry_follows_issue_7_order)
 		char want[160];
 		cr_assert_eq(R[i].n, i + 1, "entry %d has n = %d", i + 1, R[i].n);
 		cr_assert_str_eq(R[i].slug, issue7_slugs[i], "lesson %d should be \"%s\", got \"%s\"", i + 1,
-				 issue7_slugs[i], R[i].slug);
+		                 issue7_slugs[i], R[i].slug);
 		snprintf(want, sizeof want, "%02d-%s.json", i + 1, issue7_slugs[i]);
 		cr_assert_str_eq(R[i].file, want);
 		check_en(R[i].title_en, "registry title", R[i].file);
@@ -162,7 +162,8 @@ static void run_lesson(int i, struct scenario *sc, struct engine *e)
 	int failed = -1;
 	cr_assert_eq(engine_run_all(e, &failed), 0, "%s stopped: %s", rel, e->m.stop_reason);
 	for (int s = 0; s < sc->nsteps; s++)
-		cr_assert_eq(e->reports[s].failed_expects, 0, "%s step %d: %s", rel, s + 1, e->reports[s].diff);
+		cr_assert_eq(e->reports[s].failed_expects, 0, "%s step %d: %s", rel, s + 1,
+		             e->reports[s].diff);
 	cr_assert_eq(failed, 0);
 }
 
@@ -181,8 +182,10 @@ Test(lessons, each_runs_with_every_expectation_holding_and_has_both_languages)
 		check_zh(sc.goals_zh, "lesson.goals", f);
 		check_en(sc.try_en, "lesson.try", f);
 		check_zh(sc.try_zh, "lesson.try", f);
-		cr_assert(sc.refs && strstr(sc.refs, "linux:") != NULL, "%s: references should name kernel files", f);
-		cr_assert(sc.nquestions >= 2 && sc.nquestions <= 4, "%s: %d questions (want 2-4)", f, sc.nquestions);
+		cr_assert(sc.refs && strstr(sc.refs, "linux:") != NULL,
+		          "%s: references should name kernel files", f);
+		cr_assert(sc.nquestions >= 2 && sc.nquestions <= 4, "%s: %d questions (want 2-4)", f,
+		          sc.nquestions);
 		for (int q = 0; q < sc.nquestions; q++) {
 			char what[40];
 			snprintf(what, sizeof what, "question %d", q + 1);
@@ -192,7 +195,8 @@ Test(lessons, each_runs_with_every_expectation_holding_and_has_both_languages)
 			check_en(sc.questions[q].a_en, what, f);
 			check_zh(sc.questions[q].a_zh, what, f);
 			cr_assert(sc.questions[q].after_step >= 0 && sc.questions[q].after_step < sc.nsteps,
-				  "%s: question %d must be anchored before a step (\"before_step\")", f, q + 1);
+			          "%s: question %d must be anchored before a step (\"before_step\")", f,
+			          q + 1);
 		}
 		int nexp = 0;
 		for (int s = 0; s < sc.nsteps; s++) {
@@ -202,7 +206,8 @@ Test(lessons, each_runs_with_every_expectation_holding_and_has_both_languages)
 			check_zh(sc.steps[s].say_zh, what, f);
 			nexp += sc.steps[s].nexpects;
 		}
-		cr_assert_geq(nexp, 5, "%s: only %d expectations - a lesson must prove what it says", f, nexp);
+		cr_assert_geq(nexp, 5, "%s: only %d expectations - a lesson must prove what it says", f,
+		              nexp);
 		engine_free(&e);
 		scenario_free(&sc);
 	}
@@ -279,7 +284,8 @@ Test(lessons, lesson_6_vcpu_walks_24_device_walks_the_iommu_and_survives_the_ept
 	cr_assert(saw24, "a cold 2-D walk of 24 references");
 	cr_assert_eq(count_kind(&e, EV_VMEXIT, 0), 1, "one EPT violation");
 	const struct step_result *last = &e.reports[sc.nsteps - 1].r;
-	cr_assert(!last->fault.valid && last->has_hpa, "the device still reaches memory after the EPT entry is gone");
+	cr_assert(!last->fault.valid && last->has_hpa,
+	          "the device still reaches memory after the EPT entry is gone");
 	engine_free(&e);
 	scenario_free(&sc);
 }

@@ -59,7 +59,7 @@ static void check_against_engine(const struct quiz_problem *p, uint64_t seed)
 	char *errors = NULL;
 	int rc = scenario_load(&sc, "quiz.json", p->scenario, p->scenario_len, NULL, &errors);
 	cr_assert_eq(rc, 0, "%s seed %llu: emitted scenario does not load: %s", quiz_topic_name(p->topic),
-		     (unsigned long long)seed, errors ? errors : "");
+	             (unsigned long long)seed, errors ? errors : "");
 	free(errors);
 	struct engine e;
 	cr_assert_eq(engine_init(&e, &sc, 1), 0, "%s", e.err);
@@ -68,8 +68,8 @@ static void check_against_engine(const struct quiz_problem *p, uint64_t seed)
 	int nexp = 0;
 	for (int i = 0; i < sc.nsteps; i++) {
 		nexp += sc.steps[i].nexpects;
-		cr_assert_eq(e.reports[i].failed_expects, 0, "%s seed %llu step %d: %s", quiz_topic_name(p->topic),
-			     (unsigned long long)seed, i + 1, e.reports[i].diff);
+		cr_assert_eq(e.reports[i].failed_expects, 0, "%s seed %llu step %d: %s",
+		             quiz_topic_name(p->topic), (unsigned long long)seed, i + 1, e.reports[i].diff);
 	}
 	cr_assert_gt(nexp, 0, "the emitted scenario must carry the answer as expects");
 	cr_assert_eq(failed, 0);
@@ -98,7 +98,7 @@ static void check_against_engine(const struct quiz_problem *p, uint64_t seed)
 	char err[320], msg[200];
 	cr_assert_eq(quiz_solve(q, p->scenario, p->scenario_len, err, sizeof err), 0, "%s", err);
 	cr_assert(quiz_same_answer(p, q, msg, sizeof msg), "%s seed %llu: %s", quiz_topic_name(p->topic),
-		  (unsigned long long)seed, msg);
+	          (unsigned long long)seed, msg);
 	free(q);
 }
 
@@ -107,7 +107,8 @@ static void check_dump(const struct quiz_problem *p)
 {
 	for (int i = 0; i < p->ncells; i++) {
 		const struct quiz_cell *c = &p->cells[i];
-		cr_assert_eq(c->addr % (c->wide ? 16 : 8), 0, "unaligned dump entry 0x%llx", (unsigned long long)c->addr);
+		cr_assert_eq(c->addr % (c->wide ? 16 : 8), 0, "unaligned dump entry 0x%llx",
+		             (unsigned long long)c->addr);
 		if (i)
 			cr_assert_gt(c->addr, p->cells[i - 1].addr, "dump not sorted");
 	}
@@ -116,7 +117,8 @@ static void check_dump(const struct quiz_problem *p)
 		for (int i = 0; i < p->ncells; i++)
 			if (p->cells[i].addr == p->refs[k].addr)
 				found = 1;
-		cr_assert(found, "entry 0x%llx read by the walk is missing from the dump", (unsigned long long)p->refs[k].addr);
+		cr_assert(found, "entry 0x%llx read by the walk is missing from the dump",
+		          (unsigned long long)p->refs[k].addr);
 	}
 }
 
@@ -191,9 +193,11 @@ Test(quiz, nested_answers_are_the_engines_for_50_seeds)
 		if (!f->valid) {
 			ok++;
 			/* invariants 2-3: (n+1)(m+1) - 1 with n guest and m EPT levels walked */
-			int n = p->levels - leaf_of(t->psize) + 1, m = p->ept_levels - leaf_of(p->ept_page) + 1;
-			cr_assert_eq(p->res.walk_refs, (n + 1) * (m + 1) - 1, "seed %llu: %d refs for n=%d m=%d",
-				     (unsigned long long)s, p->res.walk_refs, n, m);
+			int n = p->levels - leaf_of(t->psize) + 1,
+			    m = p->ept_levels - leaf_of(p->ept_page) + 1;
+			cr_assert_eq(p->res.walk_refs, (n + 1) * (m + 1) - 1,
+			             "seed %llu: %d refs for n=%d m=%d", (unsigned long long)s,
+			             p->res.walk_refs, n, m);
 			saw24 |= p->res.walk_refs == 24;
 			cr_assert_eq(p->res.gpa, gpa);
 			cr_assert_eq(p->res.hpa, gpa_to_hpa(p, gpa));
@@ -218,7 +222,8 @@ Test(quiz, nested_answers_are_the_engines_for_50_seeds)
 		quiz_free(p);
 		free(p);
 	}
-	cr_assert(ok >= 8 && pf >= 3 && e48 >= 3 && e49 >= 2, "ok %d #PF %d exit48 %d exit49 %d", ok, pf, e48, e49);
+	cr_assert(ok >= 8 && pf >= 3 && e48 >= 3 && e49 >= 2, "ok %d #PF %d exit48 %d exit49 %d", ok, pf, e48,
+	          e49);
 	(void)saw24;
 }
 
@@ -259,8 +264,8 @@ Test(quiz, iommu_answers_are_the_engines_for_50_seeds)
 				cr_assert_eq(f->reason, p->write ? 5 : 6);
 			/* invariant 8: the DMAR line names the SID and the reason */
 			char want_line[96], bdf[16];
-			snprintf(bdf, sizeof bdf, "[%02x:%02x.%d]", p->bdf[p->qdev] >> 8, (p->bdf[p->qdev] >> 3) & 31,
-				 p->bdf[p->qdev] & 7);
+			snprintf(bdf, sizeof bdf, "[%02x:%02x.%d]", p->bdf[p->qdev] >> 8,
+			         (p->bdf[p->qdev] >> 3) & 31, p->bdf[p->qdev] & 7);
 			snprintf(want_line, sizeof want_line, "[fault reason 0x%02x]", f->reason);
 			int hit = 0;
 			for (int i = 0; i < p->nlines; i++)
@@ -273,8 +278,8 @@ Test(quiz, iommu_answers_are_the_engines_for_50_seeds)
 		free(p);
 	}
 	cr_assert_geq(ok, 5);
-	cr_assert(seen[1] && seen[2] && seen[4] && seen[5] && seen[6], "reasons 1h %d 2h %d 4h %d 5h %d 6h %d", seen[1],
-		  seen[2], seen[4], seen[5], seen[6]);
+	cr_assert(seen[1] && seen[2] && seen[4] && seen[5] && seen[6],
+	          "reasons 1h %d 2h %d 4h %d 5h %d 6h %d", seen[1], seen[2], seen[4], seen[5], seen[6]);
 }
 
 /* ---- ring ---- */
@@ -297,7 +302,8 @@ Test(quiz, ring_answers_are_the_engines_for_50_seeds)
 				cr_assert_leq(e->done, e->budget);
 				/* Linux refills up to E1000_DESC_UNUSED and writes RDT = last filled:
 				 * after a poll RDT sits two before next_to_clean */
-				cr_assert_eq(e->rdt, (e->ntc + n - 2) % n, "seed %llu event %d", (unsigned long long)s, k + 1);
+				cr_assert_eq(e->rdt, (e->ntc + n - 2) % n, "seed %llu event %d",
+				             (unsigned long long)s, k + 1);
 				cr_assert_eq(e->npkts, 0);
 			} else {
 				cr_assert_eq(e->npkts, e->count);
@@ -309,7 +315,8 @@ Test(quiz, ring_answers_are_the_engines_for_50_seeds)
 						cr_assert_eq(p->pkts[i].why, NIC_RX_NO_BUFFERS);
 					} else {
 						/* one descriptor per buffer-size chunk of frame + FCS */
-						cr_assert_eq(p->pkts[i].ndesc, (e->length + 4 + p->buf_size - 1) / p->buf_size);
+						cr_assert_eq(p->pkts[i].ndesc,
+						             (e->length + 4 + p->buf_size - 1) / p->buf_size);
 					}
 				}
 				cr_assert_eq(acc, e->done);
@@ -351,7 +358,7 @@ Test(quiz, params_answers_are_the_engines_and_the_decision_table)
 		enum dom_type t = boot_device_domain(bs, &b, &dd, &why);
 		cr_assert_eq(bs->enabled, p->iommu_on, "seed %llu", (unsigned long long)s);
 		cr_assert_eq((int)t, p->dom, "seed %llu: %s vs %s", (unsigned long long)s, dom_type_name(t),
-			     dom_type_name((enum dom_type)p->dom));
+		             dom_type_name((enum dom_type)p->dom));
 		cr_assert_eq((int)why, p->dom_why);
 		/* invariant 18/19: identity or no IOMMU => handle = phys; translated => an IOVA */
 		if (t == DOM_NONE || t == DOM_IDENTITY)
@@ -364,8 +371,8 @@ Test(quiz, params_answers_are_the_engines_and_the_decision_table)
 		free(p);
 	}
 	cr_assert(types[DOM_NONE] && types[DOM_IDENTITY] && types[DOM_DMA] && types[DOM_DMA_FQ],
-		  "none %d identity %d DMA %d DMA-FQ %d", types[DOM_NONE], types[DOM_IDENTITY], types[DOM_DMA],
-		  types[DOM_DMA_FQ]);
+	          "none %d identity %d DMA %d DMA-FQ %d", types[DOM_NONE], types[DOM_IDENTITY],
+	          types[DOM_DMA], types[DOM_DMA_FQ]);
 }
 
 /* ---- determinism, variety, text ---- */
@@ -388,9 +395,10 @@ Test(quiz, same_seed_gives_the_same_bytes)
 {
 	for (int t = 0; t < QUIZ_NTOPICS; t++)
 		for (uint64_t s = 100; s < 103; s++) {
-			char *a = render((enum quiz_topic)t, s, 1, LANG_EN, 0), *b = render((enum quiz_topic)t, s, 1, LANG_EN, 0);
-			cr_assert_str_eq(a, b, "%s seed %llu differs between runs", quiz_topic_name((enum quiz_topic)t),
-					 (unsigned long long)s);
+			char *a = render((enum quiz_topic)t, s, 1, LANG_EN, 0),
+			     *b = render((enum quiz_topic)t, s, 1, LANG_EN, 0);
+			cr_assert_str_eq(a, b, "%s seed %llu differs between runs",
+			                 quiz_topic_name((enum quiz_topic)t), (unsigned long long)s);
 			free(a);
 			free(b);
 		}
@@ -412,7 +420,7 @@ Test(quiz, different_seeds_give_different_problems)
 		for (int i = 0; i < N; i++)
 			for (int j = i + 1; j < N; j++)
 				cr_assert_str_neq(txt[i], txt[j], "%s: seeds %d and %d give the same problem",
-						  quiz_topic_name((enum quiz_topic)t), i, j);
+				                  quiz_topic_name((enum quiz_topic)t), i, j);
 		for (int i = 0; i < N; i++)
 			free(txt[i]);
 	}
@@ -422,7 +430,8 @@ Test(quiz, problem_k_does_not_depend_on_count)
 {
 	/* problem 3 of --seed 5 is the same whether 3 or 10 are asked for:
 	 * each problem has its own seed */
-	struct quiz_problem *a = gen(QUIZ_NESTED, 5, 2), *b = gen(QUIZ_NESTED, 5, 2), *c = gen(QUIZ_NESTED, 5, 3);
+	struct quiz_problem *a = gen(QUIZ_NESTED, 5, 2), *b = gen(QUIZ_NESTED, 5, 2),
+	                    *c = gen(QUIZ_NESTED, 5, 3);
 	cr_assert_eq(a->seed, b->seed);
 	cr_assert_neq(a->seed, c->seed);
 	cr_assert_str_eq(a->scenario, b->scenario);

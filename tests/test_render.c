@@ -33,26 +33,29 @@
 #include "viewer.h"
 
 static const char *PF_JSON =
-	"{\"format\": \"iommulab/1\", \"title\": {\"en\": \"A page fault\", \"zh\": \"缺页异常\"},"
-	" \"vms\": [{\"name\": \"vm1\", \"ram\": [{\"gpa\": \"0x0\", \"size\": \"32MiB\", \"hpa\": \"0x4000000\"}],"
-	"  \"pages\": [{\"gva\": \"0x7f0000400000\", \"gpa\": \"0x1200000\", \"size\": \"4KiB\", \"perm\": \"rw-\"}]}],"
-	" \"steps\": ["
-	"  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000400010\", \"size\": 8,"
-	"   \"say\": {\"en\": \"A mapped address.\", \"zh\": \"已映射的地址。\"}},"
-	"  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000800000\", \"size\": 8,"
-	"   \"say\": {\"en\": \"An unmapped address raises #PF.\", \"zh\": \"未映射的地址触发缺页异常 #PF。\"}}"
-	" ]}";
+    "{\"format\": \"iommulab/1\", \"title\": {\"en\": \"A page fault\", \"zh\": \"缺页异常\"},"
+    " \"vms\": [{\"name\": \"vm1\", \"ram\": [{\"gpa\": \"0x0\", \"size\": \"32MiB\", \"hpa\": "
+    "\"0x4000000\"}],"
+    "  \"pages\": [{\"gva\": \"0x7f0000400000\", \"gpa\": \"0x1200000\", \"size\": \"4KiB\", \"perm\": "
+    "\"rw-\"}]}],"
+    " \"steps\": ["
+    "  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000400010\", \"size\": 8,"
+    "   \"say\": {\"en\": \"A mapped address.\", \"zh\": \"已映射的地址。\"}},"
+    "  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000800000\", \"size\": 8,"
+    "   \"say\": {\"en\": \"An unmapped address raises #PF.\", \"zh\": \"未映射的地址触发缺页异常 #PF。\"}}"
+    " ]}";
 
 /* A device DMA to an IOVA nobody mapped: the IOMMU blocks it (DMAR fault). */
 static const char *DMAR_JSON =
-	"{\"format\": \"iommulab/1\", \"title\": {\"en\": \"DMAR fault\", \"zh\": \"DMAR 故障\"},"
-	" \"devices\": [{\"name\": \"dev0\", \"type\": \"dma-device\", \"bdf\": \"01:00.0\"}],"
-	" \"steps\": ["
-	"  {\"do\": \"kmem.alloc\", \"device\": \"dev0\", \"size\": 4096, \"as\": \"buf\"},"
-	"  {\"do\": \"dma.map\", \"device\": \"dev0\", \"addr\": \"$buf\", \"size\": 4096, \"dir\": \"from_device\", \"as\": \"h\"},"
-	"  {\"do\": \"device.write\", \"device\": \"dev0\", \"addr\": \"$h\", \"bytes\": \"de ad be ef\"},"
-	"  {\"do\": \"device.write\", \"device\": \"dev0\", \"addr\": \"0x7fff0000\", \"bytes\": \"01 02\"}"
-	" ]}";
+    "{\"format\": \"iommulab/1\", \"title\": {\"en\": \"DMAR fault\", \"zh\": \"DMAR 故障\"},"
+    " \"devices\": [{\"name\": \"dev0\", \"type\": \"dma-device\", \"bdf\": \"01:00.0\"}],"
+    " \"steps\": ["
+    "  {\"do\": \"kmem.alloc\", \"device\": \"dev0\", \"size\": 4096, \"as\": \"buf\"},"
+    "  {\"do\": \"dma.map\", \"device\": \"dev0\", \"addr\": \"$buf\", \"size\": 4096, \"dir\": "
+    "\"from_device\", \"as\": \"h\"},"
+    "  {\"do\": \"device.write\", \"device\": \"dev0\", \"addr\": \"$h\", \"bytes\": \"de ad be ef\"},"
+    "  {\"do\": \"device.write\", \"device\": \"dev0\", \"addr\": \"0x7fff0000\", \"bytes\": \"01 02\"}"
+    " ]}";
 
 struct rig {
 	struct scenario sc;
@@ -163,7 +166,8 @@ Test(render, the_fault_red_fills_the_mmu_box_at_the_page_fault)
 	const struct scene_elem *e = &x.s.e[k];
 	int perimeter = (int)(2 * (e->w + e->h));
 	cr_assert_eq(red_before, 0, "no fault red in the MMU box before the fault (%d px)", red_before);
-	cr_assert_gt(red_at, perimeter * 3, "the MMU box is outlined in fault red at the #PF (%d px)", red_at);
+	cr_assert_gt(red_at, perimeter * 3, "the MMU box is outlined in fault red at the #PF (%d px)",
+	             red_at);
 	/* the fault banner: a large red area somewhere on screen */
 	int banner = 0;
 	SDL_Surface *s = x.surf;
@@ -202,7 +206,8 @@ Test(render, the_fault_red_fills_the_iommu_box_at_the_dmar_fault)
 	int at = count_colour(&x, k, THEME_FAULT, 10);
 	int perimeter = (int)(2 * (x.s.e[k].w + x.s.e[k].h));
 	cr_assert_eq(before, 0, "no fault red in the IOMMU box during a good DMA (%d px)", before);
-	cr_assert_gt(at, perimeter * 3, "the IOMMU box is outlined in fault red at the DMAR fault (%d px)", at);
+	cr_assert_gt(at, perimeter * 3, "the IOMMU box is outlined in fault red at the DMAR fault (%d px)",
+	             at);
 	/* the fault log lists the faulting address */
 	int logged = 0;
 	for (int p = 0; p < x.s.np; p++)
@@ -241,14 +246,17 @@ Test(render, every_character_on_screen_has_a_glyph)
 						cp = ((uint32_t)(q[0] & 0x1F) << 6) | (q[1] & 0x3F);
 						k = 2;
 					} else if ((*q & 0xF0) == 0xE0) {
-						cp = ((uint32_t)(q[0] & 0x0F) << 12) | ((uint32_t)(q[1] & 0x3F) << 6) | (q[2] & 0x3F);
+						cp = ((uint32_t)(q[0] & 0x0F) << 12) |
+						     ((uint32_t)(q[1] & 0x3F) << 6) | (q[2] & 0x3F);
 						k = 3;
 					} else {
-						cp = ((uint32_t)(q[0] & 0x07) << 18) | ((uint32_t)(q[1] & 0x3F) << 12) |
+						cp = ((uint32_t)(q[0] & 0x07) << 18) |
+						     ((uint32_t)(q[1] & 0x3F) << 12) |
 						     ((uint32_t)(q[2] & 0x3F) << 6) | (q[3] & 0x3F);
 						k = 4;
 					}
-					cr_assert(TTF_GlyphIsProvided32(f, cp), "U+%04X in \"%s\" has no glyph (tofu)", cp, str);
+					cr_assert(TTF_GlyphIsProvided32(f, cp),
+					          "U+%04X in \"%s\" has no glyph (tofu)", cp, str);
 					checked++;
 					q += k;
 				}
@@ -457,17 +465,21 @@ Test(render, every_lesson_question_card_fits_with_the_real_fonts, .timeout = 120
 				v.t = 1;
 				v.hover = v.dump = -1;
 				scene_build(&x.s, &x.src, &v, &x.g.mx);
-				cr_assert_eq(x.s.card_cut, 0, "%s question %d lang %d revealed %d: a line is cut", rel, q,
+				cr_assert_eq(x.s.card_cut, 0,
+				             "%s question %d lang %d revealed %d: a line is cut", rel, q,
 				             k & 1, k >> 1);
 				if (a >= 0)
 					cr_assert_eq(x.s.question, q);
 				for (int p = 0; p < x.s.np; p++) {
 					const struct scene_prim *pr = &x.s.p[p];
-					if (pr->kind != SP_TEXT || (pr->y < x.s.main_y + x.s.main_h && !v.outro))
-						continue; /* the card (below the main area) and the end card */
+					if (pr->kind != SP_TEXT ||
+					    (pr->y < x.s.main_y + x.s.main_h && !v.outro))
+						continue; /* the card (below the main area) and the end card
+						           */
 					const char *str = scene_str(&x.s, pr->text);
 					int tw = x.g.mx.text_w(x.g.mx.ctx, pr->face, pr->px, str, pr->len);
-					cr_assert(tw <= pr->w + 0.5f, "%s: \"%s\" is %d px in %g", rel, str, tw, pr->w);
+					cr_assert(tw <= pr->w + 0.5f, "%s: \"%s\" is %d px in %g", rel, str,
+					          tw, pr->w);
 					for (const unsigned char *c = (const unsigned char *)str; *c;) {
 						uint32_t cp = *c;
 						int kk = 1;
@@ -475,15 +487,17 @@ Test(render, every_lesson_question_card_fits_with_the_real_fonts, .timeout = 120
 							cp = ((uint32_t)(c[0] & 0x1F) << 6) | (c[1] & 0x3F);
 							kk = 2;
 						} else if ((*c & 0xF0) == 0xE0) {
-							cp = ((uint32_t)(c[0] & 0x0F) << 12) | ((uint32_t)(c[1] & 0x3F) << 6) | (c[2] & 0x3F);
+							cp = ((uint32_t)(c[0] & 0x0F) << 12) |
+							     ((uint32_t)(c[1] & 0x3F) << 6) | (c[2] & 0x3F);
 							kk = 3;
 						} else if (*c >= 0xF0) {
-							cp = ((uint32_t)(c[0] & 0x07) << 18) | ((uint32_t)(c[1] & 0x3F) << 12) |
+							cp = ((uint32_t)(c[0] & 0x07) << 18) |
+							     ((uint32_t)(c[1] & 0x3F) << 12) |
 							     ((uint32_t)(c[2] & 0x3F) << 6) | (c[3] & 0x3F);
 							kk = 4;
 						}
-						cr_assert(TTF_GlyphIsProvided32(sans, cp), "%s: U+%04X in \"%s\" has no glyph", rel, cp,
-						          str);
+						cr_assert(TTF_GlyphIsProvided32(sans, cp),
+						          "%s: U+%04X in \"%s\" has no glyph", rel, cp, str);
 						c += kk;
 					}
 				}

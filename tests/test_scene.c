@@ -50,19 +50,22 @@ static int est_w(void *ctx, int face, int px, const char *s, int len)
 static const struct scene_metrics MX = {est_w, NULL};
 
 static const char *PF_JSON =
-	"{\"format\": \"iommulab/1\", \"title\": {\"en\": \"pf\", \"zh\": \"缺页\"},"
-	" \"vms\": [{\"name\": \"vm1\", \"ram\": [{\"gpa\": \"0x0\", \"size\": \"32MiB\", \"hpa\": \"0x4000000\"},"
-	"   {\"gpa\": \"0x2000000\", \"size\": \"32MiB\", \"hpa\": \"0x9000000\"}],"
-	"  \"pages\": [{\"gva\": \"0x7f0000400000\", \"gpa\": \"0x2200000\", \"size\": \"4KiB\", \"perm\": \"rw-\"}]}],"
-	" \"steps\": ["
-	"  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000400010\", \"size\": 8,"
-	"   \"say\": {\"en\": \"A cold nested walk: 24 references before the data.\", \"zh\": \"冷启动的二维遍历：取数据前共 24 次访存。\"}},"
-	"  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000400018\", \"size\": 8,"
-	"   \"say\": {\"en\": \"Same page: a TLB hit.\", \"zh\": \"同一页：TLB 命中。\"}},"
-	"  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000800000\", \"size\": 8,"
-	"   \"say\": {\"en\": \"An unmapped address: the guest walk finds a non-present entry and raises #PF.\","
-	"             \"zh\": \"未映射的地址：客户机页表遍历遇到不存在的表项，触发缺页异常 #PF。\"}}"
-	" ]}";
+    "{\"format\": \"iommulab/1\", \"title\": {\"en\": \"pf\", \"zh\": \"缺页\"},"
+    " \"vms\": [{\"name\": \"vm1\", \"ram\": [{\"gpa\": \"0x0\", \"size\": \"32MiB\", \"hpa\": "
+    "\"0x4000000\"},"
+    "   {\"gpa\": \"0x2000000\", \"size\": \"32MiB\", \"hpa\": \"0x9000000\"}],"
+    "  \"pages\": [{\"gva\": \"0x7f0000400000\", \"gpa\": \"0x2200000\", \"size\": \"4KiB\", \"perm\": "
+    "\"rw-\"}]}],"
+    " \"steps\": ["
+    "  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000400010\", \"size\": 8,"
+    "   \"say\": {\"en\": \"A cold nested walk: 24 references before the data.\", \"zh\": "
+    "\"冷启动的二维遍历：取数据前共 24 次访存。\"}},"
+    "  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000400018\", \"size\": 8,"
+    "   \"say\": {\"en\": \"Same page: a TLB hit.\", \"zh\": \"同一页：TLB 命中。\"}},"
+    "  {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x7f0000800000\", \"size\": 8,"
+    "   \"say\": {\"en\": \"An unmapped address: the guest walk finds a non-present entry and raises #PF.\","
+    "             \"zh\": \"未映射的地址：客户机页表遍历遇到不存在的表项，触发缺页异常 #PF。\"}}"
+    " ]}";
 
 struct fixture {
 	struct scenario sc;
@@ -132,8 +135,8 @@ static void check_inside(const struct scene *s, int w, int h, const char *what)
 			y1 = b;
 		}
 		cr_assert(x0 >= -eps && y0 >= -eps && x1 <= w + eps && y1 <= h + eps,
-		          "%s: prim %d (kind %d, text \"%s\") at [%g,%g]-[%g,%g] leaves %dx%d", what, i, p->kind,
-		          p->kind == SP_TEXT ? scene_str(s, p->text) : "", x0, y0, x1, y1, w, h);
+		          "%s: prim %d (kind %d, text \"%s\") at [%g,%g]-[%g,%g] leaves %dx%d", what, i,
+		          p->kind, p->kind == SP_TEXT ? scene_str(s, p->text) : "", x0, y0, x1, y1, w, h);
 		if (p->kind == SP_TEXT) {
 			int tw = est_w(NULL, p->face, p->px, scene_str(s, p->text), p->len);
 			cr_assert(tw <= p->w + 0.5f, "%s: text \"%s\" is %d px wide in a %g px box", what,
@@ -151,7 +154,8 @@ Test(scene, everything_stays_inside_the_window_at_every_size)
 {
 	struct fixture f;
 	fx_open(&f, PF_JSON);
-	static const int sizes[][2] = {{1024, 640}, {1280, 800}, {1366, 768}, {1920, 1080}, {2560, 1600}, {3840, 2160}};
+	static const int sizes[][2] = {{1024, 640},  {1280, 800},  {1366, 768},
+	                               {1920, 1080}, {2560, 1600}, {3840, 2160}};
 	struct scene s;
 	scene_init(&s);
 	uint64_t n = f.src.t->n;
@@ -165,8 +169,9 @@ Test(scene, everything_stays_inside_the_window_at_every_size)
 					v.help = i % 11 == 3;
 					scene_build(&s, &f.src, &v, &MX);
 					char what[96];
-					snprintf(what, sizeof(what), "%dx%d %s%s event %llu", sizes[k][0], sizes[k][1],
-					         lang ? "zh" : "en", pres ? " presenter" : "", (unsigned long long)i);
+					snprintf(what, sizeof(what), "%dx%d %s%s event %llu", sizes[k][0],
+					         sizes[k][1], lang ? "zh" : "en", pres ? " presenter" : "",
+					         (unsigned long long)i);
 					check_inside(&s, sizes[k][0], sizes[k][1], what);
 				}
 	scene_free(&s);
@@ -200,13 +205,13 @@ Test(scene, the_lit_box_is_the_one_the_event_names)
 		default:
 			continue;
 		}
-		cr_assert_eq(s.active_box, want, "event %llu (%s): lit box %d, want %d", (unsigned long long)i,
-		             ev_kind_name(e->kind), s.active_box, want);
+		cr_assert_eq(s.active_box, want, "event %llu (%s): lit box %d, want %d",
+		             (unsigned long long)i, ev_kind_name(e->kind), s.active_box, want);
 		int lit = 0;
 		for (int k = 0; k < s.ne; k++)
 			if (s.e[k].kind == SE_BOX && s.e[k].active) {
-				cr_assert_eq(s.e[k].id, want, "event %llu: box %d lit, want %d", (unsigned long long)i, s.e[k].id,
-				             want);
+				cr_assert_eq(s.e[k].id, want, "event %llu: box %d lit, want %d",
+				             (unsigned long long)i, s.e[k].id, want);
 				lit++;
 			}
 		cr_assert_eq(lit, 1, "event %llu: %d boxes lit", (unsigned long long)i, lit);
@@ -215,7 +220,8 @@ Test(scene, the_lit_box_is_the_one_the_event_names)
 			int cells = 0;
 			for (int k = 0; k < s.ne; k++)
 				if (s.e[k].kind == SE_WALKCELL && s.e[k].active) {
-					cr_assert_eq(s.e[k].addr, i, "walk cell for event %llu", (unsigned long long)i);
+					cr_assert_eq(s.e[k].addr, i, "walk cell for event %llu",
+					             (unsigned long long)i);
 					cells++;
 				}
 			cr_assert_eq(cells, 1);
@@ -282,7 +288,8 @@ static size_t snapshot(const struct scene *s, char **out)
 	char *b = malloc(n + 1);
 	memcpy(b, s->p, (size_t)s->np * sizeof(*s->p));
 	memcpy(b + (size_t)s->np * sizeof(*s->p), s->e, (size_t)s->ne * sizeof(*s->e));
-	memcpy(b + (size_t)s->np * sizeof(*s->p) + (size_t)s->ne * sizeof(*s->e), s->pool, (size_t)s->pool_len);
+	memcpy(b + (size_t)s->np * sizeof(*s->p) + (size_t)s->ne * sizeof(*s->e), s->pool,
+	       (size_t)s->pool_len);
 	*out = b;
 	return n;
 }
@@ -450,8 +457,8 @@ Test(scene, every_shipped_scenario_fits_at_the_minimum_size, .timeout = 300)
 		struct dirent *de;
 		while ((de = readdir(dir))) {
 			size_t n = strlen(de->d_name);
-			if (n < 6 || strcmp(de->d_name + n - 5, ".json") || !strcmp(de->d_name, "schema.json") ||
-			    !strcmp(de->d_name, "registry.json"))
+			if (n < 6 || strcmp(de->d_name + n - 5, ".json") ||
+			    !strcmp(de->d_name, "schema.json") || !strcmp(de->d_name, "registry.json"))
 				continue;
 			char rel[600];
 			snprintf(rel, sizeof(rel), "%s/%s", dirs[d], de->d_name);
@@ -490,16 +497,19 @@ Test(scene, every_shipped_scenario_fits_at_the_minimum_size, .timeout = 300)
 					f.src.m_now = &now.m;
 					scene_build(&s, &f.src, &v, &MX);
 					char what[700];
-					snprintf(what, sizeof(what), "%s %s %d %s%s%s", rel, a >= 0 ? "question" : "end card", q,
-					         k & 1 ? "zh" : "en", k & 2 ? " presenter" : "", k & 4 ? " revealed" : "");
+					snprintf(what, sizeof(what), "%s %s %d %s%s%s", rel,
+					         a >= 0 ? "question" : "end card", q, k & 1 ? "zh" : "en",
+					         k & 2 ? " presenter" : "", k & 4 ? " revealed" : "");
 					check_inside(&s, 1024, 640, what);
 					cr_assert_eq(s.card_cut, 0, "%s: every line of the card fits", what);
 					if (a >= 0) {
 						cr_assert_eq(s.question, q, "%s: card shown", what);
 						cr_assert_eq(s.answer_shown, (k >> 2) & 1, "%s", what);
 						const struct question *Q = &f.sc.questions[q];
-						cr_assert(shows(&s, k & 1 ? Q->q_zh : Q->q_en), "%s: question text", what);
-						cr_assert_eq(shows(&s, k & 1 ? Q->a_zh : Q->a_en), (k >> 2) & 1, "%s: answer text", what);
+						cr_assert(shows(&s, k & 1 ? Q->q_zh : Q->q_en),
+						          "%s: question text", what);
+						cr_assert_eq(shows(&s, k & 1 ? Q->a_zh : Q->a_en),
+						             (k >> 2) & 1, "%s: answer text", what);
 					}
 				}
 			scene_free(&s);
@@ -527,7 +537,8 @@ static int shows(const struct scene *s, const char *str)
 		n += k;
 	}
 	for (int i = 0; i < s->np; i++)
-		if (s->p[i].kind == SP_TEXT && s->p[i].len >= n && !strncmp(scene_str(s, s->p[i].text), str, (size_t)n))
+		if (s->p[i].kind == SP_TEXT && s->p[i].len >= n &&
+		    !strncmp(scene_str(s, s->p[i].text), str, (size_t)n))
 			return 1;
 	return 0;
 }
@@ -557,19 +568,20 @@ Test(scene, lesson_question_card_appears_at_its_step_and_not_before)
 			for (int q = 0; q < 3; q++)
 				if (v.ask && v.cur == f.mark[f.sc.questions[q].after_step])
 					want = q;
-			cr_assert_eq(s.question, want, "event %llu ask %d: card %d, want %d", (unsigned long long)v.cur,
-			             v.ask, s.question, want);
+			cr_assert_eq(s.question, want, "event %llu ask %d: card %d, want %d",
+			             (unsigned long long)v.cur, v.ask, s.question, want);
 			for (int q = 0; q < 3; q++) {
 				const struct question *Q = &f.sc.questions[q];
 				const char *qt = lang ? Q->q_zh : Q->q_en, *at = lang ? Q->a_zh : Q->a_en;
-				cr_assert_eq(shows(&s, qt), q == want, "question %d on screen at event %llu", q,
-				             (unsigned long long)v.cur);
+				cr_assert_eq(shows(&s, qt), q == want, "question %d on screen at event %llu",
+				             q, (unsigned long long)v.cur);
 				cr_assert(!shows(&s, at), "answer %d must stay hidden", q);
 			}
 			if (want >= 0) {
 				seen[want]++;
 				cr_assert(!s.answer_shown);
-				cr_assert(shows(&s, TL(&v, "Think it over", "先想一想")), "the hint says how to reveal");
+				cr_assert(shows(&s, TL(&v, "Think it over", "先想一想")),
+				          "the hint says how to reveal");
 				cr_assert(shows(&s, TL(&v, "PREDICT", "预测")));
 				/* the step's own text (it gives the answer away) is not there */
 				const struct step *sp = &f.sc.steps[f.sc.questions[want].after_step];
@@ -664,7 +676,8 @@ Test(scene, autoplay_holds_at_an_unrevealed_question)
 	view(&v, 1280, 800, LANG_EN, 1, 0);
 	for (int q = 0; q < f.sc.nquestions; q++) {
 		while (!scene_nav_hold(&f.src, &v))
-			cr_assert(scene_nav_next(&f.src, &v), "autoplay ran off the end before question %d", q);
+			cr_assert(scene_nav_next(&f.src, &v), "autoplay ran off the end before question %d",
+			          q);
 		cr_assert(v.ask);
 		cr_assert_eq(v.cur, f.mark[f.sc.questions[q].after_step], "held at question %d's gate", q);
 		cr_assert_eq(scene_question_at(&f.src, &v), q);

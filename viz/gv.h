@@ -54,17 +54,17 @@ enum gv_format { GV_DOT, GV_SVG, GV_PNG, GV_PDF, GV_NFORMATS };
  * of the selected steps. */
 struct gv_view {
 	const struct machine *m;
-	const struct scenario *sc;   /* step names and narration (may be NULL) */
-	uint64_t ev_lo, ev_hi;       /* selected events [ev_lo, ev_hi) of m->trace */
-	int step_lo, step_hi;        /* 1-based, inclusive; 0 = the whole scenario */
+	const struct scenario *sc; /* step names and narration (may be NULL) */
+	uint64_t ev_lo, ev_hi;     /* selected events [ev_lo, ev_hi) of m->trace */
+	int step_lo, step_hi;      /* 1-based, inclusive; 0 = the whole scenario */
 	enum lang lang;
 };
 
 const char *gv_diagram_name(enum gv_diagram d);
-int gv_diagram_parse(const char *s, enum gv_diagram *d);        /* 0 or -1 */
+int gv_diagram_parse(const char *s, enum gv_diagram *d); /* 0 or -1 */
 const char *gv_format_name(enum gv_format f);
-int gv_format_parse(const char *s, enum gv_format *f);          /* 0 or -1 */
-int gv_format_from_path(const char *path, enum gv_format *f);   /* by extension; 0 or -1 */
+int gv_format_parse(const char *s, enum gv_format *f);        /* 0 or -1 */
+int gv_format_from_path(const char *path, enum gv_format *f); /* by extension; 0 or -1 */
 
 /* Does diagram d apply to this view? 0 yes; else -1 with the reason. */
 int gv_applies(const struct gv_view *v, enum gv_diagram d, char *why, size_t cap);
@@ -101,7 +101,7 @@ void sb_puts(struct gv_sb *b, const char *s);
 void sb_printf(struct gv_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* HTML-escaped copy of s (&, <, >, "). */
 void sb_esc(struct gv_sb *b, const char *s);
-const char *sb_str(const struct gv_sb *b);   /* never NULL */
+const char *sb_str(const struct gv_sb *b); /* never NULL */
 void sb_clear(struct gv_sb *b);
 
 #define GV_MAX_WALKS 4
@@ -145,14 +145,14 @@ const char *gv_tint(struct rgb c, int percent);
  * of one walker family, with what started and ended it. Indexes are
  * event indexes in m->trace; UINT64_MAX = none. */
 struct gv_walk {
-	uint64_t start;          /* TLB miss / device DMA / IOTLB miss before it, or first ref */
-	uint64_t first, last;    /* first and last walk.ref */
-	uint64_t data;           /* the data access (mem.read/write/mmio) that follows, if any */
-	uint64_t fault;          /* EV_FAULT ending it, if any */
-	uint64_t exit;           /* EV_VMEXIT following the fault, if any */
-	uint64_t translate;      /* the first EV_TRANSLATE (GVA -> GPA, VA -> HPA, IOVA -> HPA) */
-	uint64_t translate2;     /* the last one (GPA -> HPA in a 2-D walk), may equal translate */
-	int iommu;               /* 0: CPU walk (guest/EPT/host), 1: IOMMU walk */
+	uint64_t start;       /* TLB miss / device DMA / IOTLB miss before it, or first ref */
+	uint64_t first, last; /* first and last walk.ref */
+	uint64_t data;        /* the data access (mem.read/write/mmio) that follows, if any */
+	uint64_t fault;       /* EV_FAULT ending it, if any */
+	uint64_t exit;        /* EV_VMEXIT following the fault, if any */
+	uint64_t translate;   /* the first EV_TRANSLATE (GVA -> GPA, VA -> HPA, IOVA -> HPA) */
+	uint64_t translate2;  /* the last one (GPA -> HPA in a 2-D walk), may equal translate */
+	int iommu;            /* 0: CPU walk (guest/EPT/host), 1: IOMMU walk */
 	int nrefs;
 };
 /* Find up to max walks in [v->ev_lo, v->ev_hi). Returns the number found

@@ -114,28 +114,42 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 	}
 
 	static const char *const en[B_N] = {
-		[B_FW] = "Firmware: is there an ACPI DMAR table?\n(VT-d enabled in the BIOS/UEFI setup)",
-		[B_KERNEL] = "Kernel: is the Intel IOMMU on?\nintel_iommu=on|off · iommu=off\nCONFIG_INTEL_IOMMU_DEFAULT_ON",
-		[B_NONE] = "No DMA remapping\ndma-direct: DMA address = physical address\nno isolation, no IOMMU groups → no VFIO",
-		[B_ENABLE] = "intel-iommu driver builds root + context tables,\nloads them (GCMD.SRTP), then sets GCMD.TE = 1",
-		[B_DEFAULT] = "Default domain type?\niommu=pt · iommu.passthrough=0|1\nCONFIG_IOMMU_DEFAULT_PASSTHROUGH",
-		[B_IDENTITY] = "identity (pass-through)\ncontext entry TT = 10: IOVA = physical address\nroot and context entries are still read",
-		[B_STRICTQ] = "Invalidation on unmap?\niommu.strict=0|1 · CONFIG_IOMMU_DEFAULT_DMA_STRICT\ncaching mode (CAP.CM = 1, a vIOMMU) forces strict",
-		[B_DMA] = "DMA (translated, strict)\nunmap invalidates the IOTLB before it returns",
-		[B_DMAFQ] = "DMA-FQ (translated, lazy) — the x86 default\nunmap queues the IOVA; flush after ≤ 256 unmaps or 10 ms",
+	    [B_FW] = "Firmware: is there an ACPI DMAR table?\n(VT-d enabled in the BIOS/UEFI setup)",
+	    [B_KERNEL] = "Kernel: is the Intel IOMMU on?\nintel_iommu=on|off · "
+	                 "iommu=off\nCONFIG_INTEL_IOMMU_DEFAULT_ON",
+	    [B_NONE] = "No DMA remapping\ndma-direct: DMA address = physical address\nno isolation, no IOMMU "
+	               "groups → no VFIO",
+	    [B_ENABLE] = "intel-iommu driver builds root + context tables,\nloads them (GCMD.SRTP), then "
+	                 "sets GCMD.TE = 1",
+	    [B_DEFAULT] =
+	        "Default domain type?\niommu=pt · iommu.passthrough=0|1\nCONFIG_IOMMU_DEFAULT_PASSTHROUGH",
+	    [B_IDENTITY] = "identity (pass-through)\ncontext entry TT = 10: IOVA = physical address\nroot "
+	                   "and context entries are still read",
+	    [B_STRICTQ] =
+	        "Invalidation on unmap?\niommu.strict=0|1 · CONFIG_IOMMU_DEFAULT_DMA_STRICT\ncaching mode "
+	        "(CAP.CM = 1, a vIOMMU) forces strict",
+	    [B_DMA] = "DMA (translated, strict)\nunmap invalidates the IOTLB before it returns",
+	    [B_DMAFQ] = "DMA-FQ (translated, lazy) — the x86 default\nunmap queues the IOVA; flush after ≤ "
+	                "256 unmaps or 10 ms",
 	};
 	static const char *const zhs[B_N] = {
-		[B_FW] = "固件：是否有 ACPI DMAR 表？\n（在 BIOS/UEFI 中启用 VT-d）",
-		[B_KERNEL] = "内核：Intel IOMMU 是否开启？\nintel_iommu=on|off · iommu=off\nCONFIG_INTEL_IOMMU_DEFAULT_ON",
-		[B_NONE] = "不做 DMA 重映射\ndma-direct：DMA 地址 = 物理地址\n没有隔离，没有 IOMMU 组 → 无法使用 VFIO",
-		[B_ENABLE] = "intel-iommu 驱动建立根表和上下文表，\n加载（GCMD.SRTP），然后置 GCMD.TE = 1",
-		[B_DEFAULT] = "默认域类型？\niommu=pt · iommu.passthrough=0|1\nCONFIG_IOMMU_DEFAULT_PASSTHROUGH",
-		[B_IDENTITY] = "identity（直通）\n上下文表项 TT = 10：IOVA = 物理地址\n仍然要读取根表项和上下文表项",
-		[B_STRICTQ] = "解除映射时如何失效？\niommu.strict=0|1 · CONFIG_IOMMU_DEFAULT_DMA_STRICT\n缓存模式（CAP.CM = 1，虚拟 IOMMU）强制严格模式",
-		[B_DMA] = "DMA（转换，严格模式）\nunmap 返回前就使 IOTLB 失效",
-		[B_DMAFQ] = "DMA-FQ（转换，延迟模式）—— x86 默认\nunmap 把 IOVA 放入刷新队列；≤ 256 次或 10 ms 后刷新",
+	    [B_FW] = "固件：是否有 ACPI DMAR 表？\n（在 BIOS/UEFI 中启用 VT-d）",
+	    [B_KERNEL] =
+	        "内核：Intel IOMMU 是否开启？\nintel_iommu=on|off · iommu=off\nCONFIG_INTEL_IOMMU_DEFAULT_ON",
+	    [B_NONE] =
+	        "不做 DMA 重映射\ndma-direct：DMA 地址 = 物理地址\n没有隔离，没有 IOMMU 组 → 无法使用 VFIO",
+	    [B_ENABLE] = "intel-iommu 驱动建立根表和上下文表，\n加载（GCMD.SRTP），然后置 GCMD.TE = 1",
+	    [B_DEFAULT] = "默认域类型？\niommu=pt · iommu.passthrough=0|1\nCONFIG_IOMMU_DEFAULT_PASSTHROUGH",
+	    [B_IDENTITY] =
+	        "identity（直通）\n上下文表项 TT = 10：IOVA = 物理地址\n仍然要读取根表项和上下文表项",
+	    [B_STRICTQ] = "解除映射时如何失效？\niommu.strict=0|1 · "
+	                  "CONFIG_IOMMU_DEFAULT_DMA_STRICT\n缓存模式（CAP.CM = 1，虚拟 IOMMU）强制严格模式",
+	    [B_DMA] = "DMA（转换，严格模式）\nunmap 返回前就使 IOTLB 失效",
+	    [B_DMAFQ] =
+	        "DMA-FQ（转换，延迟模式）—— x86 默认\nunmap 把 IOVA 放入刷新队列；≤ 256 次或 10 ms 后刷新",
 	};
-	static const char *const names[B_N] = {"fw", "kernel", "none", "enable", "default", "identity", "strictq", "dma", "dmafq"};
+	static const char *const names[B_N] = {"fw",       "kernel",  "none", "enable", "default",
+	                                       "identity", "strictq", "dma",  "dmafq"};
 	int decision[B_N] = {[B_FW] = 1, [B_KERNEL] = 1, [B_DEFAULT] = 1, [B_STRICTQ] = 1};
 	Agnode_t *n[B_N];
 	for (int i = 0; i < B_N; i++) {
@@ -145,7 +159,8 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 		sb_puts(&b, "<B>");
 		if (nl) {
 			char first[160];
-			size_t l = (size_t)(nl - txt) < sizeof first - 1 ? (size_t)(nl - txt) : sizeof first - 1;
+			size_t l =
+			    (size_t)(nl - txt) < sizeof first - 1 ? (size_t)(nl - txt) : sizeof first - 1;
 			memcpy(first, txt, l);
 			first[l] = 0;
 			sb_esc(&b, first);
@@ -164,15 +179,17 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 		const char *en, *zh;
 		int taken;
 	} edges[] = {
-		{B_FW, B_KERNEL, "yes", "有", bs.dmar_present},
-		{B_FW, B_NONE, "no", "没有", !bs.dmar_present},
-		{B_KERNEL, B_ENABLE, "on", "开启", bs.enabled},
-		{B_KERNEL, B_NONE, "off", "关闭", bs.dmar_present && !bs.enabled},
-		{B_ENABLE, B_DEFAULT, "", "", bs.enabled},
-		{B_DEFAULT, B_IDENTITY, "pass-through", "直通", bs.enabled && bs.def_type == DOM_IDENTITY},
-		{B_DEFAULT, B_STRICTQ, "translated", "转换", bs.enabled && bs.def_type != DOM_IDENTITY},
-		{B_STRICTQ, B_DMA, "strict", "严格", bs.enabled && bs.def_type != DOM_IDENTITY && (bs.strict || bd->cap_cm)},
-		{B_STRICTQ, B_DMAFQ, "lazy", "延迟", bs.enabled && bs.def_type != DOM_IDENTITY && !(bs.strict || bd->cap_cm)},
+	    {B_FW, B_KERNEL, "yes", "有", bs.dmar_present},
+	    {B_FW, B_NONE, "no", "没有", !bs.dmar_present},
+	    {B_KERNEL, B_ENABLE, "on", "开启", bs.enabled},
+	    {B_KERNEL, B_NONE, "off", "关闭", bs.dmar_present && !bs.enabled},
+	    {B_ENABLE, B_DEFAULT, "", "", bs.enabled},
+	    {B_DEFAULT, B_IDENTITY, "pass-through", "直通", bs.enabled && bs.def_type == DOM_IDENTITY},
+	    {B_DEFAULT, B_STRICTQ, "translated", "转换", bs.enabled && bs.def_type != DOM_IDENTITY},
+	    {B_STRICTQ, B_DMA, "strict", "严格",
+	     bs.enabled && bs.def_type != DOM_IDENTITY && (bs.strict || bd->cap_cm)},
+	    {B_STRICTQ, B_DMAFQ, "lazy", "延迟",
+	     bs.enabled && bs.def_type != DOM_IDENTITY && !(bs.strict || bd->cap_cm)},
 	};
 	/* the edge that decided on/off carries the reason (boot.c's words) */
 	int why_edge = !bs.dmar_present ? 1 : bs.enabled ? 2 : 3;
@@ -193,7 +210,8 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 	}
 
 	/* devices */
-	Agraph_t *devs = gv_cluster(g, "cluster_devices", NULL, gv_tint(THEME_DEVICE, 6), gv_hex(THEME_DEVICE));
+	Agraph_t *devs =
+	    gv_cluster(g, "cluster_devices", NULL, gv_tint(THEME_DEVICE, 6), gv_hex(THEME_DEVICE));
 	sb_clear(&b);
 	sb_printf(&b, "<B>%s</B>", gv_tr(v, "Devices and the domain each one got", "各设备得到的 DMA 域"));
 	agsafeset(devs, (char *)"label", agstrdup_html(g, (char *)sb_str(&b)), (char *)"");
@@ -204,7 +222,8 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 		enum boot_reason why;
 		enum dom_type dt;
 		int vfio = dd->owner_entity > 0;
-		const struct vm_desc *vd = vfio && dd->owner_entity - 1 < m->nvms ? m->vms[dd->owner_entity - 1].d : NULL;
+		const struct vm_desc *vd =
+		    vfio && dd->owner_entity - 1 < m->nvms ? m->vms[dd->owner_entity - 1].d : NULL;
 		if (vfio) {
 			if (bs.enabled) {
 				dt = DOM_UNMANAGED;
@@ -222,14 +241,16 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 		sb_clear(&b);
 		sb_puts(&b, "<B>");
 		sb_esc(&b, dd->name ? dd->name : "device");
-		sb_printf(&b, "</B>  <FONT FACE=\"%s\">%02x:%02x.%x</FONT>  ", GV_MONO, dd->bdf >> 8, (dd->bdf >> 3) & 31,
-		          dd->bdf & 7);
+		sb_printf(&b, "</B>  <FONT FACE=\"%s\">%02x:%02x.%x</FONT>  ", GV_MONO, dd->bdf >> 8,
+		          (dd->bdf >> 3) & 31, dd->bdf & 7);
 		sb_esc(&b, dd->type ? dd->type : "");
 		sb_puts(&b, "<BR/><FONT POINT-SIZE=\"10\">");
 		if (zh)
-			sb_printf(&b, "所有者：%s · %s", entity_name(m, dd->owner_entity), dd->trusted ? "可信" : "不可信（外置）");
+			sb_printf(&b, "所有者：%s · %s", entity_name(m, dd->owner_entity),
+			          dd->trusted ? "可信" : "不可信（外置）");
 		else
-			sb_printf(&b, "owner: %s · %s", entity_name(m, dd->owner_entity), dd->trusted ? "trusted" : "untrusted (external)");
+			sb_printf(&b, "owner: %s · %s", entity_name(m, dd->owner_entity),
+			          dd->trusted ? "trusted" : "untrusted (external)");
 		sb_printf(&b, "</FONT><BR/><B>→ %s</B><BR/><FONT POINT-SIZE=\"10\">", dom_type_name(dt));
 		gv_wrap(&b, boot_reason_text(why, zh), 46);
 		sb_puts(&b, "</FONT>");
@@ -238,14 +259,20 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 		Agnode_t *dn = gv_node(devs, name, sb_str(&b));
 		gv_set(dn, "fillcolor", gv_tint(THEME_DEVICE, 18));
 		gv_set(dn, "color", gv_hex(THEME_DEVICE));
-		int from = dt == DOM_IDENTITY ? B_IDENTITY : dt == DOM_DMA ? B_DMA : dt == DOM_DMA_FQ ? B_DMAFQ : dt == DOM_UNMANAGED ? B_ENABLE : B_NONE;
+		int from = dt == DOM_IDENTITY    ? B_IDENTITY
+		           : dt == DOM_DMA       ? B_DMA
+		           : dt == DOM_DMA_FQ    ? B_DMAFQ
+		           : dt == DOM_UNMANAGED ? B_ENABLE
+		                                 : B_NONE;
 		Agedge_t *e = gv_edge(g, n[from], dn, NULL);
 		gv_set(e, "color", gv_hex(THEME_DEVICE));
 		gv_set(e, "penwidth", "2");
 		if (dt == DOM_UNMANAGED || why == BR_DEV_UNTRUSTED) {
 			sb_clear(&b);
-			sb_printf(&b, "<I>%s</I>", dt == DOM_UNMANAGED ? gv_tr(v, "VFIO replaces the default domain", "VFIO 替换默认域")
-			                                               : gv_tr(v, "untrusted: always translated", "不可信：总是转换"));
+			sb_printf(&b, "<I>%s</I>",
+			          dt == DOM_UNMANAGED
+			              ? gv_tr(v, "VFIO replaces the default domain", "VFIO 替换默认域")
+			              : gv_tr(v, "untrusted: always translated", "不可信：总是转换"));
 			char *h = agstrdup_html(g, (char *)sb_str(&b));
 			agsafeset(e, (char *)"label", h, (char *)"");
 			agstrfree(g, h);
@@ -255,7 +282,8 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 	if (m->ndevs == 0) {
 		Agnode_t *dn = gv_node(devs, "nodev", NULL);
 		sb_clear(&b);
-		sb_printf(&b, "<I>%s</I>", gv_tr(v, "(this scenario declares no device)", "（本场景没有声明设备）"));
+		sb_printf(&b, "<I>%s</I>",
+		          gv_tr(v, "(this scenario declares no device)", "（本场景没有声明设备）"));
 		char *h = agstrdup_html(g, (char *)sb_str(&b));
 		agsafeset(dn, (char *)"label", h, (char *)"");
 		agstrfree(g, h);
@@ -276,15 +304,17 @@ Agraph_t *gv_build_boot(const struct gv_view *v, char *err, size_t cap)
 	} else {
 		sb_printf(&b, "%s  ·  ", gv_tr(v, "(empty)", "（空）"));
 	}
-	sb_printf(&b, "CONFIG_INTEL_IOMMU_DEFAULT_ON=%s  ·  %s: %s</FONT><BR ALIGN=\"LEFT\"/>", bd->kconfig_default_on ? "y" : "n",
-	          gv_tr(v, "DMAR table", "DMAR 表"), bd->firmware_vtd ? gv_tr(v, "yes", "有") : gv_tr(v, "no", "无"));
+	sb_printf(&b, "CONFIG_INTEL_IOMMU_DEFAULT_ON=%s  ·  %s: %s</FONT><BR ALIGN=\"LEFT\"/>",
+	          bd->kconfig_default_on ? "y" : "n", gv_tr(v, "DMAR table", "DMAR 表"),
+	          bd->firmware_vtd ? gv_tr(v, "yes", "有") : gv_tr(v, "no", "无"));
 	for (int i = 0; i < bs.nnotes; i++) {
 		sb_printf(&b, "<FONT POINT-SIZE=\"12\" COLOR=\"%s\">⚠ ", gv_hex(THEME_FAULT));
 		const char *txt = bs.note_code[i] ? boot_reason_text(bs.note_code[i], zh) : "";
 		sb_esc(&b, *txt ? txt : bs.notes[i]);
 		sb_puts(&b, "</FONT><BR ALIGN=\"LEFT\"/>");
 	}
-	sb_printf(&b, "<FONT POINT-SIZE=\"11\" COLOR=\"%s\">%s</FONT><BR ALIGN=\"LEFT\"/>", gv_hex(THEME_MUTED),
+	sb_printf(&b, "<FONT POINT-SIZE=\"11\" COLOR=\"%s\">%s</FONT><BR ALIGN=\"LEFT\"/>",
+	          gv_hex(THEME_MUTED),
 	          gv_tr(v, "Bold, filled: the path this machine took. Grey, dashed: branches not taken.",
 	                "粗线、填色：本机实际走过的路径；灰色虚线：未走的分支。"));
 	gv_set_title(g, sb_str(&b));

@@ -115,7 +115,7 @@ static void sb_grow(struct gv_sb *b, size_t add)
 		cap *= 2;
 	char *s = realloc(b->s, cap);
 	if (!s)
-		abort();   /* out of host memory while drawing: nothing sensible to do */
+		abort(); /* out of host memory while drawing: nothing sensible to do */
 	b->s = s;
 	b->cap = cap;
 }
@@ -147,11 +147,21 @@ void sb_esc(struct gv_sb *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': sb_puts(b, "&amp;"); break;
-		case '<': sb_puts(b, "&lt;"); break;
-		case '>': sb_puts(b, "&gt;"); break;
-		case '"': sb_puts(b, "&quot;"); break;
-		case '\n': sb_puts(b, "<BR/>"); break;
+		case '&':
+			sb_puts(b, "&amp;");
+			break;
+		case '<':
+			sb_puts(b, "&lt;");
+			break;
+		case '>':
+			sb_puts(b, "&gt;");
+			break;
+		case '"':
+			sb_puts(b, "&quot;");
+			break;
+		case '\n':
+			sb_puts(b, "<BR/>");
+			break;
 		default: {
 			char c[2] = {*s, 0};
 			sb_puts(b, c);
@@ -253,9 +263,9 @@ const char *gv_hex(struct rgb c)
 const char *gv_tint(struct rgb c, int percent)
 {
 	struct rgb t = {
-		(uint8_t)(255 - (255 - c.r) * percent / 100),
-		(uint8_t)(255 - (255 - c.g) * percent / 100),
-		(uint8_t)(255 - (255 - c.b) * percent / 100),
+	    (uint8_t)(255 - (255 - c.r) * percent / 100),
+	    (uint8_t)(255 - (255 - c.g) * percent / 100),
+	    (uint8_t)(255 - (255 - c.b) * percent / 100),
 	};
 	return gv_hex(t);
 }
@@ -293,9 +303,9 @@ static void set_html(void *obj, const char *attr, const char *html)
  */
 struct idmap {
 	Agraph_t *g;
-	char **names;            /* interned in g's string dictionary (agnameof needs refstrs) */
+	char **names; /* interned in g's string dictionary (agnameof needs refstrs) */
 	size_t n, cap;
-	size_t *ht;              /* open addressing: index + 1, 0 = empty */
+	size_t *ht; /* open addressing: index + 1, 0 = empty */
 	size_t htcap;
 	IDTYPE anon;
 };
@@ -380,7 +390,7 @@ static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createfl
 	}
 	if (!createflag || id_grow(m))
 		return 0;
-	id_find(m, str, &slot);   /* the table may have grown */
+	id_find(m, str, &slot); /* the table may have grown */
 	char *copy = agstrdup(m->g, str);
 	if (!copy)
 		return 0;
@@ -396,7 +406,7 @@ static long id_alloc(void *state, int objtype, IDTYPE request)
 	(void)state;
 	(void)objtype;
 	(void)request;
-	return 0;   /* no caller-chosen IDs */
+	return 0; /* no caller-chosen IDs */
 }
 
 static void id_free(void *state, int objtype, IDTYPE id)
@@ -675,13 +685,21 @@ Agraph_t *gv_build(const struct gv_view *v, enum gv_diagram d, char *err, size_t
 	if (err && cap)
 		err[0] = 0;
 	switch (d) {
-	case GV_FLOW: return gv_build_flow(v, err, cap);
-	case GV_WALK: return gv_build_walk(v, err, cap);
-	case GV_TABLES: return gv_build_tables(v, err, cap);
-	case GV_MEMORY: return gv_build_memory(v, err, cap);
-	case GV_RING: return gv_build_ring(v, err, cap);
-	case GV_BOOT: return gv_build_boot(v, err, cap);
-	default: snprintf(err, cap, "unknown diagram"); return NULL;
+	case GV_FLOW:
+		return gv_build_flow(v, err, cap);
+	case GV_WALK:
+		return gv_build_walk(v, err, cap);
+	case GV_TABLES:
+		return gv_build_tables(v, err, cap);
+	case GV_MEMORY:
+		return gv_build_memory(v, err, cap);
+	case GV_RING:
+		return gv_build_ring(v, err, cap);
+	case GV_BOOT:
+		return gv_build_boot(v, err, cap);
+	default:
+		snprintf(err, cap, "unknown diagram");
+		return NULL;
 	}
 }
 
@@ -754,7 +772,8 @@ int gv_render(Agraph_t *g, enum gv_format f, char **out, size_t *len, char *err,
 	if (rc != 0 || !data) {
 		if (data)
 			gvFreeRenderData(data);
-		snprintf(err, cap, "Graphviz could not render %s (is the plugin installed? try `dot -c` as root)",
+		snprintf(err, cap,
+		         "Graphviz could not render %s (is the plugin installed? try `dot -c` as root)",
 		         format_names[f]);
 		return -1;
 	}

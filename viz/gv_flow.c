@@ -46,8 +46,17 @@
 #include "nic.h"
 
 enum nd {
-	N_KVM, N_KERNEL, N_DMAAPI, N_IOMMUDRV,
-	N_MMU, N_TLB, N_EPT, N_IOMMU, N_IOTLB, N_MEM, N_WIRE,
+	N_KVM,
+	N_KERNEL,
+	N_DMAAPI,
+	N_IOMMUDRV,
+	N_MMU,
+	N_TLB,
+	N_EPT,
+	N_IOMMU,
+	N_IOTLB,
+	N_MEM,
+	N_WIRE,
 	N_FIXED,
 	/* then VMs (N_FIXED + vm) and devices (N_FIXED + MAX_VMS + dev) */
 	N_MAX = N_FIXED + MAX_VMS + MAX_DEVICES
@@ -58,10 +67,10 @@ enum hop_style { HS_ADDR, HS_WALK, HS_HIT, HS_MISS, HS_FAULT, HS_CALL, HS_DMA, H
 struct hop {
 	int from, to;
 	enum hop_style st;
-	int num;            /* first event number */
-	int count;          /* merged hops */
-	char label[200];    /* HTML-safe text (escaped when built) */
-	char key[48];       /* merge key: hops with the same key merge */
+	int num;         /* first event number */
+	int count;       /* merged hops */
+	char label[200]; /* HTML-safe text (escaped when built) */
+	char key[48];    /* merge key: hops with the same key merge */
 };
 
 struct flow {
@@ -134,11 +143,15 @@ static const char *space_str(int s)
 static int unit_node(int unit, int space_in)
 {
 	switch (unit) {
-	case UNIT_EPT: return N_EPT;
-	case UNIT_IOMMU: return N_IOMMU;
+	case UNIT_EPT:
+		return N_EPT;
+	case UNIT_IOMMU:
+		return N_IOMMU;
 	case UNIT_MMU:
-	case UNIT_CPU: return space_in == SPACE_GPA ? N_EPT : N_MMU;
-	default: return N_KERNEL;
+	case UNIT_CPU:
+		return space_in == SPACE_GPA ? N_EPT : N_MMU;
+	default:
+		return N_KERNEL;
 	}
 }
 
@@ -169,11 +182,21 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 		const struct ev *e = &t->ev[j];
 		if (e->kind == EV_WALK_REF) {
 			switch (e->walker) {
-			case WALKER_EPT: ept++; break;
-			case WALKER_IOMMU_ROOT: root++; break;
-			case WALKER_IOMMU_CONTEXT: ctx++; break;
-			case WALKER_IOMMU: sl++; break;
-			default: cpu++; break;
+			case WALKER_EPT:
+				ept++;
+				break;
+			case WALKER_IOMMU_ROOT:
+				root++;
+				break;
+			case WALKER_IOMMU_CONTEXT:
+				ctx++;
+				break;
+			case WALKER_IOMMU:
+				sl++;
+				break;
+			default:
+				cpu++;
+				break;
 			}
 		} else if (e->kind == EV_TRANSLATE && t->ev[j].space_in != SPACE_GPA && j + 1 < hi &&
 		           t->ev[j + 1].kind == EV_WALK_REF) {
@@ -185,7 +208,8 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 			struct hop *mh = hop_add(f, N_IOMMU, N_IOTLB, HS_MISS, ++*num);
 			if (mh) {
 				snprintf(mh->label, sizeof mh->label,
-				         f->v->lang == LANG_ZH ? "IOTLB 未命中 IOVA 0x%" PRIx64 : "IOTLB miss IOVA 0x%" PRIx64,
+				         f->v->lang == LANG_ZH ? "IOTLB 未命中 IOVA 0x%" PRIx64
+				                               : "IOTLB miss IOVA 0x%" PRIx64,
 				         e->addr_in);
 				snprintf(mh->key, sizeof mh->key, "iotlb:%d", e->kind);
 			}
@@ -205,26 +229,29 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 		struct hop *h = hop_add(f, N_EPT, N_MEM, HS_WALK, n);
 		if (h) {
 			snprintf(h->label, sizeof h->label,
-			         L == LANG_ZH ? "EPT 遍历：%d 个 EPT 表项（翻译客户机页表所在的 GPA）"
-			                      : "EPT walks: %d EPT entries (for the GPAs of the guest's tables)",
+			         L == LANG_ZH
+			             ? "EPT 遍历：%d 个 EPT 表项（翻译客户机页表所在的 GPA）"
+			             : "EPT walks: %d EPT entries (for the GPAs of the guest's tables)",
 			         ept);
 			snprintf(h->key, sizeof h->key, "walk:ept2d");
 		}
 		h = hop_add(f, N_MMU, N_MEM, HS_WALK, ++*num);
 		if (h) {
 			snprintf(h->label, sizeof h->label,
-			         L == LANG_ZH ? "客户机页表遍历：%d 个客户机表项" : "guest page walk: %d guest entries", cpu);
+			         L == LANG_ZH ? "客户机页表遍历：%d 个客户机表项"
+			                      : "guest page walk: %d guest entries",
+			         cpu);
 			snprintf(h->key, sizeof h->key, "walk:guest");
 		}
 	} else if (cpu || ept) {
 		struct hop *h = hop_add(f, ept ? N_EPT : N_MMU, N_MEM, HS_WALK, n);
 		if (h) {
 			if (ept)
-				snprintf(h->label, sizeof h->label, L == LANG_ZH ? "EPT 遍历：%d 个表项" : "EPT walk: %d entries",
-				         ept);
+				snprintf(h->label, sizeof h->label,
+				         L == LANG_ZH ? "EPT 遍历：%d 个表项" : "EPT walk: %d entries", ept);
 			else
-				snprintf(h->label, sizeof h->label, L == LANG_ZH ? "页表遍历：%d 个表项" : "page walk: %d entries",
-				         cpu);
+				snprintf(h->label, sizeof h->label,
+				         L == LANG_ZH ? "页表遍历：%d 个表项" : "page walk: %d entries", cpu);
 			snprintf(h->key, sizeof h->key, ept ? "walk:ept" : "walk:cpu");
 		}
 	}
@@ -241,8 +268,9 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 					snprintf(parts[np++], sizeof parts[0], "%d 个上下文表项", ctx);
 				if (sl)
 					snprintf(parts[np++], sizeof parts[0], "%d 个二级页表项", sl);
-				snprintf(h->label, sizeof h->label, "读取 %s%s%s%s%s", parts[0], np > 1 ? " + " : "",
-				         np > 1 ? parts[1] : "", np > 2 ? " + " : "", np > 2 ? parts[2] : "");
+				snprintf(h->label, sizeof h->label, "读取 %s%s%s%s%s", parts[0],
+				         np > 1 ? " + " : "", np > 1 ? parts[1] : "", np > 2 ? " + " : "",
+				         np > 2 ? parts[2] : "");
 			} else {
 				if (root)
 					snprintf(parts[np++], sizeof parts[0], "%d root", root);
@@ -250,9 +278,9 @@ static void walk_run(struct flow *f, uint64_t *i, uint64_t hi, int *num)
 					snprintf(parts[np++], sizeof parts[0], "%d context", ctx);
 				if (sl)
 					snprintf(parts[np++], sizeof parts[0], "%d second-level", sl);
-				snprintf(h->label, sizeof h->label, "read %s%s%s%s%s %s", parts[0], np > 1 ? " + " : "",
-				         np > 1 ? parts[1] : "", np > 2 ? " + " : "", np > 2 ? parts[2] : "",
-				         root + ctx + sl == 1 ? "entry" : "entries");
+				snprintf(h->label, sizeof h->label, "read %s%s%s%s%s %s", parts[0],
+				         np > 1 ? " + " : "", np > 1 ? parts[1] : "", np > 2 ? " + " : "",
+				         np > 2 ? parts[2] : "", root + ctx + sl == 1 ? "entry" : "entries");
 			}
 			snprintf(h->key, sizeof h->key, "walk:iommu");
 		}
@@ -276,10 +304,12 @@ static void mmio_label(const struct gv_view *v, const struct ev *e, char *buf, s
 		reg = regbuf;
 	}
 	if (e->flags & EVF_WRITE)
-		snprintf(buf, cap, v->lang == LANG_ZH ? "MMIO 写 %s = 0x%" PRIx64 : "MMIO write %s = 0x%" PRIx64, reg,
+		snprintf(buf, cap,
+		         v->lang == LANG_ZH ? "MMIO 写 %s = 0x%" PRIx64 : "MMIO write %s = 0x%" PRIx64, reg,
 		         e->entry);
 	else
-		snprintf(buf, cap, v->lang == LANG_ZH ? "MMIO 读 %s → 0x%" PRIx64 : "MMIO read %s → 0x%" PRIx64, reg,
+		snprintf(buf, cap,
+		         v->lang == LANG_ZH ? "MMIO 读 %s → 0x%" PRIx64 : "MMIO read %s → 0x%" PRIx64, reg,
 		         e->entry);
 }
 
@@ -305,20 +335,24 @@ static void collect(struct flow *f)
 			int vmside = e->actor >= 1 && e->actor <= m->nvms;
 			h = hop_add(f, an, N_MMU, HS_ADDR, ++num);
 			if (h) {
-				snprintf(h->label, sizeof h->label, "%s 0x%" PRIx64, vmside ? "GVA" : "VA", e->addr_in);
+				snprintf(h->label, sizeof h->label, "%s 0x%" PRIx64, vmside ? "GVA" : "VA",
+				         e->addr_in);
 				snprintf(h->key, sizeof h->key, "va:%d", an);
 			}
 			h = hop_add(f, N_MMU, N_TLB, e->kind == EV_TLB_HIT ? HS_HIT : HS_MISS, ++num);
 			if (h) {
 				if (e->kind == EV_TLB_HIT) {
-					snprintf(h->label, sizeof h->label, L == LANG_ZH ? "TLB 命中 → HPA 0x%" PRIx64 : "TLB hit → HPA 0x%" PRIx64,
+					snprintf(h->label, sizeof h->label,
+					         L == LANG_ZH ? "TLB 命中 → HPA 0x%" PRIx64
+					                      : "TLB hit → HPA 0x%" PRIx64,
 					         e->addr_out);
 					/* the access goes straight to memory */
 					f->pend_from = N_MMU;
 					f->pend_hpa = e->addr_out;
 					f->pend_num = 0;
 				} else {
-					snprintf(h->label, sizeof h->label, "%s", L == LANG_ZH ? "TLB 未命中" : "TLB miss");
+					snprintf(h->label, sizeof h->label, "%s",
+					         L == LANG_ZH ? "TLB 未命中" : "TLB miss");
 				}
 				snprintf(h->key, sizeof h->key, "tlb:%d", e->kind);
 			}
@@ -340,7 +374,8 @@ static void collect(struct flow *f)
 				int to = e->space_out == SPACE_GPA ? N_EPT : N_MEM;
 				h = hop_add(f, from, to, HS_ADDR, ++num);
 				if (h) {
-					snprintf(h->label, sizeof h->label, "%s 0x%" PRIx64, space_str(e->space_out), e->addr_out);
+					snprintf(h->label, sizeof h->label, "%s 0x%" PRIx64,
+					         space_str(e->space_out), e->addr_out);
 					snprintf(h->key, sizeof h->key, "tr:%d:%d", from, to);
 				}
 			}
@@ -367,11 +402,12 @@ static void collect(struct flow *f)
 			            num0 ? num0 : ++num);
 			if (h) {
 				if (L == LANG_ZH)
-					snprintf(h->label, sizeof h->label, "HPA 0x%" PRIx64 " %s %u 字节%s%s", e->addr_in, rw, e->len,
+					snprintf(h->label, sizeof h->label,
+					         "HPA 0x%" PRIx64 " %s %u 字节%s%s", e->addr_in, rw, e->len,
 					         *reg ? " · " : "", reg);
 				else
-					snprintf(h->label, sizeof h->label, "HPA 0x%" PRIx64 " · %s %u B%s%s", e->addr_in, rw, e->len,
-					         *reg ? " · " : "", reg);
+					snprintf(h->label, sizeof h->label, "HPA 0x%" PRIx64 " · %s %u B%s%s",
+					         e->addr_in, rw, e->len, *reg ? " · " : "", reg);
 				snprintf(h->key, sizeof h->key, "mem:%d:%d", from, e->kind);
 			}
 			break;
@@ -379,7 +415,9 @@ static void collect(struct flow *f)
 		case EV_MMIO: {
 			int dev = e->code != 0xffff ? e->code : -1;
 			int to = dev >= 0 && dev < m->ndevs ? dev_node(dev) : N_MEM;
-			int from = f->pend_from >= 0 ? f->pend_from : (e->actor >= 1 && e->actor <= m->nvms ? N_MMU : N_KERNEL);
+			int from = f->pend_from >= 0
+			               ? f->pend_from
+			               : (e->actor >= 1 && e->actor <= m->nvms ? N_MMU : N_KERNEL);
 			int num0 = f->pend_from >= 0 ? f->pend_num : 0;
 			f->pend_from = -1;
 			h = hop_add(f, from, to, HS_CALL, num0 ? num0 : ++num);
@@ -392,25 +430,32 @@ static void collect(struct flow *f)
 		case EV_FAULT: {
 			flush_pending(f);
 			int from = e->unit == UNIT_IOMMU ? N_IOMMU : N_MMU;
-			int to = e->unit == UNIT_IOMMU ? N_IOMMUDRV : (e->actor >= 1 && e->actor <= m->nvms ? an : N_KERNEL);
+			int to = e->unit == UNIT_IOMMU
+			             ? N_IOMMUDRV
+			             : (e->actor >= 1 && e->actor <= m->nvms ? an : N_KERNEL);
 			h = hop_add(f, from, to, HS_FAULT, ++num);
 			if (h) {
 				if (e->unit == UNIT_MMU) {
 					int guest = e->actor >= 1 && e->actor <= m->nvms;
 					snprintf(h->label, sizeof h->label,
-					         L == LANG_ZH ? "#PF 缺页异常 0x%" PRIx64 "，错误码 0x%" PRIx64 "（%s）→ %s"
-					                      : "#PF at 0x%" PRIx64 ", error code 0x%" PRIx64 " (%s) → %s",
+					         L == LANG_ZH ? "#PF 缺页异常 0x%" PRIx64
+					                        "，错误码 0x%" PRIx64 "（%s）→ %s"
+					                      : "#PF at 0x%" PRIx64 ", error code 0x%" PRIx64
+					                        " (%s) → %s",
 					         e->addr_in, e->extra,
 					         (e->extra & 1) ? (L == LANG_ZH ? "权限违规" : "protection")
 					                        : (L == LANG_ZH ? "页不存在" : "not present"),
-					         guest ? (L == LANG_ZH ? "客户机内核处理，没有 VM 退出" : "the guest kernel, no VM exit")
+					         guest ? (L == LANG_ZH ? "客户机内核处理，没有 VM 退出"
+					                               : "the guest kernel, no VM exit")
 					               : (L == LANG_ZH ? "宿主机内核" : "the host kernel"));
 				} else if (e->unit == UNIT_IOMMU) {
 					snprintf(h->label, sizeof h->label,
-					         L == LANG_ZH ? "DMAR 故障 原因 0x%02x：%s" : "DMAR fault, reason 0x%02x: %s", e->code,
-					         vtd_fault_reason_str(e->code));
+					         L == LANG_ZH ? "DMAR 故障 原因 0x%02x：%s"
+					                      : "DMAR fault, reason 0x%02x: %s",
+					         e->code, vtd_fault_reason_str(e->code));
 				} else {
-					snprintf(h->label, sizeof h->label, L == LANG_ZH ? "故障 0x%" PRIx64 : "fault at 0x%" PRIx64,
+					snprintf(h->label, sizeof h->label,
+					         L == LANG_ZH ? "故障 0x%" PRIx64 : "fault at 0x%" PRIx64,
 					         e->addr_in);
 				}
 				snprintf(h->key, sizeof h->key, "fault:%d:%u", e->unit, e->code);
@@ -423,12 +468,16 @@ static void collect(struct flow *f)
 			if (h) {
 				if (e->code == 48)
 					snprintf(h->label, sizeof h->label,
-					         L == LANG_ZH ? "VM 退出 48：EPT 违规，GPA 0x%" PRIx64 "，限定 0x%" PRIx64
-					                      : "VM exit 48: EPT violation at GPA 0x%" PRIx64 ", qual. 0x%" PRIx64,
+					         L == LANG_ZH ? "VM 退出 48：EPT 违规，GPA 0x%" PRIx64
+					                        "，限定 0x%" PRIx64
+					                      : "VM exit 48: EPT violation at GPA 0x%" PRIx64
+					                        ", qual. 0x%" PRIx64,
 					         e->addr_in, e->extra);
 				else
 					snprintf(h->label, sizeof h->label,
-					         L == LANG_ZH ? "VM 退出 %u：EPT 配置错误，GPA 0x%" PRIx64 : "VM exit %u: EPT misconfiguration at GPA 0x%" PRIx64,
+					         L == LANG_ZH
+					             ? "VM 退出 %u：EPT 配置错误，GPA 0x%" PRIx64
+					             : "VM exit %u: EPT misconfiguration at GPA 0x%" PRIx64,
 					         e->code, e->addr_in);
 				snprintf(h->key, sizeof h->key, "exit:%u", e->code);
 			}
@@ -439,8 +488,10 @@ static void collect(struct flow *f)
 			h = hop_add(f, an, m->iommu ? N_IOMMU : N_MEM, HS_DMA, ++num);
 			if (h) {
 				snprintf(h->label, sizeof h->label,
-				         L == LANG_ZH ? "DMA %s 0x%" PRIx64 "（%u 字节）" : "DMA %s 0x%" PRIx64 " (%u B)",
-				         e->flags & EVF_WRITE ? (L == LANG_ZH ? "写" : "write") : (L == LANG_ZH ? "读" : "read"),
+				         L == LANG_ZH ? "DMA %s 0x%" PRIx64 "（%u 字节）"
+				                      : "DMA %s 0x%" PRIx64 " (%u B)",
+				         e->flags & EVF_WRITE ? (L == LANG_ZH ? "写" : "write")
+				                              : (L == LANG_ZH ? "读" : "read"),
 				         e->addr_in, e->len);
 				snprintf(h->key, sizeof h->key, "dma:%d:%d", an, e->flags & EVF_WRITE);
 			}
@@ -452,14 +503,19 @@ static void collect(struct flow *f)
 			h = hop_add(f, N_IOMMU, N_IOTLB, e->kind == EV_IOTLB_MISS ? HS_MISS : HS_HIT, ++num);
 			if (h) {
 				if (e->kind == EV_CTX_CACHE_HIT)
-					snprintf(h->label, sizeof h->label, "%s", L == LANG_ZH ? "上下文缓存命中" : "context-cache hit");
+					snprintf(h->label, sizeof h->label, "%s",
+					         L == LANG_ZH ? "上下文缓存命中" : "context-cache hit");
 				else if (e->kind == EV_IOTLB_MISS)
-					snprintf(h->label, sizeof h->label, L == LANG_ZH ? "IOTLB 未命中 IOVA 0x%" PRIx64 : "IOTLB miss IOVA 0x%" PRIx64,
+					snprintf(h->label, sizeof h->label,
+					         L == LANG_ZH ? "IOTLB 未命中 IOVA 0x%" PRIx64
+					                      : "IOTLB miss IOVA 0x%" PRIx64,
 					         e->addr_in);
 				else
 					snprintf(h->label, sizeof h->label, "%s%s",
-					         (e->flags & EVF_STALE) ? (L == LANG_ZH ? "IOTLB 命中（过期！）" : "IOTLB hit (STALE!)")
-					                                : (L == LANG_ZH ? "IOTLB 命中" : "IOTLB hit"),
+					         (e->flags & EVF_STALE)
+					             ? (L == LANG_ZH ? "IOTLB 命中（过期！）"
+					                             : "IOTLB hit (STALE!)")
+					             : (L == LANG_ZH ? "IOTLB 命中" : "IOTLB hit"),
 					         "");
 				if (e->flags & EVF_STALE)
 					h->st = HS_FAULT;
@@ -472,7 +528,8 @@ static void collect(struct flow *f)
 				static const char *const g_en[] = {"", "global", "domain", "page", "context"};
 				static const char *const g_zh[] = {"", "全局", "按域", "按页", "上下文"};
 				unsigned gi = e->code < 5 ? e->code : 0;
-				snprintf(h->label, sizeof h->label, L == LANG_ZH ? "%s失效" : "%s invalidation",
+				snprintf(h->label, sizeof h->label,
+				         L == LANG_ZH ? "%s失效" : "%s invalidation",
 				         L == LANG_ZH ? g_zh[gi] : g_en[gi]);
 				snprintf(h->key, sizeof h->key, "inv:%u", e->code);
 			}
@@ -486,7 +543,9 @@ static void collect(struct flow *f)
 		case EV_FQ_FLUSH:
 		case EV_DMA_MISUSE: {
 			flush_pending(f);
-			int from = e->kind == EV_DMA_MISUSE ? N_KERNEL : (e->actor >= 1 && e->actor <= m->nvms ? an : N_KERNEL);
+			int from = e->kind == EV_DMA_MISUSE
+			               ? N_KERNEL
+			               : (e->actor >= 1 && e->actor <= m->nvms ? an : N_KERNEL);
 			int to = e->kind == EV_FQ_FLUSH ? N_IOMMUDRV : N_DMAAPI;
 			h = hop_add(f, from, to, e->kind == EV_DMA_MISUSE ? HS_FAULT : HS_CALL, ++num);
 			if (h) {
@@ -496,12 +555,16 @@ static void collect(struct flow *f)
 				                   : e->kind == EV_DMA_ALLOC ? "dma_alloc_coherent"
 				                   : e->kind == EV_DMA_FREE  ? "dma_free_coherent"
 				                   : e->kind == EV_BOUNCE    ? "swiotlb bounce"
-				                   : e->kind == EV_FQ_FLUSH  ? "flush queue → IOTLB flush"
-				                                             : (L == LANG_ZH ? "DMA API 误用" : "DMA-API misuse");
+				                   : e->kind == EV_FQ_FLUSH
+				                       ? "flush queue → IOTLB flush"
+				                       : (L == LANG_ZH ? "DMA API 误用" : "DMA-API misuse");
 				if (e->kind == EV_DMA_MAP || e->kind == EV_DMA_ALLOC)
-					snprintf(h->label, sizeof h->label, "%s → 0x%" PRIx64, name, e->addr_out);
-				else if (e->kind == EV_DMA_UNMAP || e->kind == EV_DMA_SYNC || e->kind == EV_DMA_FREE)
-					snprintf(h->label, sizeof h->label, "%s(0x%" PRIx64 ")", name, e->addr_out ? e->addr_out : e->addr_in);
+					snprintf(h->label, sizeof h->label, "%s → 0x%" PRIx64, name,
+					         e->addr_out);
+				else if (e->kind == EV_DMA_UNMAP || e->kind == EV_DMA_SYNC ||
+				         e->kind == EV_DMA_FREE)
+					snprintf(h->label, sizeof h->label, "%s(0x%" PRIx64 ")", name,
+					         e->addr_out ? e->addr_out : e->addr_in);
 				else
 					snprintf(h->label, sizeof h->label, "%s", name);
 				snprintf(h->key, sizeof h->key, "api:%d", e->kind);
@@ -511,17 +574,22 @@ static void collect(struct flow *f)
 		case EV_IRQ:
 			h = hop_add(f, an, N_MMU, HS_IRQ, ++num);
 			if (h) {
-				snprintf(h->label, sizeof h->label, L == LANG_ZH ? "MSI 中断（写 0x%" PRIx64 "）" : "MSI interrupt (write to 0x%" PRIx64 ")",
+				snprintf(h->label, sizeof h->label,
+				         L == LANG_ZH ? "MSI 中断（写 0x%" PRIx64 "）"
+				                      : "MSI interrupt (write to 0x%" PRIx64 ")",
 				         e->addr_in);
 				snprintf(h->key, sizeof h->key, "irq:%d", an);
 			}
 			break;
 		case EV_WIRE_RX:
 		case EV_WIRE_TX:
-			h = hop_add(f, e->kind == EV_WIRE_RX ? N_WIRE : an, e->kind == EV_WIRE_RX ? an : N_WIRE, HS_DMA, ++num);
+			h = hop_add(f, e->kind == EV_WIRE_RX ? N_WIRE : an,
+			            e->kind == EV_WIRE_RX ? an : N_WIRE, HS_DMA, ++num);
 			if (h) {
-				snprintf(h->label, sizeof h->label, L == LANG_ZH ? "%s %u 字节帧" : "%s %u-byte frame",
-				         e->kind == EV_WIRE_RX ? (L == LANG_ZH ? "收到" : "receive") : (L == LANG_ZH ? "发送" : "send"),
+				snprintf(h->label, sizeof h->label,
+				         L == LANG_ZH ? "%s %u 字节帧" : "%s %u-byte frame",
+				         e->kind == EV_WIRE_RX ? (L == LANG_ZH ? "收到" : "receive")
+				                               : (L == LANG_ZH ? "发送" : "send"),
 				         e->len);
 				snprintf(h->key, sizeof h->key, "wire:%d", e->kind);
 			}
@@ -531,14 +599,18 @@ static void collect(struct flow *f)
 			/* name the device DMA that just moved the descriptor */
 			for (int j = f->n - 1; j >= 0 && j >= f->n - 12; j--) {
 				struct hop *p = &f->h[j];
-				if (p->from == an && (p->to == N_IOMMU || p->to == N_MEM) && p->st == HS_DMA) {
+				if (p->from == an && (p->to == N_IOMMU || p->to == N_MEM) &&
+				    p->st == HS_DMA) {
 					char old[sizeof p->label];
 					memcpy(old, p->label, sizeof old);
-					snprintf(p->label, sizeof p->label, "%s %s[%" PRIu64 "] %s: %.120s", e->code ? "Tx" : "Rx",
-					         L == LANG_ZH ? "描述符" : "desc", e->extra,
-					         e->kind == EV_DESC_FETCH ? (L == LANG_ZH ? "读取" : "fetch") : (L == LANG_ZH ? "回写" : "write-back"),
-					         old);
-					snprintf(p->key, sizeof p->key, "desc:%d:%u:%d", e->kind, e->code, an);
+					snprintf(
+					    p->label, sizeof p->label, "%s %s[%" PRIu64 "] %s: %.120s",
+					    e->code ? "Tx" : "Rx", L == LANG_ZH ? "描述符" : "desc", e->extra,
+					    e->kind == EV_DESC_FETCH ? (L == LANG_ZH ? "读取" : "fetch")
+					                             : (L == LANG_ZH ? "回写" : "write-back"),
+					    old);
+					snprintf(p->key, sizeof p->key, "desc:%d:%u:%d", e->kind, e->code,
+					         an);
 					break;
 				}
 			}
@@ -547,8 +619,9 @@ static void collect(struct flow *f)
 		case EV_RX_DROP:
 			h = hop_add(f, N_WIRE, an, HS_FAULT, ++num);
 			if (h) {
-				snprintf(h->label, sizeof h->label, "%s", L == LANG_ZH ? "丢包：环中没有空闲描述符（RXO）"
-				                                                       : "dropped: no free Rx descriptor (RXO)");
+				snprintf(h->label, sizeof h->label, "%s",
+				         L == LANG_ZH ? "丢包：环中没有空闲描述符（RXO）"
+				                      : "dropped: no free Rx descriptor (RXO)");
 				snprintf(h->key, sizeof h->key, "drop");
 			}
 			break;
@@ -556,7 +629,9 @@ static void collect(struct flow *f)
 			h = hop_add(f, an, N_MEM, HS_FAULT, ++num);
 			if (h) {
 				snprintf(h->label, sizeof h->label,
-				         L == LANG_ZH ? "隔离被破坏：写入 HPA 0x%" PRIx64 : "ISOLATION BREACH at HPA 0x%" PRIx64, e->addr_in);
+				         L == LANG_ZH ? "隔离被破坏：写入 HPA 0x%" PRIx64
+				                      : "ISOLATION BREACH at HPA 0x%" PRIx64,
+				         e->addr_in);
 				snprintf(h->key, sizeof h->key, "breach:%d", an);
 			}
 			break;
@@ -566,16 +641,19 @@ static void collect(struct flow *f)
 			if (h) {
 				snprintf(h->label, sizeof h->label,
 				         L == LANG_ZH ? "修改表项 @0x%" PRIx64 "：0x%" PRIx64 " → 0x%" PRIx64
-				                      : "set entry @0x%" PRIx64 ": 0x%" PRIx64 " → 0x%" PRIx64,
+				                      : "set entry @0x%" PRIx64 ": 0x%" PRIx64
+				                        " → 0x%" PRIx64,
 				         e->addr_in, e->extra, e->entry);
 				snprintf(h->key, sizeof h->key, "set");
 			}
 			break;
 		case EV_TLB_FLUSH: {
 			static const char *const en[] = {"INVLPG", "TLB flush", "INVEPT", "CR3 write"};
-			h = hop_add(f, e->actor >= 1 && e->actor <= m->nvms ? an : N_KERNEL, N_TLB, HS_CALL, ++num);
+			h = hop_add(f, e->actor >= 1 && e->actor <= m->nvms ? an : N_KERNEL, N_TLB, HS_CALL,
+			            ++num);
 			if (h) {
-				snprintf(tmp, sizeof tmp, L == LANG_ZH ? "%s：丢弃 %u 项" : "%s: %u dropped", en[e->code & 3], e->len);
+				snprintf(tmp, sizeof tmp, L == LANG_ZH ? "%s：丢弃 %u 项" : "%s: %u dropped",
+				         en[e->code & 3], e->len);
 				snprintf(h->label, sizeof h->label, "%s", tmp);
 				snprintf(h->key, sizeof h->key, "flush:%u", e->code);
 			}
@@ -597,7 +675,8 @@ static void merge(struct flow *f, int limit)
 	for (int i = 0; i < f->n; i++) {
 		int j;
 		for (j = 0; j < out; j++)
-			if (f->h[j].from == f->h[i].from && f->h[j].to == f->h[i].to && strcmp(f->h[j].key, f->h[i].key) == 0)
+			if (f->h[j].from == f->h[i].from && f->h[j].to == f->h[i].to &&
+			    strcmp(f->h[j].key, f->h[i].key) == 0)
 				break;
 		if (j < out) {
 			f->h[j].count += f->h[i].count;
@@ -613,12 +692,18 @@ enum ucol { UC_KERNEL, UC_CPU, UC_EPT, UC_IOMMU, UC_MEMORY, UC_DEVICE };
 static struct rgb ucol(int c)
 {
 	switch (c) {
-	case UC_CPU: return THEME_CPU;
-	case UC_EPT: return THEME_EPT;
-	case UC_IOMMU: return THEME_IOMMU;
-	case UC_MEMORY: return THEME_MEMORY;
-	case UC_DEVICE: return THEME_DEVICE;
-	default: return THEME_KERNEL;
+	case UC_CPU:
+		return THEME_CPU;
+	case UC_EPT:
+		return THEME_EPT;
+	case UC_IOMMU:
+		return THEME_IOMMU;
+	case UC_MEMORY:
+		return THEME_MEMORY;
+	case UC_DEVICE:
+		return THEME_DEVICE;
+	default:
+		return THEME_KERNEL;
 	}
 }
 
@@ -626,23 +711,24 @@ struct nodeinfo {
 	const char *name;
 	const char *en, *zh;
 	const char *sub_en, *sub_zh;
-	int colour;  /* enum ucol */
-	int layer;   /* 0 user, 1 kernel, 2 hardware */
+	int colour; /* enum ucol */
+	int layer;  /* 0 user, 1 kernel, 2 hardware */
 };
 
 static const struct nodeinfo fixed[N_FIXED] = {
-	[N_KVM] = {"kvm", "KVM", "KVM", "handles VM exits", "处理 VM 退出", UC_KERNEL, 1},
-	[N_KERNEL] = {"kernel", "host kernel", "宿主机内核", "drivers, page tables", "驱动、页表", UC_KERNEL, 1},
-	[N_DMAAPI] = {"dmaapi", "DMA API", "DMA API", "dma-iommu / dma-direct", "dma-iommu / dma-direct", UC_KERNEL, 1},
-	[N_IOMMUDRV] = {"iommudrv", "intel-iommu driver", "intel-iommu 驱动", "tables, invalidation, faults",
-	                "页表、失效、故障处理", UC_KERNEL, 1},
-	[N_MMU] = {"mmu", "CPU · MMU", "CPU · MMU", "page walker", "页表遍历器", UC_CPU, 2},
-	[N_TLB] = {"tlb", "TLB", "TLB", "cached translations", "缓存的地址转换", UC_CPU, 2},
-	[N_EPT] = {"ept", "EPT", "EPT", "GPA → HPA", "GPA → HPA", UC_EPT, 2},
-	[N_IOMMU] = {"iommu", "IOMMU (VT-d)", "IOMMU（VT-d）", "IOVA → HPA", "IOVA → HPA", UC_IOMMU, 2},
-	[N_IOTLB] = {"iotlb", "IOTLB", "IOTLB", "cached DMA translations", "缓存的 DMA 转换", UC_IOMMU, 2},
-	[N_MEM] = {"dram", "DRAM", "内存 DRAM", "host physical memory", "宿主机物理内存", UC_MEMORY, 2},
-	[N_WIRE] = {"wire", "network", "网络", "the wire", "网线", UC_DEVICE, 2},
+    [N_KVM] = {"kvm", "KVM", "KVM", "handles VM exits", "处理 VM 退出", UC_KERNEL, 1},
+    [N_KERNEL] = {"kernel", "host kernel", "宿主机内核", "drivers, page tables", "驱动、页表", UC_KERNEL, 1},
+    [N_DMAAPI] = {"dmaapi", "DMA API", "DMA API", "dma-iommu / dma-direct", "dma-iommu / dma-direct",
+                  UC_KERNEL, 1},
+    [N_IOMMUDRV] = {"iommudrv", "intel-iommu driver", "intel-iommu 驱动", "tables, invalidation, faults",
+                    "页表、失效、故障处理", UC_KERNEL, 1},
+    [N_MMU] = {"mmu", "CPU · MMU", "CPU · MMU", "page walker", "页表遍历器", UC_CPU, 2},
+    [N_TLB] = {"tlb", "TLB", "TLB", "cached translations", "缓存的地址转换", UC_CPU, 2},
+    [N_EPT] = {"ept", "EPT", "EPT", "GPA → HPA", "GPA → HPA", UC_EPT, 2},
+    [N_IOMMU] = {"iommu", "IOMMU (VT-d)", "IOMMU（VT-d）", "IOVA → HPA", "IOVA → HPA", UC_IOMMU, 2},
+    [N_IOTLB] = {"iotlb", "IOTLB", "IOTLB", "cached DMA translations", "缓存的 DMA 转换", UC_IOMMU, 2},
+    [N_MEM] = {"dram", "DRAM", "内存 DRAM", "host physical memory", "宿主机物理内存", UC_MEMORY, 2},
+    [N_WIRE] = {"wire", "network", "网络", "the wire", "网线", UC_DEVICE, 2},
 };
 
 static void style_for(Agedge_t *e, enum hop_style st)
@@ -689,7 +775,9 @@ static void badge_row(struct gv_sb *b, int num, int count, enum hop_style st, co
 	const char *bg = st == HS_FAULT ? gv_hex(THEME_FAULT) : gv_hex(THEME_INK);
 	sb_puts(b, "<TR>");
 	if (num > 0)
-		sb_printf(b, "<TD BGCOLOR=\"%s\" ALIGN=\"RIGHT\"><FONT COLOR=\"#FFFFFF\"><B> %d </B></FONT></TD>", bg, num);
+		sb_printf(
+		    b, "<TD BGCOLOR=\"%s\" ALIGN=\"RIGHT\"><FONT COLOR=\"#FFFFFF\"><B> %d </B></FONT></TD>",
+		    bg, num);
 	else
 		sb_puts(b, "<TD></TD>");
 	sb_puts(b, "<TD BGCOLOR=\"#FFFFFF\" ALIGN=\"LEFT\"> ");
@@ -786,7 +874,8 @@ Agraph_t *gv_build_flow(const struct gv_view *v, char *err, size_t cap)
 	if (!any_user) {
 		/* keep the three-layer picture: a host process box */
 		sb_clear(&b);
-		sb_printf(&b, "<B>%s</B><BR/><FONT POINT-SIZE=\"10\">%s</FONT>", gv_tr(v, "applications", "应用程序"),
+		sb_printf(&b, "<B>%s</B><BR/><FONT POINT-SIZE=\"10\">%s</FONT>",
+		          gv_tr(v, "applications", "应用程序"),
 		          gv_tr(v, "(not involved here)", "（此处未参与）"));
 		Agnode_t *n = gv_node(layer[0], "app", sb_str(&b));
 		gv_set(n, "fontcolor", gv_hex(THEME_MUTED));
@@ -891,7 +980,8 @@ Agraph_t *gv_build_flow(const struct gv_view *v, char *err, size_t cap)
 			}
 		}
 		if (rest) {
-			sb_printf(&b, "<TR><TD></TD><TD ALIGN=\"LEFT\"><FONT COLOR=\"%s\"> ", gv_hex(THEME_MUTED));
+			sb_printf(&b, "<TR><TD></TD><TD ALIGN=\"LEFT\"><FONT COLOR=\"%s\"> ",
+			          gv_hex(THEME_MUTED));
 			if (v->lang == LANG_ZH)
 				sb_printf(&b, "……另有 %d 次（%d–%d）", rest, rest_lo, rest_hi);
 			else
@@ -914,25 +1004,29 @@ Agraph_t *gv_build_flow(const struct gv_view *v, char *err, size_t cap)
 
 	/* legend */
 	sb_clear(&b);
-	sb_printf(&b, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"2\">"
-	              "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"><B>%s</B></TD></TR>",
+	sb_printf(&b,
+	          "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"2\">"
+	          "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"><B>%s</B></TD></TR>",
 	          gv_tr(v, "Legend", "图例"));
 	struct {
 		const char *en, *zh;
 		const char *sample;
 	} rows[] = {
-		{"address handed on (in the receiver's space)", "传递的地址（接收方的地址空间）", "━━━"},
-		{"page-table reads (counted)", "页表项读取（计数）", "┅┅┅"},
-		{"TLB / IOTLB hit", "TLB / IOTLB 命中", "━━━"},
-		{"fault or VM exit (bold, ✗)", "故障或 VM 退出（粗线，✗）", "━━━"},
-		{"kernel call / register access", "内核调用 / 寄存器访问", "━━━"},
-		{"device DMA, frames, interrupts", "设备 DMA、数据帧、中断", "━━━"},
+	    {"address handed on (in the receiver's space)", "传递的地址（接收方的地址空间）", "━━━"},
+	    {"page-table reads (counted)", "页表项读取（计数）", "┅┅┅"},
+	    {"TLB / IOTLB hit", "TLB / IOTLB 命中", "━━━"},
+	    {"fault or VM exit (bold, ✗)", "故障或 VM 退出（粗线，✗）", "━━━"},
+	    {"kernel call / register access", "内核调用 / 寄存器访问", "━━━"},
+	    {"device DMA, frames, interrupts", "设备 DMA、数据帧、中断", "━━━"},
 	};
 	struct rgb rc[] = {THEME_INK, THEME_MUTED, THEME_HIT, THEME_FAULT, THEME_KERNEL, THEME_DEVICE};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-		sb_printf(&b, "<TR><TD><FONT COLOR=\"%s\"><B>%s</B></FONT></TD><TD ALIGN=\"LEFT\">%s</TD></TR>",
+		sb_printf(&b,
+		          "<TR><TD><FONT COLOR=\"%s\"><B>%s</B></FONT></TD><TD ALIGN=\"LEFT\">%s</TD></TR>",
 		          gv_hex(rc[i]), rows[i].sample, gv_tr(v, rows[i].en, rows[i].zh));
-	sb_printf(&b, "<TR><TD BGCOLOR=\"%s\"><FONT COLOR=\"#FFFFFF\"><B> 1 </B></FONT></TD><TD ALIGN=\"LEFT\">%s</TD></TR>",
+	sb_printf(&b,
+	          "<TR><TD BGCOLOR=\"%s\"><FONT COLOR=\"#FFFFFF\"><B> 1 </B></FONT></TD><TD "
+	          "ALIGN=\"LEFT\">%s</TD></TR>",
 	          gv_hex(THEME_INK), gv_tr(v, "order of events", "事件顺序"));
 	sb_puts(&b, "</TABLE>");
 	Agnode_t *leg = gv_node(g, "legend", sb_str(&b));
@@ -949,8 +1043,9 @@ Agraph_t *gv_build_flow(const struct gv_view *v, char *err, size_t cap)
 	sb_clear(&b);
 	gv_title(v, &b, "Flow through the system", "数据与地址在系统中的流向");
 	if (f.n == 0) {
-		sb_printf(&b, "<FONT POINT-SIZE=\"12\">%s</FONT><BR ALIGN=\"LEFT\"/>",
-		          gv_tr(v, "(no hardware activity in the selected steps)", "（所选步骤中没有硬件活动）"));
+		sb_printf(
+		    &b, "<FONT POINT-SIZE=\"12\">%s</FONT><BR ALIGN=\"LEFT\"/>",
+		    gv_tr(v, "(no hardware activity in the selected steps)", "（所选步骤中没有硬件活动）"));
 	} else if (v->step_lo > 0 && v->step_lo == v->step_hi) {
 		const char *say = gv_step_say(v, v->step_lo);
 		if (say) {

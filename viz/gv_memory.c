@@ -46,22 +46,22 @@ static const char *owner_colour(const struct machine *m, int owner)
 static void label_tr(const struct gv_view *v, const char *in, char *out, size_t cap)
 {
 	static const struct {
-		const char *en, *zh;   /* zh: %s = the owner after "of " */
+		const char *en, *zh; /* zh: %s = the owner after "of " */
 		int of;
 	} t[] = {
-		{"host RAM", "宿主机内存", 0},
-		{"host page tables", "宿主机页表", 0},
-		{"RAM of ", "%s 的内存", 1},
-		{"MMIO BAR0 of ", "%s 的 MMIO BAR0", 1},
-		{"page tables of ", "%s 的页表", 1},
-		{"EPT tables of ", "%s 的 EPT 页表", 1},
-		{"EPT tables", "EPT 页表", 0},
-		{"vt-d root table", "VT-d 根表", 0},
-		{"vt-d context table", "VT-d 上下文表", 0},
-		{"vt-d invalidation queue", "VT-d 失效队列", 0},
-		{"vt-d second-level table", "VT-d 二级页表", 0},
-		{"swiotlb bounce pool", "swiotlb 反弹缓冲池", 0},
-		{"skb data", "skb 数据缓冲区", 0},
+	    {"host RAM", "宿主机内存", 0},
+	    {"host page tables", "宿主机页表", 0},
+	    {"RAM of ", "%s 的内存", 1},
+	    {"MMIO BAR0 of ", "%s 的 MMIO BAR0", 1},
+	    {"page tables of ", "%s 的页表", 1},
+	    {"EPT tables of ", "%s 的 EPT 页表", 1},
+	    {"EPT tables", "EPT 页表", 0},
+	    {"vt-d root table", "VT-d 根表", 0},
+	    {"vt-d context table", "VT-d 上下文表", 0},
+	    {"vt-d invalidation queue", "VT-d 失效队列", 0},
+	    {"vt-d second-level table", "VT-d 二级页表", 0},
+	    {"swiotlb bounce pool", "swiotlb 反弹缓冲池", 0},
+	    {"skb data", "skb 数据缓冲区", 0},
 	};
 	snprintf(out, cap, "%s", in);
 	if (v->lang != LANG_ZH)
@@ -123,9 +123,11 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 	int *touches = calloc((size_t)mem->nspans, sizeof *touches);
 
 	/* the HPA map */
-	sb_printf(&b, "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"4\">",
+	sb_printf(&b,
+	          "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"4\">",
 	          gv_hex(THEME_MEMORY));
-	sb_printf(&b, "<TR><TD COLSPAN=\"4\" BGCOLOR=\"%s\"><FONT COLOR=\"#FFFFFF\"><B>%s</B></FONT></TD></TR>",
+	sb_printf(&b,
+	          "<TR><TD COLSPAN=\"4\" BGCOLOR=\"%s\"><FONT COLOR=\"#FFFFFF\"><B>%s</B></FONT></TD></TR>",
 	          gv_hex(THEME_MEMORY), gv_tr(v, "Host physical memory (HPA)", "宿主机物理内存（HPA）"));
 	uint64_t prev_end = 0;
 	for (int i = 0; i < mem->nspans; i++) {
@@ -133,24 +135,33 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 		if (s->base > prev_end) {
 			gv_size_str(s->base - prev_end, sz, sizeof sz);
 			range_str(prev_end, s->base - prev_end, rg, sizeof rg);
-			sb_printf(&b, "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\" COLOR=\"%s\">%s</FONT></TD>"
+			sb_printf(&b,
+			          "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\" "
+			          "COLOR=\"%s\">%s</FONT></TD>"
 			          "<TD ALIGN=\"RIGHT\"><FONT POINT-SIZE=\"10\" COLOR=\"%s\">%s</FONT></TD>"
-			          "<TD ALIGN=\"LEFT\" COLSPAN=\"2\"><FONT POINT-SIZE=\"10\" COLOR=\"%s\"><I>%s</I></FONT></TD></TR>",
-			          GV_MONO, gv_hex(THEME_MUTED), rg, gv_hex(THEME_MUTED), sz, gv_hex(THEME_MUTED),
-			          gv_tr(v, "(nothing here)", "（空洞）"));
+			          "<TD ALIGN=\"LEFT\" COLSPAN=\"2\"><FONT POINT-SIZE=\"10\" "
+			          "COLOR=\"%s\"><I>%s</I></FONT></TD></TR>",
+			          GV_MONO, gv_hex(THEME_MUTED), rg, gv_hex(THEME_MUTED), sz,
+			          gv_hex(THEME_MUTED), gv_tr(v, "(nothing here)", "（空洞）"));
 		}
 		const char *bg = owner_colour(m, s->owner);
 		gv_size_str(s->size, sz, sizeof sz);
 		range_str(s->base, s->size, rg, sizeof rg);
-		const char *kind = s->kind == SPAN_MMIO ? "MMIO" : s->kind == SPAN_RESERVED ? gv_tr(v, "reserved", "保留") : "RAM";
-		sb_printf(&b, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"s%d\"><FONT FACE=\"%s\" POINT-SIZE=\"11\">%s</FONT></TD>"
+		const char *kind = s->kind == SPAN_MMIO       ? "MMIO"
+		                   : s->kind == SPAN_RESERVED ? gv_tr(v, "reserved", "保留")
+		                                              : "RAM";
+		sb_printf(&b,
+		          "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"s%d\"><FONT FACE=\"%s\" "
+		          "POINT-SIZE=\"11\">%s</FONT></TD>"
 		          "<TD BGCOLOR=\"%s\" ALIGN=\"RIGHT\">%s</TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>",
 		          bg, i, GV_MONO, rg, bg, sz, bg);
 		char lab[128];
 		label_tr(v, s->label, lab, sizeof lab);
 		sb_esc(&b, lab);
-		sb_printf(&b, "</B> <FONT POINT-SIZE=\"10\">(%s)</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"o%d\">", kind,
-		          bg, i);
+		sb_printf(&b,
+		          "</B> <FONT POINT-SIZE=\"10\">(%s)</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" "
+		          "PORT=\"o%d\">",
+		          kind, bg, i);
 		sb_esc(&b, entity_name(m, s->owner));
 		sb_puts(&b, "</TD></TR>");
 		/* notes inside, folded by label */
@@ -159,12 +170,13 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 			const struct mem_note *n = &mem->notes[j];
 			if (n->base < s->base || n->base >= s->base + s->size)
 				continue;
-			if (j > 0 && same_note(mem->notes[j - 1].label, n->label) && mem->notes[j - 1].base >= s->base &&
-			    mem->notes[j - 1].base < s->base + s->size)
-				continue;   /* folded into the first of its run */
+			if (j > 0 && same_note(mem->notes[j - 1].label, n->label) &&
+			    mem->notes[j - 1].base >= s->base && mem->notes[j - 1].base < s->base + s->size)
+				continue; /* folded into the first of its run */
 			int cnt = 1;
 			uint64_t lo = n->base, hi2 = n->base + n->size;
-			for (int k = j + 1; k < mem->nnotes && same_note(mem->notes[k].label, n->label); k++) {
+			for (int k = j + 1; k < mem->nnotes && same_note(mem->notes[k].label, n->label);
+			     k++) {
 				const struct mem_note *q = &mem->notes[k];
 				if (q->base < s->base || q->base >= s->base + s->size)
 					break;
@@ -181,11 +193,13 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 			shown++;
 			range_str(lo, hi2 - lo, rg, sizeof rg);
 			gv_size_str(hi2 - lo, sz, sizeof sz);
-			sb_printf(&b, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"9\">   %s</FONT></TD>"
+			sb_printf(&b,
+			          "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"9\"> "
+			          "  %s</FONT></TD>"
 			          "<TD BGCOLOR=\"%s\" ALIGN=\"RIGHT\"><FONT POINT-SIZE=\"9\">%s</FONT></TD>"
 			          "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" COLSPAN=\"2\"><FONT POINT-SIZE=\"9\">↳ ",
-			          gv_tint(theme_owner(0, 0), 0), GV_MONO, rg, gv_tint(theme_owner(0, 0), 0), sz,
-			          gv_tint(theme_owner(0, 0), 0));
+			          gv_tint(theme_owner(0, 0), 0), GV_MONO, rg, gv_tint(theme_owner(0, 0), 0),
+			          sz, gv_tint(theme_owner(0, 0), 0));
 			if (cnt > 1) {
 				const char *p = strstr(n->label, " (");
 				char head[MEM_LABEL_LEN];
@@ -204,7 +218,9 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 			sb_puts(&b, "</FONT></TD></TR>");
 		}
 		if (more)
-			sb_printf(&b, "<TR><TD COLSPAN=\"4\" ALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\" COLOR=\"%s\">   %s %d</FONT></TD></TR>",
+			sb_printf(&b,
+			          "<TR><TD COLSPAN=\"4\" ALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\" COLOR=\"%s\"> "
+			          "  %s %d</FONT></TD></TR>",
 			          gv_hex(THEME_MUTED), gv_tr(v, "… more allocations:", "……更多分配："), more);
 		/* what the selection did here */
 		int nt = 0;
@@ -226,7 +242,9 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 			touches[i]++;
 			if (nt++ >= MAX_TOUCH_PER_SPAN)
 				continue;
-			sb_printf(&b, "<TR><TD COLSPAN=\"4\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\">   ★ ",
+			sb_printf(&b,
+			          "<TR><TD COLSPAN=\"4\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT "
+			          "POINT-SIZE=\"10\">   ★ ",
 			          gv_tint(THEME_ACTIVE, 45));
 			if (v->lang == LANG_ZH)
 				sb_printf(&b, "第 %u 步：", x->step + 1);
@@ -238,8 +256,11 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 			          gv_tr(v, "B", "字节"), GV_MONO, a);
 		}
 		if (nt > MAX_TOUCH_PER_SPAN)
-			sb_printf(&b, "<TR><TD COLSPAN=\"4\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\">   ★ %s %d</FONT></TD></TR>",
-			          gv_tint(THEME_ACTIVE, 45), gv_tr(v, "… more accesses:", "……更多访问："), nt - MAX_TOUCH_PER_SPAN);
+			sb_printf(&b,
+			          "<TR><TD COLSPAN=\"4\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT "
+			          "POINT-SIZE=\"10\">   ★ %s %d</FONT></TD></TR>",
+			          gv_tint(THEME_ACTIVE, 45), gv_tr(v, "… more accesses:", "……更多访问："),
+			          nt - MAX_TOUCH_PER_SPAN);
 		prev_end = s->base + s->size;
 	}
 	sb_puts(&b, "</TABLE>");
@@ -254,26 +275,34 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 			continue;
 		struct rgb c = theme_owner(1, i);
 		sb_clear(&b);
-		sb_printf(&b, "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"4\">",
-		          gv_hex(THEME_MEMORY));
+		sb_printf(
+		    &b,
+		    "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"4\">",
+		    gv_hex(THEME_MEMORY));
 		sb_printf(&b, "<TR><TD COLSPAN=\"3\" BGCOLOR=\"%s\"><B>", gv_hex(c));
 		sb_esc(&b, entity_name(m, m->vms[i].entity));
-		sb_printf(&b, "</B> — %s</TD></TR>", gv_tr(v, "guest physical (GPA)", "客户机物理地址（GPA）"));
+		sb_printf(&b, "</B> — %s</TD></TR>",
+		          gv_tr(v, "guest physical (GPA)", "客户机物理地址（GPA）"));
 		for (int r = 0; r < d->nram; r++) {
 			gv_size_str(d->ram[r].size, sz, sizeof sz);
 			range_str(d->ram[r].gpa, d->ram[r].size, rg, sizeof rg);
-			sb_printf(&b, "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"11\">%s</FONT></TD><TD ALIGN=\"RIGHT\">%s</TD>"
+			sb_printf(&b,
+			          "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"%s\" "
+			          "POINT-SIZE=\"11\">%s</FONT></TD><TD ALIGN=\"RIGHT\">%s</TD>"
 			          "<TD ALIGN=\"LEFT\" PORT=\"r%d\">RAM</TD></TR>",
 			          GV_MONO, rg, sz, r);
 		}
 		for (int k = 0; k < d->nmmio; k++) {
 			gv_size_str(d->mmio[k].size, sz, sizeof sz);
 			range_str(d->mmio[k].gpa, d->mmio[k].size, rg, sizeof rg);
-			sb_printf(&b, "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"11\">%s</FONT></TD><TD ALIGN=\"RIGHT\">%s</TD>"
+			sb_printf(&b,
+			          "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"%s\" "
+			          "POINT-SIZE=\"11\">%s</FONT></TD><TD ALIGN=\"RIGHT\">%s</TD>"
 			          "<TD ALIGN=\"LEFT\"><FONT COLOR=\"%s\">MMIO ",
 			          GV_MONO, rg, sz, gv_hex(THEME_EPT));
 			sb_esc(&b, d->mmio[k].label ? d->mmio[k].label : "");
-			sb_printf(&b, " %s</FONT></TD></TR>", gv_tr(v, "(no HPA: exits to KVM)", "（无 HPA：退出到 KVM）"));
+			sb_printf(&b, " %s</FONT></TD></TR>",
+			          gv_tr(v, "(no HPA: exits to KVM)", "（无 HPA：退出到 KVM）"));
 		}
 		for (int k = 0; k < m->ndevs; k++) {
 			const struct device_desc *dd = m->devs[k].d;
@@ -281,7 +310,9 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 				continue;
 			gv_size_str(dd->bar0_size, sz, sizeof sz);
 			range_str(dd->guest_bar0, dd->bar0_size, rg, sizeof rg);
-			sb_printf(&b, "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"11\">%s</FONT></TD><TD ALIGN=\"RIGHT\">%s</TD>"
+			sb_printf(&b,
+			          "<TR><TD ALIGN=\"LEFT\"><FONT FACE=\"%s\" "
+			          "POINT-SIZE=\"11\">%s</FONT></TD><TD ALIGN=\"RIGHT\">%s</TD>"
 			          "<TD ALIGN=\"LEFT\" PORT=\"d%d\">BAR0 ",
 			          GV_MONO, rg, sz, k);
 			sb_esc(&b, dd->name ? dd->name : "");
@@ -307,8 +338,8 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 			gv_set(e, "color", gv_hex(c));
 			gv_set(e, "penwidth", "3");
 			sb_clear(&b);
-			sb_printf(&b, "<FONT FACE=\"%s\">GPA 0x%" PRIx64 " → HPA 0x%" PRIx64 "</FONT>", GV_MONO, d->ram[r].gpa,
-			          d->ram[r].hpa);
+			sb_printf(&b, "<FONT FACE=\"%s\">GPA 0x%" PRIx64 " → HPA 0x%" PRIx64 "</FONT>",
+			          GV_MONO, d->ram[r].gpa, d->ram[r].hpa);
 			gv_set(e, "label", "");
 			char *h = agstrdup_html(g, (char *)sb_str(&b));
 			agsafeset(e, (char *)"label", h, (char *)"");
@@ -336,15 +367,20 @@ Agraph_t *gv_build_memory(const struct gv_view *v, char *err, size_t cap)
 	{
 		struct gv_sb w;
 		sb_init(&w);
-		gv_title(v, &w, "Memory map: who owns which physical memory", "内存布局：每段物理内存归谁所有");
+		gv_title(v, &w, "Memory map: who owns which physical memory",
+		         "内存布局：每段物理内存归谁所有");
 		sb_puts(&w, "<FONT POINT-SIZE=\"12\">");
 		gv_wrap(&w,
 		        gv_tr(v,
-		              "Colours: owner (grey = host, one colour per VM, orange = device MMIO). Arrows: how each VM's "
-		              "contiguous GPA space is backed by scattered HPA ranges (what EPT and the VFIO IOMMU domain map). "
+		              "Colours: owner (grey = host, one colour per VM, orange = device MMIO). "
+		              "Arrows: how each VM's "
+		              "contiguous GPA space is backed by scattered HPA ranges (what EPT and the VFIO "
+		              "IOMMU domain map). "
 		              "Sizes are printed, not drawn to scale.",
-		              "颜色表示所有者（灰色 = 宿主机，每个虚拟机一种颜色，橙色 = 设备 MMIO）。箭头表示每个虚拟机连续的 GPA "
-		              "空间由哪些分散的 HPA 区间支撑（即 EPT 和 VFIO 的 IOMMU 域所映射的内容）。大小只标注，不按比例绘制。"),
+		              "颜色表示所有者（灰色 = 宿主机，每个虚拟机一种颜色，橙色 = 设备 "
+		              "MMIO）。箭头表示每个虚拟机连续的 GPA "
+		              "空间由哪些分散的 HPA 区间支撑（即 EPT 和 VFIO 的 IOMMU "
+		              "域所映射的内容）。大小只标注，不按比例绘制。"),
 		        100);
 		sb_puts(&w, "</FONT><BR ALIGN=\"LEFT\"/>");
 		gv_set_title(g, sb_str(&w));

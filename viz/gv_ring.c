@@ -53,19 +53,19 @@ struct desc {
 	uint64_t addr;
 	uint16_t len;
 	uint8_t status, errors, cmd, sta;
-	int hw;            /* owned by hardware */
-	int touched;       /* fetched / written back in the selection */
-	int mark;          /* head, tail or next_to_clean here */
+	int hw;      /* owned by hardware */
+	int touched; /* fetched / written back in the selection */
+	int mark;    /* head, tail or next_to_clean here */
 };
 
 static void status_str(const struct desc *d, int tx, char *buf, size_t cap)
 {
 	buf[0] = 0;
 	size_t n = 0;
-#define ADD(cond, s)                                                               \
-	do {                                                                       \
-		if ((cond) && n < cap)                                             \
-			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? " " : "", s); \
+#define ADD(cond, s)                                                                                         \
+	do {                                                                                                 \
+		if ((cond) && n < cap)                                                                       \
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? " " : "", s);                    \
 	} while (0)
 	if (!tx) {
 		ADD(d->status & E1000_RXD_STAT_DD, "DD");
@@ -92,8 +92,8 @@ static void touched_from_trace(const struct gv_view *v, int dev, int tx, struct 
 	int actor = v->m->devs[dev].entity;
 	for (uint64_t i = v->ev_lo; i < hi; i++) {
 		const struct ev *e = &t->ev[i];
-		if ((e->kind == EV_DESC_FETCH || e->kind == EV_DESC_WB) && e->actor == actor && (int)e->code == tx &&
-		    e->extra < n)
+		if ((e->kind == EV_DESC_FETCH || e->kind == EV_DESC_WB) && e->actor == actor &&
+		    (int)e->code == tx && e->extra < n)
 			d[e->extra].touched = 1;
 	}
 }
@@ -141,16 +141,23 @@ static Agnode_t *draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx
 	sb_clear(b);
 	sb_printf(b, "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"4\">",
 	          gv_hex(colour));
-	sb_printf(b, "<TR><TD COLSPAN=\"5\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>%s %s</B>  <FONT POINT-SIZE=\"10\">", gv_tint(colour, 35),
-	          dname, tx ? gv_tr(v, "Tx ring", "发送环（Tx）") : gv_tr(v, "Rx ring", "接收环（Rx）"));
+	sb_printf(
+	    b, "<TR><TD COLSPAN=\"5\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>%s %s</B>  <FONT POINT-SIZE=\"10\">",
+	    gv_tint(colour, 35), dname,
+	    tx ? gv_tr(v, "Tx ring", "发送环（Tx）") : gv_tr(v, "Rx ring", "接收环（Rx）"));
 	if (v->lang == LANG_ZH)
-		sb_printf(b, "%u 个描述符，基址（DMA 地址）<FONT FACE=\"%s\">0x%" PRIx64 "</FONT>", n, GV_MONO, dma);
+		sb_printf(b, "%u 个描述符，基址（DMA 地址）<FONT FACE=\"%s\">0x%" PRIx64 "</FONT>", n,
+		          GV_MONO, dma);
 	else
-		sb_printf(b, "%u descriptors at DMA address <FONT FACE=\"%s\">0x%" PRIx64 "</FONT>", n, GV_MONO, dma);
+		sb_printf(b, "%u descriptors at DMA address <FONT FACE=\"%s\">0x%" PRIx64 "</FONT>", n,
+		          GV_MONO, dma);
 	sb_puts(b, "</FONT></TD></TR>");
-	sb_printf(b, "<TR><TD><B>#</B></TD><TD><B>%s</B></TD><TD><B>%s</B></TD><TD><B>%s</B></TD><TD><B>%s</B></TD></TR>",
+	sb_printf(b,
+	          "<TR><TD><B>#</B></TD><TD><B>%s</B></TD><TD><B>%s</B></TD><TD><B>%s</B></TD><TD><B>%s</B></"
+	          "TD></TR>",
 	          gv_tr(v, "owner", "所有者"), gv_tr(v, "buffer (DMA address)", "缓冲区（DMA 地址）"),
-	          gv_tr(v, "length", "长度"), tx ? gv_tr(v, "CMD | STA", "CMD | STA") : gv_tr(v, "status", "状态"));
+	          gv_tr(v, "length", "长度"),
+	          tx ? gv_tr(v, "CMD | STA", "CMD | STA") : gv_tr(v, "status", "状态"));
 	char st[64];
 	for (uint32_t i = 0; i < n;) {
 		/* fold a run of alike descriptors with nothing to point at */
@@ -165,25 +172,31 @@ static Agnode_t *draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx
 		status_str(&d[i], tx, st, sizeof st);
 		/* touched in the selection: a star on a yellow index cell (owner colour stays) */
 		sb_printf(b, "<TR><TD BGCOLOR=\"%s\" PORT=\"d%u\" ALIGN=\"RIGHT\"><FONT FACE=\"%s\">%s",
-		          d[i].touched ? gv_tint(THEME_ACTIVE, 60) : bg, i, GV_MONO, d[i].touched ? "★ " : "");
+		          d[i].touched ? gv_tint(THEME_ACTIVE, 60) : bg, i, GV_MONO,
+		          d[i].touched ? "★ " : "");
 		if (j > i)
 			sb_printf(b, "%u–%u", i, j);
 		else
 			sb_printf(b, "%u", i);
-		sb_printf(b, "</FONT></TD><TD BGCOLOR=\"%s\"><B>%s</B></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\">",
+		sb_printf(b,
+		          "</FONT></TD><TD BGCOLOR=\"%s\"><B>%s</B></TD><TD BGCOLOR=\"%s\" "
+		          "ALIGN=\"LEFT\"><FONT FACE=\"%s\">",
 		          bg, d[i].hw ? gv_tr(v, "HW", "硬件") : gv_tr(v, "SW", "软件"), bg, GV_MONO);
 		if (j > i)
 			sb_printf(b, "0x%" PRIx64 " …", d[i].addr);
 		else
 			sb_printf(b, "0x%" PRIx64, d[i].addr);
-		sb_printf(b, "</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"RIGHT\">%u</TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"e%u\">",
+		sb_printf(b,
+		          "</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"RIGHT\">%u</TD><TD BGCOLOR=\"%s\" "
+		          "ALIGN=\"LEFT\" PORT=\"e%u\">",
 		          bg, d[i].len, bg, i);
 		sb_esc(b, st);
 		sb_puts(b, "</TD></TR>");
 		i = j + 1;
 	}
 	if (n == 0)
-		sb_printf(b, "<TR><TD COLSPAN=\"5\">%s</TD></TR>", gv_tr(v, "(ring not set up: run nic.probe)", "（环尚未建立：先执行 nic.probe）"));
+		sb_printf(b, "<TR><TD COLSPAN=\"5\">%s</TD></TR>",
+		          gv_tr(v, "(ring not set up: run nic.probe)", "（环尚未建立：先执行 nic.probe）"));
 	sb_puts(b, "</TABLE>");
 	char name[64];
 	snprintf(name, sizeof name, "%s_ring", base);
@@ -200,20 +213,28 @@ static Agnode_t *draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx
 			uint32_t at;
 			int left;
 		} mk[3] = {
-			{"head", tx ? "TDH" : "RDH", "HEAD: the NIC works here next", "HEAD：网卡下一个处理的位置", head, 1},
-			{"tail", tx ? "TDT" : "RDT", "TAIL: the driver hands over up to here", "TAIL：驱动交给硬件的边界", tail, 1},
-			{"ntc", "next_to_clean", "driver: next to clean", "驱动：下一个待清理", ntc, 0},
+		    {"head", tx ? "TDH" : "RDH", "HEAD: the NIC works here next",
+		     "HEAD：网卡下一个处理的位置", head, 1},
+		    {"tail", tx ? "TDT" : "RDT", "TAIL: the driver hands over up to here",
+		     "TAIL：驱动交给硬件的边界", tail, 1},
+		    {"ntc", "next_to_clean", "driver: next to clean", "驱动：下一个待清理", ntc, 0},
 		};
 		for (int k = 0; k < 3; k++) {
 			snprintf(name, sizeof name, "%s_%s", base, mk[k].suffix);
 			sb_clear(b);
-			sb_printf(b, "<B>%s = %u</B><BR/><FONT POINT-SIZE=\"10\">%s</FONT>", mk[k].reg, mk[k].at,
-			          gv_tr(v, mk[k].who_en, mk[k].who_zh));
+			sb_printf(b, "<B>%s = %u</B><BR/><FONT POINT-SIZE=\"10\">%s</FONT>", mk[k].reg,
+			          mk[k].at, gv_tr(v, mk[k].who_en, mk[k].who_zh));
 			Agnode_t *mn = gv_node(g, name, sb_str(b));
 			gv_set(mn, "shape", "box");
 			gv_set(mn, "style", k < 2 ? "rounded,filled,bold" : "rounded,filled");
-			gv_set(mn, "fillcolor", k == 0 ? gv_tint(THEME_DEVICE, 30) : k == 1 ? gv_tint(THEME_KERNEL, 25) : "#FFFFFF");
-			gv_set(mn, "color", k == 0 ? gv_hex(THEME_DEVICE) : k == 1 ? gv_hex(THEME_KERNEL) : gv_hex(THEME_MUTED));
+			gv_set(mn, "fillcolor",
+			       k == 0   ? gv_tint(THEME_DEVICE, 30)
+			       : k == 1 ? gv_tint(THEME_KERNEL, 25)
+			                : "#FFFFFF");
+			gv_set(mn, "color",
+			       k == 0   ? gv_hex(THEME_DEVICE)
+			       : k == 1 ? gv_hex(THEME_KERNEL)
+			                : gv_hex(THEME_MUTED));
 			Agedge_t *e = mk[k].left ? gv_edge(g, mn, ring, NULL) : gv_edge(g, ring, mn, NULL);
 			char port[16];
 			if (mk[k].left) {
@@ -226,7 +247,10 @@ static Agnode_t *draw_ring(const struct gv_view *v, Agraph_t *g, int dev, int tx
 				gv_set(e, "dir", "back");
 				gv_set(e, "style", "dashed");
 			}
-			gv_set(e, "color", k == 0 ? gv_hex(THEME_DEVICE) : k == 1 ? gv_hex(THEME_KERNEL) : gv_hex(THEME_MUTED));
+			gv_set(e, "color",
+			       k == 0   ? gv_hex(THEME_DEVICE)
+			       : k == 1 ? gv_hex(THEME_KERNEL)
+			                : gv_hex(THEME_MUTED));
 		}
 	}
 	free(d);
@@ -274,12 +298,16 @@ Agraph_t *gv_build_ring(const struct gv_view *v, char *err, size_t cap)
 	sb_puts(&b, "<FONT POINT-SIZE=\"12\">");
 	gv_wrap(&b,
 	        gv_tr(v,
-	              "HW: owned by the NIC, from HEAD (inclusive) to TAIL (exclusive); SW: owned by the driver. HEAD = TAIL "
-	              "means the NIC owns nothing. The NIC advances HEAD and writes DD back; the driver advances TAIL. "
+	              "HW: owned by the NIC, from HEAD (inclusive) to TAIL (exclusive); SW: owned by the "
+	              "driver. HEAD = TAIL "
+	              "means the NIC owns nothing. The NIC advances HEAD and writes DD back; the driver "
+	              "advances TAIL. "
 	              "Buffer addresses are DMA addresses (IOVA or physical), never CPU virtual addresses. "
 	              "(★) descriptors the selected steps fetched or wrote back.",
-	              "硬件：由网卡拥有，从 HEAD（含）到 TAIL（不含）；软件：由驱动拥有。HEAD = TAIL 表示网卡什么也不拥有。"
-	              "网卡推进 HEAD 并回写 DD；驱动推进 TAIL。缓冲区地址是 DMA 地址（IOVA 或物理地址），绝不是 CPU 虚拟地址。"
+	              "硬件：由网卡拥有，从 HEAD（含）到 TAIL（不含）；软件：由驱动拥有。HEAD = TAIL "
+	              "表示网卡什么也不拥有。"
+	              "网卡推进 HEAD 并回写 DD；驱动推进 TAIL。缓冲区地址是 DMA 地址（IOVA "
+	              "或物理地址），绝不是 CPU 虚拟地址。"
 	              "（★）所选步骤中网卡读取或回写过的描述符。"),
 	        110);
 	sb_puts(&b, "</FONT><BR ALIGN=\"LEFT\"/>");

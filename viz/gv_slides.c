@@ -33,7 +33,7 @@ static void narrate_events(const struct machine *m, uint64_t lo, uint64_t hi, en
 	for (uint64_t i = lo; i < hi && i < t->n; i++) {
 		const struct ev *e = &t->ev[i];
 		if (e->kind == EV_STEP || e->kind == EV_NOTE)
-			continue;   /* the step's own narration is shown above the list */
+			continue; /* the step's own narration is shown above the list */
 		if (e->kind == EV_WALK_REF) {
 			uint64_t j = i;
 			int guest = 0, ept = 0, other = 0;
@@ -50,9 +50,13 @@ static void narrate_events(const struct machine *m, uint64_t lo, uint64_t hi, en
 			int io = other && !guest && !ept && t->ev[i].walker >= WALKER_IOMMU_ROOT;
 			if (shown < max_lines && io) {
 				if (lang == LANG_ZH)
-					sb_printf(b, "<li>IOMMU 读取 %d 个表项（根表/上下文表/二级页表）</li>", n);
+					sb_printf(
+					    b, "<li>IOMMU 读取 %d 个表项（根表/上下文表/二级页表）</li>", n);
 				else
-					sb_printf(b, "<li>IOMMU reads %d entries (root / context / second level)</li>", n);
+					sb_printf(
+					    b,
+					    "<li>IOMMU reads %d entries (root / context / second level)</li>",
+					    n);
 			} else if (shown < max_lines) {
 				if (lang == LANG_ZH) {
 					snprintf(line, sizeof line, "页表遍历：读取 %d 个表项", n);
@@ -97,47 +101,50 @@ static const char *svg_body(const char *svg)
 }
 
 static const char css[] =
-	"*{box-sizing:border-box}\n"
-	"html,body{margin:0;height:100%}\n"
-	"body{font-family:\"WenQuanYi Micro Hei\",\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;"
-	"background:#F7F5F0;color:#22262E;display:flex;flex-direction:column}\n"
-	"header{display:flex;justify-content:space-between;align-items:baseline;padding:10px 20px;"
-	"border-bottom:1px solid #D9D6CE;background:#FFFFFF}\n"
-	"header h1{font-size:20px;margin:0}\n"
-	"#count{color:#6B7280;font-size:16px}\n"
-	"main{flex:1;min-height:0;position:relative;background:#FFFFFF}\n"
-	".slide{display:none;position:absolute;inset:0;padding:8px}\n"
-	".slide.on{display:block}\n"
-	".slide svg{width:100%;height:100%}\n"
-	".say{display:none}\n"
-	"footer{background:#F7F5F0;border-top:1px solid #D9D6CE;padding:10px 20px;max-height:34vh;overflow:auto}\n"
-	"#say p{font-size:20px;margin:0 0 6px 0}\n"
-	"#say ol{margin:0;padding-left:1.4em;font-size:14px;color:#22262E;columns:2;column-gap:2em}\n"
-	"#say li.more{color:#6B7280;list-style:none}\n"
-	"#hint{color:#6B7280;font-size:12px;margin-top:4px}\n";
+    "*{box-sizing:border-box}\n"
+    "html,body{margin:0;height:100%}\n"
+    "body{font-family:\"WenQuanYi Micro Hei\",\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang "
+    "SC\",sans-serif;"
+    "background:#F7F5F0;color:#22262E;display:flex;flex-direction:column}\n"
+    "header{display:flex;justify-content:space-between;align-items:baseline;padding:10px 20px;"
+    "border-bottom:1px solid #D9D6CE;background:#FFFFFF}\n"
+    "header h1{font-size:20px;margin:0}\n"
+    "#count{color:#6B7280;font-size:16px}\n"
+    "main{flex:1;min-height:0;position:relative;background:#FFFFFF}\n"
+    ".slide{display:none;position:absolute;inset:0;padding:8px}\n"
+    ".slide.on{display:block}\n"
+    ".slide svg{width:100%;height:100%}\n"
+    ".say{display:none}\n"
+    "footer{background:#F7F5F0;border-top:1px solid #D9D6CE;padding:10px "
+    "20px;max-height:34vh;overflow:auto}\n"
+    "#say p{font-size:20px;margin:0 0 6px 0}\n"
+    "#say ol{margin:0;padding-left:1.4em;font-size:14px;color:#22262E;columns:2;column-gap:2em}\n"
+    "#say li.more{color:#6B7280;list-style:none}\n"
+    "#hint{color:#6B7280;font-size:12px;margin-top:4px}\n";
 
 static const char js[] =
-	"(function(){\n"
-	"var s=document.querySelectorAll('.slide'),i=0;\n"
-	"var say=document.getElementById('say'),count=document.getElementById('count');\n"
-	"function show(k){\n"
-	" if(k<0)k=0; if(k>s.length-1)k=s.length-1;\n"
-	" s[i].classList.remove('on'); i=k; s[i].classList.add('on');\n"
-	" say.innerHTML=s[i].querySelector('.say').innerHTML;\n"
-	" count.textContent=s[i].getAttribute('data-label')+'  ('+(i+1)+' / '+s.length+')';\n"
-	" document.body.setAttribute('data-slide',String(i+1));\n"
-	" if(history.replaceState)history.replaceState(null,'','#'+(i+1));\n"
-	"}\n"
-	"document.addEventListener('keydown',function(e){\n"
-	" if(e.key==='ArrowRight'||e.key==='PageDown'||e.key===' '||e.key==='ArrowDown'){show(i+1);e.preventDefault();}\n"
-	" else if(e.key==='ArrowLeft'||e.key==='PageUp'||e.key==='ArrowUp'){show(i-1);e.preventDefault();}\n"
-	" else if(e.key==='Home')show(0); else if(e.key==='End')show(s.length-1);\n"
-	"});\n"
-	"document.querySelector('main').addEventListener('click',function(e){\n"
-	" show(e.clientX<window.innerWidth/3?i-1:i+1);});\n"
-	"var h=parseInt((location.hash||'').slice(1),10);\n"
-	"show(h>0?h-1:0);\n"
-	"})();\n";
+    "(function(){\n"
+    "var s=document.querySelectorAll('.slide'),i=0;\n"
+    "var say=document.getElementById('say'),count=document.getElementById('count');\n"
+    "function show(k){\n"
+    " if(k<0)k=0; if(k>s.length-1)k=s.length-1;\n"
+    " s[i].classList.remove('on'); i=k; s[i].classList.add('on');\n"
+    " say.innerHTML=s[i].querySelector('.say').innerHTML;\n"
+    " count.textContent=s[i].getAttribute('data-label')+'  ('+(i+1)+' / '+s.length+')';\n"
+    " document.body.setAttribute('data-slide',String(i+1));\n"
+    " if(history.replaceState)history.replaceState(null,'','#'+(i+1));\n"
+    "}\n"
+    "document.addEventListener('keydown',function(e){\n"
+    " if(e.key==='ArrowRight'||e.key==='PageDown'||e.key===' "
+    "'||e.key==='ArrowDown'){show(i+1);e.preventDefault();}\n"
+    " else if(e.key==='ArrowLeft'||e.key==='PageUp'||e.key==='ArrowUp'){show(i-1);e.preventDefault();}\n"
+    " else if(e.key==='Home')show(0); else if(e.key==='End')show(s.length-1);\n"
+    "});\n"
+    "document.querySelector('main').addEventListener('click',function(e){\n"
+    " show(e.clientX<window.innerWidth/3?i-1:i+1);});\n"
+    "var h=parseInt((location.hash||'').slice(1),10);\n"
+    "show(h>0?h-1:0);\n"
+    "})();\n";
 
 int gv_slides(struct engine *e, enum gv_diagram d, enum lang lang, gv_put_fn put, void *ctx, char *err,
               size_t cap)
@@ -158,7 +165,8 @@ int gv_slides(struct engine *e, enum gv_diagram d, enum lang lang, gv_put_fn put
 	          lang == LANG_ZH ? "zh-CN" : "en");
 	sb_puts(&html, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
 	sb_esc(&html, *title ? title : "iommulab");
-	sb_printf(&html, "</title>\n<style>\n%s</style>\n</head>\n<body data-slide=\"1\">\n<header><h1>", css);
+	sb_printf(&html, "</title>\n<style>\n%s</style>\n</head>\n<body data-slide=\"1\">\n<header><h1>",
+	          css);
 	sb_esc(&html, *title ? title : "iommulab");
 	sb_puts(&html, "</h1><span id=\"count\"></span></header>\n<main>\n");
 
@@ -205,7 +213,8 @@ int gv_slides(struct engine *e, enum gv_diagram d, enum lang lang, gv_put_fn put
 			sb_printf(&slide, "Step %d", k);
 		if (*act)
 			sb_printf(&slide, " · %s", act);
-		sb_printf(&html, "<section class=\"slide%s\" id=\"s%d\" data-label=\"", k == 1 ? " on" : "", k);
+		sb_printf(&html, "<section class=\"slide%s\" id=\"s%d\" data-label=\"", k == 1 ? " on" : "",
+		          k);
 		sb_esc(&html, sb_str(&slide));
 		sb_puts(&html, "\">\n");
 		{
@@ -236,8 +245,9 @@ int gv_slides(struct engine *e, enum gv_diagram d, enum lang lang, gv_put_fn put
 	}
 	if (rc == 0) {
 		sb_puts(&html, "</main>\n<footer><div id=\"say\"></div><div id=\"hint\">");
-		sb_esc(&html, lang == LANG_ZH ? "← → 翻页 · Home/End 首页/末页 · 点击右侧下一页"
-		                              : "← → to flip · Home/End · click the right side for the next slide");
+		sb_esc(&html, lang == LANG_ZH
+		                  ? "← → 翻页 · Home/End 首页/末页 · 点击右侧下一页"
+		                  : "← → to flip · Home/End · click the right side for the next slide");
 		sb_printf(&html, "</div></footer>\n<script>\n%s</script>\n</body>\n</html>\n", js);
 		if (put(ctx, "index.html", sb_str(&html), html.n)) {
 			snprintf(err, cap, "out of memory");

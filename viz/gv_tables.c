@@ -40,13 +40,13 @@
 enum tkind { TK_GUEST, TK_EPT, TK_HOST, TK_SL };
 
 #define MAX_ROWS_SHOWN 14
-#define TABLE_BUDGET   7     /* tables drawn per tree besides those on a walked path */
+#define TABLE_BUDGET   7 /* tables drawn per tree besides those on a walked path */
 #define MAX_READS      4096
 
 struct read_mark {
 	uint64_t hpa;
-	int k;                   /* walk reference number (1-based), 0 = not in a drawn walk */
-	uint64_t ev;             /* event index: ties sort by it, so the output is deterministic */
+	int k;       /* walk reference number (1-based), 0 = not in a drawn walk */
+	uint64_t ev; /* event index: ties sort by it, so the output is deterministic */
 };
 
 struct tctx {
@@ -54,7 +54,7 @@ struct tctx {
 	Agraph_t *g;
 	struct read_mark *reads;
 	int nreads;
-	int planned;             /* tables drawn or about to be, in the current tree */
+	int planned; /* tables drawn or about to be, in the current tree */
 	struct gv_sb b;
 	char prefix[16];
 	/* tables already drawn (shared SL tables), by HPA */
@@ -182,9 +182,12 @@ static uint64_t tbl_hpa(const struct tctx *c, enum tkind k, int vm, uint64_t add
 static int present(enum tkind k, uint64_t e)
 {
 	switch (k) {
-	case TK_EPT: return (e & EPT_XWR) != 0;
-	case TK_SL: return (e & (VTD_SL_R | VTD_SL_W)) != 0;
-	default: return (e & PTE_P) != 0;
+	case TK_EPT:
+		return (e & EPT_XWR) != 0;
+	case TK_SL:
+		return (e & (VTD_SL_R | VTD_SL_W)) != 0;
+	default:
+		return (e & PTE_P) != 0;
 	}
 }
 
@@ -242,11 +245,11 @@ static const char *out_space(enum tkind k)
 }
 
 struct row {
-	int first, last;        /* index range */
-	uint64_t e;             /* first entry */
+	int first, last; /* index range */
+	uint64_t e;      /* first entry */
 	int leaf;
-	int expand;             /* child drawn (single-entry rows only) */
-	int k;                  /* walk number if read, 0 if read outside a drawn walk, -1 none */
+	int expand; /* child drawn (single-entry rows only) */
+	int k;      /* walk number if read, 0 if read outside a drawn walk, -1 none */
 	int must;
 };
 
@@ -307,7 +310,8 @@ static Agnode_t *draw_table(struct tctx *c, Agraph_t *cl, enum tkind k, int vm, 
 			pr->last = i;
 			continue;
 		}
-		if (pr && !leaf && !pr->leaf && !expand && !pr->expand && rk < 0 && pr->k < 0 && pr->last == i - 1) {
+		if (pr && !leaf && !pr->leaf && !expand && !pr->expand && rk < 0 && pr->k < 0 &&
+		    pr->last == i - 1) {
 			pr->last = i;
 			continue;
 		}
@@ -326,7 +330,9 @@ static Agnode_t *draw_table(struct tctx *c, Agraph_t *cl, enum tkind k, int vm, 
 	sb_clear(b);
 	sb_printf(b, "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"3\">",
 	          gv_hex(colour));
-	sb_printf(b, "<TR><TD COLSPAN=\"4\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>%s</B>  <FONT FACE=\"%s\" POINT-SIZE=\"10\">",
+	sb_printf(b,
+	          "<TR><TD COLSPAN=\"4\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>%s</B>  <FONT FACE=\"%s\" "
+	          "POINT-SIZE=\"10\">",
 	          gv_tint(colour, 25), level_table(k, level), GV_MONO);
 	if (k == TK_GUEST)
 		sb_printf(b, "GPA 0x%" PRIx64 " (HPA 0x%" PRIx64 ")", taddr, hpa);
@@ -345,42 +351,53 @@ static Agnode_t *draw_table(struct tctx *c, Agraph_t *cl, enum tkind k, int vm, 
 		const char *bg = r->k >= 0 ? gv_tint(THEME_ACTIVE, 45) : "#FFFFFF";
 		char bits[96];
 		decode(k, r->e, level, bits, sizeof bits);
-		sb_printf(b, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">", bg, GV_MONO);
+		sb_printf(b, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">", bg,
+		          GV_MONO);
 		if (r->first == r->last)
 			sb_printf(b, "[%03x]", r->first);
 		else
 			sb_printf(b, "[%03x–%03x]", r->first, r->last);
-		sb_printf(b, "</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64
+		sb_printf(b,
+		          "</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" "
+		          "POINT-SIZE=\"10\">0x%" PRIx64
 		          "</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\">",
 		          bg, GV_MONO, r->e, bg);
 		sb_esc(b, bits);
-		sb_printf(b, "</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"p%d\"><FONT POINT-SIZE=\"10\">", bg,
-		          r->first);
+		sb_printf(
+		    b, "</FONT></TD><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"p%d\"><FONT POINT-SIZE=\"10\">",
+		    bg, r->first);
 		uint64_t va = canon(va_prefix | ((uint64_t)r->first << (12 + 9 * (level - 1))), levels, k);
 		if (r->leaf) {
 			char sz[24];
 			gv_size_str(LEVEL_SIZE(level), sz, sizeof sz);
 			int n = r->last - r->first + 1;
 			if (n == 1)
-				sb_printf(b, "%s 0x%" PRIx64 " → %s 0x%" PRIx64 " (%s)", in_space(k), va, out_space(k),
+				sb_printf(b, "%s 0x%" PRIx64 " → %s 0x%" PRIx64 " (%s)", in_space(k), va,
+				          out_space(k),
 				          (uint64_t)(r->e & PTE_ADDR & ~(LEVEL_SIZE(level) - 1)), sz);
 			else {
 				if (c->v->lang == LANG_ZH)
-					sb_printf(b, "%d 项：%s 0x%" PRIx64 "… → %s 0x%" PRIx64 "…（各 %s）", n, in_space(k), va,
-					          out_space(k), (uint64_t)(r->e & PTE_ADDR & ~(LEVEL_SIZE(level) - 1)), sz);
+					sb_printf(b, "%d 项：%s 0x%" PRIx64 "… → %s 0x%" PRIx64 "…（各 %s）",
+					          n, in_space(k), va, out_space(k),
+					          (uint64_t)(r->e & PTE_ADDR & ~(LEVEL_SIZE(level) - 1)), sz);
 				else
-					sb_printf(b, "%d entries: %s 0x%" PRIx64 "… → %s 0x%" PRIx64 "… (%s each)", n, in_space(k),
-					          va, out_space(k), (uint64_t)(r->e & PTE_ADDR & ~(LEVEL_SIZE(level) - 1)), sz);
+					sb_printf(
+					    b, "%d entries: %s 0x%" PRIx64 "… → %s 0x%" PRIx64 "… (%s each)",
+					    n, in_space(k), va, out_space(k),
+					    (uint64_t)(r->e & PTE_ADDR & ~(LEVEL_SIZE(level) - 1)), sz);
 			}
 		} else if (r->first == r->last) {
-			sb_printf(b, "→ %s @ %s 0x%" PRIx64, level_table(k, level - 1), out_space(k), (uint64_t)(r->e & PTE_ADDR));
+			sb_printf(b, "→ %s @ %s 0x%" PRIx64, level_table(k, level - 1), out_space(k),
+			          (uint64_t)(r->e & PTE_ADDR));
 			if (!r->expand)
 				sb_puts(b, gv_tr(c->v, " (not drawn)", "（未画出）"));
 		} else {
 			if (c->v->lang == LANG_ZH)
-				sb_printf(b, "%d 个 %s 表（未画出）", r->last - r->first + 1, level_table(k, level - 1));
+				sb_printf(b, "%d 个 %s 表（未画出）", r->last - r->first + 1,
+				          level_table(k, level - 1));
 			else
-				sb_printf(b, "%d %s tables (not drawn)", r->last - r->first + 1, level_table(k, level - 1));
+				sb_printf(b, "%d %s tables (not drawn)", r->last - r->first + 1,
+				          level_table(k, level - 1));
 		}
 		if (r->k > 0) {
 			char ks[64];
@@ -390,7 +407,8 @@ static Agnode_t *draw_table(struct tctx *c, Agraph_t *cl, enum tkind k, int vm, 
 		sb_puts(b, "</FONT></TD></TR>");
 	}
 	if (hidden) {
-		sb_printf(b, "<TR><TD COLSPAN=\"4\" ALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\" COLOR=\"%s\">", gv_hex(THEME_MUTED));
+		sb_printf(b, "<TR><TD COLSPAN=\"4\" ALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\" COLOR=\"%s\">",
+		          gv_hex(THEME_MUTED));
 		if (c->v->lang == LANG_ZH)
 			sb_printf(b, "……另有 %d 个表项未列出", hidden);
 		else
@@ -442,8 +460,8 @@ static int walked(const struct gv_view *v, int walker, int actor)
 	return 0;
 }
 
-static void tree_cluster(struct tctx *c, const char *cname, const char *title, enum tkind k, int vm, uint64_t root,
-                         int levels, struct rgb colour)
+static void tree_cluster(struct tctx *c, const char *cname, const char *title, enum tkind k, int vm,
+                         uint64_t root, int levels, struct rgb colour)
 {
 	struct gv_sb lab;
 	sb_init(&lab);
@@ -465,18 +483,22 @@ static void iommu_tree(struct tctx *c)
 		return;
 	struct gv_sb lab, *b = &c->b;
 	sb_init(&lab);
-	sb_printf(&lab, "<B>%s</B>", gv_tr(c->v, "IOMMU (VT-d): root → context → second level (IOVA → HPA)",
-	                                   "IOMMU（VT-d）：根表 → 上下文表 → 二级页表（IOVA → HPA）"));
-	Agraph_t *cl = gv_cluster(c->g, "cluster_vtd", sb_str(&lab), gv_tint(THEME_IOMMU, 6), gv_hex(THEME_IOMMU));
+	sb_printf(&lab, "<B>%s</B>",
+	          gv_tr(c->v, "IOMMU (VT-d): root → context → second level (IOVA → HPA)",
+	                "IOMMU（VT-d）：根表 → 上下文表 → 二级页表（IOVA → HPA）"));
+	Agraph_t *cl =
+	    gv_cluster(c->g, "cluster_vtd", sb_str(&lab), gv_tint(THEME_IOMMU, 6), gv_hex(THEME_IOMMU));
 	gv_set(cl, "fontsize", "14");
 	snprintf(c->prefix, sizeof c->prefix, "vtd");
 	uint64_t rt = io->root_table;
 	sb_clear(b);
 	sb_printf(b, "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"3\">",
 	          gv_hex(THEME_IOMMU));
-	sb_printf(b, "<TR><TD COLSPAN=\"3\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>%s</B>  <FONT FACE=\"%s\" POINT-SIZE=\"10\">HPA 0x%" PRIx64
-	          "</FONT></TD></TR>",
-	          gv_tint(THEME_IOMMU, 25), gv_tr(c->v, "root table (by bus)", "根表（按总线号）"), GV_MONO, rt);
+	sb_printf(b,
+	          "<TR><TD COLSPAN=\"3\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>%s</B>  <FONT FACE=\"%s\" "
+	          "POINT-SIZE=\"10\">HPA 0x%" PRIx64 "</FONT></TD></TR>",
+	          gv_tint(THEME_IOMMU, 25), gv_tr(c->v, "root table (by bus)", "根表（按总线号）"), GV_MONO,
+	          rt);
 	int nroot = 0;
 	uint64_t ctps[256];
 	int buses[256];
@@ -486,17 +508,23 @@ static void iommu_tree(struct tctx *c)
 			continue;
 		int rk = read_k(c, rt + 16 * (uint64_t)bus);
 		const char *bg = rk >= 0 ? gv_tint(THEME_ACTIVE, 45) : "#FFFFFF";
-		sb_printf(b, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">bus %02x</FONT></TD>"
-		          "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64 "</FONT></TD>"
-		          "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"b%d\"><FONT POINT-SIZE=\"10\">P → %s 0x%" PRIx64 "%s</FONT></TD></TR>",
-		          bg, GV_MONO, bus, bg, GV_MONO, lo, bg, bus, gv_tr(c->v, "context table", "上下文表"),
-		          (uint64_t)(lo & VTD_ROOT_CTP), "");
+		sb_printf(
+		    b,
+		    "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">bus "
+		    "%02x</FONT></TD>"
+		    "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64
+		    "</FONT></TD>"
+		    "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"b%d\"><FONT POINT-SIZE=\"10\">P → %s 0x%" PRIx64
+		    "%s</FONT></TD></TR>",
+		    bg, GV_MONO, bus, bg, GV_MONO, lo, bg, bus, gv_tr(c->v, "context table", "上下文表"),
+		    (uint64_t)(lo & VTD_ROOT_CTP), "");
 		ctps[nroot] = lo & VTD_ROOT_CTP;
 		buses[nroot] = bus;
 		nroot++;
 	}
 	if (!nroot)
-		sb_printf(b, "<TR><TD COLSPAN=\"3\"><FONT POINT-SIZE=\"10\" COLOR=\"%s\">%s</FONT></TD></TR>", gv_hex(THEME_MUTED),
+		sb_printf(b, "<TR><TD COLSPAN=\"3\"><FONT POINT-SIZE=\"10\" COLOR=\"%s\">%s</FONT></TD></TR>",
+		          gv_hex(THEME_MUTED),
 		          gv_tr(c->v, "(no present root entry)", "（没有存在的根表项）"));
 	sb_puts(b, "</TABLE>");
 	Agnode_t *root = gv_node(cl, "vtd_root", sb_str(b));
@@ -507,11 +535,15 @@ static void iommu_tree(struct tctx *c)
 		char name[48];
 		snprintf(name, sizeof name, "vtd_ctx_%" PRIx64, ct);
 		sb_clear(b);
-		sb_printf(b, "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"3\">",
-		          gv_hex(THEME_IOMMU));
-		sb_printf(b, "<TR><TD COLSPAN=\"3\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>%s</B> bus %02x  <FONT FACE=\"%s\" POINT-SIZE=\"10\">HPA 0x%" PRIx64
-		          "</FONT></TD></TR>",
-		          gv_tint(THEME_IOMMU, 25), gv_tr(c->v, "context table", "上下文表"), buses[r], GV_MONO, ct);
+		sb_printf(
+		    b,
+		    "<TABLE BORDER=\"1\" COLOR=\"%s\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"3\">",
+		    gv_hex(THEME_IOMMU));
+		sb_printf(b,
+		          "<TR><TD COLSPAN=\"3\" BGCOLOR=\"%s\" ALIGN=\"LEFT\"><B>%s</B> bus %02x  <FONT "
+		          "FACE=\"%s\" POINT-SIZE=\"10\">HPA 0x%" PRIx64 "</FONT></TD></TR>",
+		          gv_tint(THEME_IOMMU, 25), gv_tr(c->v, "context table", "上下文表"), buses[r],
+		          GV_MONO, ct);
 		uint64_t slp[256];
 		int sldf[256], nsl = 0;
 		for (int df = 0; df < 256; df++) {
@@ -522,14 +554,21 @@ static void iommu_tree(struct tctx *c)
 			int rk = read_k(c, ct + 16 * (uint64_t)df);
 			const char *bg = rk >= 0 ? gv_tint(THEME_ACTIVE, 45) : "#FFFFFF";
 			unsigned tt = (unsigned)VTD_CTX_TT(lo);
-			static const char *const tts[] = {"translate", "translate+ATS", "pass-through", "reserved"};
+			static const char *const tts[] = {"translate", "translate+ATS", "pass-through",
+			                                  "reserved"};
 			static const char *const tts_zh[] = {"转换", "转换+ATS", "直通", "保留"};
-			sb_printf(b, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">%02x.%x</FONT></TD>"
-			          "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64 " 0x%" PRIx64 "</FONT></TD>"
-			          "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"d%d\"><FONT POINT-SIZE=\"10\">P%s TT=%u%u (%s) AW=%u DID=%u",
-			          bg, GV_MONO, df >> 3, df & 7, bg, GV_MONO, hi, lo, bg, df, (lo & VTD_CTX_FPD) ? " FPD" : "",
-			          (tt >> 1) & 1, tt & 1, c->v->lang == LANG_ZH ? tts_zh[tt] : tts[tt], (unsigned)VTD_CTX_AW(hi),
-			          (unsigned)VTD_CTX_DID(hi));
+			sb_printf(
+			    b,
+			    "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" "
+			    "POINT-SIZE=\"10\">%02x.%x</FONT></TD>"
+			    "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\"><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64
+			    " 0x%" PRIx64 "</FONT></TD>"
+			    "<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\" PORT=\"d%d\"><FONT POINT-SIZE=\"10\">P%s "
+			    "TT=%u%u (%s) AW=%u DID=%u",
+			    bg, GV_MONO, df >> 3, df & 7, bg, GV_MONO, hi, lo, bg, df,
+			    (lo & VTD_CTX_FPD) ? " FPD" : "", (tt >> 1) & 1, tt & 1,
+			    c->v->lang == LANG_ZH ? tts_zh[tt] : tts[tt], (unsigned)VTD_CTX_AW(hi),
+			    (unsigned)VTD_CTX_DID(hi));
 			if (tt != VTD_TT_PASS_THROUGH && (lo & VTD_CTX_SLPTPTR)) {
 				sb_printf(b, " → SL 0x%" PRIx64, (uint64_t)(lo & VTD_CTX_SLPTPTR));
 				if (nsl < 256) {
@@ -605,8 +644,9 @@ Agraph_t *gv_build_tables(const struct gv_view *v, char *err, size_t cap)
 		int elevels = m->vms[i].d && m->vms[i].d->ept_levels ? m->vms[i].d->ept_levels : 4;
 		if (want_guest[i]) {
 			snprintf(title, sizeof title,
-			         v->lang == LANG_ZH ? "%s 的客户机页表（GVA → GPA，CR3 = GPA 0x%" PRIx64 "）"
-			                            : "Guest page tables of %s (GVA → GPA, CR3 = GPA 0x%" PRIx64 ")",
+			         v->lang == LANG_ZH
+			             ? "%s 的客户机页表（GVA → GPA，CR3 = GPA 0x%" PRIx64 "）"
+			             : "Guest page tables of %s (GVA → GPA, CR3 = GPA 0x%" PRIx64 ")",
 			         vn, m->vms[i].cr3);
 			snprintf(cname, sizeof cname, "cluster_g%d", i);
 			tree_cluster(&c, cname, title, TK_GUEST, i, m->vms[i].cr3, levels, THEME_CPU);
@@ -623,7 +663,8 @@ Agraph_t *gv_build_tables(const struct gv_view *v, char *err, size_t cap)
 	if (want_host) {
 		int levels = m->d && m->d->host_levels ? m->d->host_levels : 4;
 		snprintf(title, sizeof title,
-		         v->lang == LANG_ZH ? "宿主机页表（VA → HPA，CR3 = 0x%" PRIx64 "）" : "Host page tables (VA → HPA, CR3 = 0x%" PRIx64 ")",
+		         v->lang == LANG_ZH ? "宿主机页表（VA → HPA，CR3 = 0x%" PRIx64 "）"
+		                            : "Host page tables (VA → HPA, CR3 = 0x%" PRIx64 ")",
 		         m->host_cr3);
 		tree_cluster(&c, "cluster_host", title, TK_HOST, -1, m->host_cr3, levels, THEME_MEMORY);
 	}
@@ -635,9 +676,11 @@ Agraph_t *gv_build_tables(const struct gv_view *v, char *err, size_t cap)
 	gv_title(v, &b, "Page tables in memory", "内存中的页表");
 	sb_puts(&b, "<FONT POINT-SIZE=\"12\">");
 	sb_esc(&b, gv_tr(v,
-	                 "Only populated entries; runs of identical leaves are folded. Highlighted rows were read by the "
+	                 "Only populated entries; runs of identical leaves are folded. Highlighted rows were "
+	                 "read by the "
 	                 "selected steps (#n = order in the walk).",
-	                 "只列出有效表项，连续且属性相同的叶子表项合并为一行。高亮的行是所选步骤读取过的表项（#n 为遍历顺序）。"));
+	                 "只列出有效表项，连续且属性相同的叶子表项合并为一行。高亮的行是所选步骤读取过的表项"
+	                 "（#n 为遍历顺序）。"));
 	sb_puts(&b, "</FONT><BR ALIGN=\"LEFT\"/>");
 	gv_set_title(g, sb_str(&b));
 	sb_free(&b);

@@ -51,14 +51,14 @@ int gv_find_walks(const struct gv_view *v, struct gv_walk *w, int max)
 	struct gv_walk cur;
 	memset(&cur, 0, sizeof cur);
 
-#define CLOSE()                          \
-	do {                             \
-		if (open) {              \
-			if (n < max)     \
-				w[n] = cur; \
-			n++;             \
-			open = 0;        \
-		}                        \
+#define CLOSE()                                                                                              \
+	do {                                                                                                 \
+		if (open) {                                                                                  \
+			if (n < max)                                                                         \
+				w[n] = cur;                                                                  \
+			n++;                                                                                 \
+			open = 0;                                                                            \
+		}                                                                                            \
 	} while (0)
 
 	for (uint64_t i = v->ev_lo; i < hi; i++) {
@@ -149,11 +149,16 @@ const char *gv_level_name(const struct ev *e, enum lang lang)
 	static const char *const sl[] = {"?", "SL PTE", "SL PDE", "SL PDPE", "SL PML4E", "SL PML5E"};
 	int l = e->level >= 1 && e->level <= 5 ? e->level : 0;
 	switch (e->walker) {
-	case WALKER_EPT: return ept[l];
-	case WALKER_IOMMU_ROOT: return lang == LANG_ZH ? "根表项" : "root entry";
-	case WALKER_IOMMU_CONTEXT: return lang == LANG_ZH ? "上下文表项" : "context entry";
-	case WALKER_IOMMU: return sl[l];
-	default: return x86[l];
+	case WALKER_EPT:
+		return ept[l];
+	case WALKER_IOMMU_ROOT:
+		return lang == LANG_ZH ? "根表项" : "root entry";
+	case WALKER_IOMMU_CONTEXT:
+		return lang == LANG_ZH ? "上下文表项" : "context entry";
+	case WALKER_IOMMU:
+		return sl[l];
+	default:
+		return x86[l];
 	}
 }
 
@@ -164,8 +169,8 @@ static const char *table_name(int level)
 }
 
 struct cell {
-	uint64_t ev;     /* event index, NONE = empty */
-	int k;           /* 1-based order */
+	uint64_t ev; /* event index, NONE = empty */
+	int k;       /* 1-based order */
 };
 
 #define MAXR 8
@@ -174,7 +179,7 @@ struct cell {
 /* fill and border of a cell by walker */
 static void cell_style(Agnode_t *n, const struct ev *e, int faulted)
 {
-	struct rgb c = e->walker == WALKER_EPT ? THEME_EPT
+	struct rgb c = e->walker == WALKER_EPT      ? THEME_EPT
 	               : is_iommu_walker(e->walker) ? THEME_IOMMU
 	                                            : THEME_CPU;
 	gv_set(n, "fillcolor", faulted ? gv_tint(THEME_FAULT, 18) : gv_tint(c, 16));
@@ -203,8 +208,8 @@ static void cell_label(const struct gv_view *v, struct gv_sb *b, const struct ev
 		sb_printf(b, " [bus %02x]", (unsigned)(bdf >> 8));
 	else if (e->walker == WALKER_IOMMU_CONTEXT && bdf >= 0)
 		sb_printf(b, " [devfn %02x.%x]", (unsigned)((bdf >> 3) & 31), (unsigned)(bdf & 7));
-	sb_printf(b, "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">@ 0x%" PRIx64 "<BR/>= 0x%" PRIx64 "</FONT>", GV_MONO,
-	          e->addr_out, e->entry);
+	sb_printf(b, "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">@ 0x%" PRIx64 "<BR/>= 0x%" PRIx64 "</FONT>",
+	          GV_MONO, e->addr_out, e->entry);
 }
 
 static const char *who_name(const struct gv_view *v, int actor)
@@ -214,7 +219,8 @@ static const char *who_name(const struct gv_view *v, int actor)
 	return entity_name(v->m, actor);
 }
 
-static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk *w, int wi, Agnode_t **prev_anchor)
+static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk *w, int wi,
+                     Agnode_t **prev_anchor)
 {
 	const struct trace *t = &v->m->trace;
 	const struct ev *first = &t->ev[w->first];
@@ -324,9 +330,12 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 		const struct ev *t2 = &t->ev[w->translate2];
 		if (w->translate2 != w->translate && t2->space_in == tr->space_out)
 			sb_printf(&b, " → %s 0x%" PRIx64, space_name(t2->space_out), t2->addr_out);
-	} else if (w->start != w->first && (t->ev[w->start].kind == EV_TLB_MISS || t->ev[w->start].kind == EV_DEV_DMA)) {
+	} else if (w->start != w->first &&
+	           (t->ev[w->start].kind == EV_TLB_MISS || t->ev[w->start].kind == EV_DEV_DMA)) {
 		const struct ev *st = &t->ev[w->start];
-		const char *sp = st->kind == EV_DEV_DMA ? "IOVA" : (st->actor >= 1 && st->actor <= v->m->nvms) ? "GVA" : "VA";
+		const char *sp = st->kind == EV_DEV_DMA                        ? "IOVA"
+		                 : (st->actor >= 1 && st->actor <= v->m->nvms) ? "GVA"
+		                                                               : "VA";
 		sb_printf(&b, "%s 0x%" PRIx64, sp, st->addr_in);
 	} else {
 		sb_printf(&b, "0x%" PRIx64, first->addr_in);
@@ -352,7 +361,8 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 		sb_clear(&b);
 		sb_printf(&b, "<FONT COLOR=\"%s\"><B>", gv_hex(THEME_MUTED));
 		if (two_d && c < gcol) {
-			static const char *const en[] = {"", "EPT PTE", "EPT PDE", "EPT PDPTE", "EPT PML4E", "EPT PML5E"};
+			static const char *const en[] = {"",          "EPT PTE",   "EPT PDE",
+			                                 "EPT PDPTE", "EPT PML4E", "EPT PML5E"};
 			sb_puts(&b, en[ept_max - c]);
 		} else if (two_d && c == gcol) {
 			sb_esc(&b, gv_tr(v, "guest entry", "客户机表项"));
@@ -405,10 +415,12 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 				          gv_tr(v, "GPA of the data", "数据的 GPA"));
 			} else {
 				int gl = rowguestlvl[r - 1];
-				const struct ev *ge = cells[r - 1][gcol].ev != NONE ? &t->ev[cells[r - 1][gcol].ev] : NULL;
+				const struct ev *ge =
+				    cells[r - 1][gcol].ev != NONE ? &t->ev[cells[r - 1][gcol].ev] : NULL;
 				sb_printf(&b, "<B>%s → %s</B><BR/>", ge ? gv_level_name(ge, v->lang) : "?",
 				          table_name(gl - 1));
-				static const char *const ent[] = {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"};
+				static const char *const ent[] = {"",      "PTE",   "PDE",
+				                                  "PDPTE", "PML4E", "PML5E"};
 				const char *en = gl - 1 >= 1 && gl - 1 <= 5 ? ent[gl - 1] : "?";
 				if (v->lang == LANG_ZH)
 					sb_printf(&b, "%s 所在的 GPA", en);
@@ -416,18 +428,21 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 					sb_printf(&b, "GPA of the %s", en);
 			}
 			if (rowgpa[r] != NONE)
-				sb_printf(&b, "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64 "</FONT>", GV_MONO, rowgpa[r]);
+				sb_printf(&b, "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64 "</FONT>",
+				          GV_MONO, rowgpa[r]);
 		} else {
 			const struct ev *e0 = &t->ev[w->first];
 			if (w->iommu) {
 				sb_printf(&b, "<B>%s</B><BR/>", gv_tr(v, "device request", "设备请求"));
 				sb_esc(&b, who_name(v, e0->actor));
-				sb_printf(&b, "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">IOVA 0x%" PRIx64 "</FONT>", GV_MONO,
-				          e0->addr_in);
+				sb_printf(
+				    &b, "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">IOVA 0x%" PRIx64 "</FONT>",
+				    GV_MONO, e0->addr_in);
 			} else {
 				sb_printf(&b, "<B>CR3</B><BR/>%s", gv_tr(v, "native walk", "原生遍历"));
-				sb_printf(&b, "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">VA 0x%" PRIx64 "</FONT>", GV_MONO,
-				          e0->addr_in);
+				sb_printf(&b,
+				          "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">VA 0x%" PRIx64 "</FONT>",
+				          GV_MONO, e0->addr_in);
 			}
 		}
 		snprintf(name, sizeof name, "w%d_r%d_hdr", wi + 1, r);
@@ -449,16 +464,20 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 				if (prev) {
 					Agedge_t *ed;
 					if (c == 0 && r > 0) {
-						/* carriage return: the guest entry's GPA is EPT's next input */
+						/* carriage return: the guest entry's GPA is EPT's next input
+						 */
 						sb_clear(&lab);
-						sb_printf(&lab, "<FONT FACE=\"%s\">GPA 0x%" PRIx64 "</FONT>", GV_MONO, e->addr_in);
+						sb_printf(&lab, "<FONT FACE=\"%s\">GPA 0x%" PRIx64 "</FONT>",
+						          GV_MONO, e->addr_in);
 						ed = gv_edge(cl, prev, n, sb_str(&lab));
 						gv_set(ed, "color", gv_hex(THEME_CPU));
 						gv_set(ed, "fontcolor", gv_hex(THEME_CPU));
 						gv_set(ed, "constraint", "false");
 					} else {
 						ed = gv_edge(cl, prev, n, NULL);
-						gv_set(ed, "color", gv_hex(e->walker == WALKER_EPT ? THEME_EPT : THEME_INK));
+						gv_set(
+						    ed, "color",
+						    gv_hex(e->walker == WALKER_EPT ? THEME_EPT : THEME_INK));
 					}
 					gv_setf(ed, "tooltip", "%d → %d", prev_k, cells[r][c].k);
 				}
@@ -474,23 +493,33 @@ static void add_walk(const struct gv_view *v, Agraph_t *g, const struct gv_walk 
 					if (fault->unit == UNIT_MMU)
 						sb_printf(&b, "#PF  err 0x%" PRIx64, fault->extra);
 					else if (w->exit != NONE)
-						sb_printf(&b, "%s %u%s<BR/>%s 0x%" PRIx64, gv_tr(v, "VM exit", "VM 退出"),
-						          t->ev[w->exit].code,
-						          t->ev[w->exit].code == 48 ? gv_tr(v, " (EPT violation)", "（EPT 违规）")
-						                                    : gv_tr(v, " (EPT misconfig)", "（EPT 配置错误）"),
-						          gv_tr(v, "qual.", "限定"), t->ev[w->exit].extra);
+						sb_printf(
+						    &b, "%s %u%s<BR/>%s 0x%" PRIx64,
+						    gv_tr(v, "VM exit", "VM 退出"), t->ev[w->exit].code,
+						    t->ev[w->exit].code == 48
+						        ? gv_tr(v, " (EPT violation)", "（EPT 违规）")
+						        : gv_tr(v, " (EPT misconfig)", "（EPT 配置错误）"),
+						    gv_tr(v, "qual.", "限定"), t->ev[w->exit].extra);
 					else
-						sb_printf(&b, "%s 0x%x", gv_tr(v, "reason", "原因"), fault->code);
-					sb_printf(&b, "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64 "</FONT>", GV_MONO,
-					          fault->addr_in);
+						sb_printf(&b, "%s 0x%x", gv_tr(v, "reason", "原因"),
+						          fault->code);
+					sb_printf(&b,
+					          "<BR/><FONT FACE=\"%s\" POINT-SIZE=\"10\">0x%" PRIx64
+					          "</FONT>",
+					          GV_MONO, fault->addr_in);
 				} else if (d) {
-					sb_printf(&b, "<FONT POINT-SIZE=\"17\"><B>%d</B></FONT>  <B>%s</B> %u B<BR/>", kd,
-					          d->kind == EV_MEM_WRITE ? gv_tr(v, "data write", "写数据")
-					          : d->kind == EV_MMIO    ? "MMIO"
-					                                  : gv_tr(v, "data read", "读数据"),
-					          d->len);
-					sb_printf(&b, "<FONT FACE=\"%s\" POINT-SIZE=\"10\">HPA 0x%" PRIx64 "</FONT>", GV_MONO,
-					          d->addr_in);
+					sb_printf(
+					    &b,
+					    "<FONT POINT-SIZE=\"17\"><B>%d</B></FONT>  <B>%s</B> %u B<BR/>",
+					    kd,
+					    d->kind == EV_MEM_WRITE ? gv_tr(v, "data write", "写数据")
+					    : d->kind == EV_MMIO    ? "MMIO"
+					                            : gv_tr(v, "data read", "读数据"),
+					    d->len);
+					sb_printf(&b,
+					          "<FONT FACE=\"%s\" POINT-SIZE=\"10\">HPA 0x%" PRIx64
+					          "</FONT>",
+					          GV_MONO, d->addr_in);
 				} else {
 					sb_printf(&b, "<B>%s</B>", gv_tr(v, "(no access)", "（无访问）"));
 				}
@@ -548,7 +577,9 @@ Agraph_t *gv_build_walk(const struct gv_view *v, char *err, size_t cap)
 	struct gv_walk w[GV_MAX_WALKS];
 	int n = gv_find_walks(v, w, GV_MAX_WALKS);
 	if (n == 0) {
-		snprintf(err, cap, "no page-table walk in the selected steps (TLB and IOTLB hits and untranslated DMA read no entry): nothing to draw");
+		snprintf(err, cap,
+		         "no page-table walk in the selected steps (TLB and IOTLB hits and untranslated DMA "
+		         "read no entry): nothing to draw");
 		return NULL;
 	}
 	Agraph_t *g = gv_open(v, "walk", "TB", NULL);
@@ -566,23 +597,32 @@ Agraph_t *gv_build_walk(const struct gv_view *v, char *err, size_t cap)
 	}
 	struct gv_sb b;
 	sb_init(&b);
-	gv_title(v, &b, has2d ? "Two-dimensional page walk, in hardware order" : "Page walk, in hardware order",
+	gv_title(v, &b,
+	         has2d ? "Two-dimensional page walk, in hardware order" : "Page walk, in hardware order",
 	         has2d ? "二维页表遍历（按硬件顺序）" : "页表遍历（按硬件顺序）");
 	sb_printf(&b, "<FONT POINT-SIZE=\"12\">");
 	if (has2d)
 		sb_esc(&b, gv_tr(v,
-		                 "Every guest entry holds a GPA, so EPT must translate it (violet) before the next guest "
+		                 "Every guest entry holds a GPA, so EPT must translate it (violet) before "
+		                 "the next guest "
 		                 "level (blue) can be read.",
-		                 "每个客户机表项里存的是 GPA，必须先由 EPT（紫色）转换，才能读取下一级客户机表项（蓝色）。"));
+		                 "每个客户机表项里存的是 GPA，必须先由 "
+		                 "EPT（紫色）转换，才能读取下一级客户机表项（蓝色）。"));
 	else
-		sb_esc(&b, gv_tr(v, "Numbers give the order of the memory reads.", "数字表示内存读取的顺序。"));
+		sb_esc(&b,
+		       gv_tr(v, "Numbers give the order of the memory reads.", "数字表示内存读取的顺序。"));
 	sb_puts(&b, "<BR ALIGN=\"LEFT\"/>");
 	sb_esc(&b, gv_tr(v, "In each box: @ the HPA the entry was read from, = the 8-byte entry it held.",
 	                 "每个方框中：@ 表示读取表项的 HPA，= 表示该 8 字节表项的值。"));
 	sb_puts(&b, "<BR ALIGN=\"LEFT\"/>");
 	if (has2d && refs0 == 24)
-		sb_esc(&b, gv_tr(v, "Cold 4-level guest on 4-level EPT: (4+1)×(4+1) − 1 = 24 entry reads, then the data.",
-		                 "冷启动、4 级客户机页表 + 4 级 EPT：(4+1)×(4+1) − 1 = 24 次表项读取，然后才访问数据。"));
+		sb_esc(
+		    &b,
+		    gv_tr(
+		        v,
+		        "Cold 4-level guest on 4-level EPT: (4+1)×(4+1) − 1 = 24 entry reads, then the data.",
+		        "冷启动、4 级客户机页表 + 4 级 EPT：(4+1)×(4+1) − 1 = 24 "
+		        "次表项读取，然后才访问数据。"));
 	if (n > shown) {
 		if (v->lang == LANG_ZH)
 			sb_printf(&b, "（另有 %d 次遍历未画出）", n - shown);

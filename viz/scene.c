@@ -151,7 +151,8 @@ void sc_line(struct scene *s, float x0, float y0, float x1, float y1, struct rgb
 	p->r = thick < 1 ? 1 : thick;
 }
 
-void sc_circle(struct scene *s, float cx, float cy, float r, struct rgba fill, struct rgba stroke, float thick)
+void sc_circle(struct scene *s, float cx, float cy, float r, struct rgba fill, struct rgba stroke,
+               float thick)
 {
 	struct scene_prim *p = sc_prim(s, SP_CIRCLE);
 	p->x = cx;
@@ -324,7 +325,8 @@ int sc_wrap(struct scene *s, float x, float y, float w, int face, int px, struct
 			if (is_break_cp(cp)) {
 				/* keep CJK punctuation with its neighbour: no line starts
 				 * with a closing mark, none ends with an opening one */
-				int open = cp == 0xFF08 || cp == 0x300C || cp == 0x300A || cp == 0x300E || cp == 0x201C;
+				int open = cp == 0xFF08 || cp == 0x300C || cp == 0x300A || cp == 0x300E ||
+				           cp == 0x201C;
 				t += k;
 				for (;;) {
 					int cp2, k2 = sc_utf8_next(t, &cp2);
@@ -341,10 +343,12 @@ int sc_wrap(struct scene *s, float x, float y, float w, int face, int px, struct
 						open = 0;
 						continue;
 					}
-					if (open || cp2 == 0xFF0C || cp2 == 0x3002 || cp2 == 0x3001 || cp2 == 0xFF1B ||
-					    cp2 == 0xFF1A || cp2 == 0xFF01 || cp2 == 0xFF1F || cp2 == 0xFF09 || cp2 == 0x300D ||
-					    cp2 == 0x300B || cp2 == 0x300F || cp2 == 0x201D || cp2 == 0x2026 || cp2 == ')' ||
-					    cp2 == ',' || cp2 == '.' || cp2 == ':' || cp2 == ';') {
+					if (open || cp2 == 0xFF0C || cp2 == 0x3002 || cp2 == 0x3001 ||
+					    cp2 == 0xFF1B || cp2 == 0xFF1A || cp2 == 0xFF01 ||
+					    cp2 == 0xFF1F || cp2 == 0xFF09 || cp2 == 0x300D ||
+					    cp2 == 0x300B || cp2 == 0x300F || cp2 == 0x201D ||
+					    cp2 == 0x2026 || cp2 == ')' || cp2 == ',' || cp2 == '.' ||
+					    cp2 == ':' || cp2 == ';') {
 						open = cp2 == 0xFF08 || cp2 == 0x300C;
 						t += k2;
 						continue;
@@ -364,8 +368,9 @@ int sc_wrap(struct scene *s, float x, float y, float w, int face, int px, struct
 			/* closing marks stay on the line of what they close */
 			for (;;) {
 				int cp3, k3 = sc_utf8_next(t, &cp3);
-				if (*t && (cp3 == 0xFF0C || cp3 == 0x3002 || cp3 == 0x3001 || cp3 == 0xFF1B || cp3 == 0xFF1A ||
-				           cp3 == 0xFF01 || cp3 == 0xFF1F || cp3 == 0xFF09 || cp3 == 0x300D || cp3 == 0x300B)) {
+				if (*t && (cp3 == 0xFF0C || cp3 == 0x3002 || cp3 == 0x3001 || cp3 == 0xFF1B ||
+				           cp3 == 0xFF1A || cp3 == 0xFF01 || cp3 == 0xFF1F || cp3 == 0xFF09 ||
+				           cp3 == 0x300D || cp3 == 0x300B)) {
 					t += k3;
 					continue;
 				}
@@ -582,7 +587,9 @@ size_t sc_narrate(const struct scene_src *src, const struct scene_view *v, uint6
 		int st = scene_step_of(src, i);
 		if (st >= 0 && st < src->sc->nsteps && e->actor == -1) {
 			const struct step *sp = &src->sc->steps[st];
-			const char *say = v->lang == LANG_ZH && sp->say_zh ? sp->say_zh : sp->say_en ? sp->say_en : sp->say_zh;
+			const char *say = v->lang == LANG_ZH && sp->say_zh ? sp->say_zh
+			                  : sp->say_en                     ? sp->say_en
+			                                                   : sp->say_zh;
 			if (e->kind == EV_NOTE && say)
 				return (size_t)snprintf(buf, cap, "%s", say);
 		}
@@ -640,22 +647,37 @@ static const char *box_name(const struct scene_src *src, const struct scene_view
 		return buf;
 	}
 	switch (id) {
-	case SB_HOST_USER: return sc_L(v, "host process / QEMU", "宿主机进程 / QEMU");
-	case SB_KVM: return "KVM";
-	case SB_VFIO: return "VFIO";
-	case SB_DMA_API: return sc_L(v, "DMA API", "DMA API");
-	case SB_IOMMU_DRV: return "intel-iommu";
-	case SB_DRIVER: return sc_L(v, "drivers", "驱动");
-	case SB_CPU: return "CPU";
-	case SB_MMU: return "MMU";
-	case SB_TLB: return "TLB";
-	case SB_EPT: return "EPT";
-	case SB_RAM: return sc_L(v, "DRAM", "内存 DRAM");
+	case SB_HOST_USER:
+		return sc_L(v, "host process / QEMU", "宿主机进程 / QEMU");
+	case SB_KVM:
+		return "KVM";
+	case SB_VFIO:
+		return "VFIO";
+	case SB_DMA_API:
+		return sc_L(v, "DMA API", "DMA API");
+	case SB_IOMMU_DRV:
+		return "intel-iommu";
+	case SB_DRIVER:
+		return sc_L(v, "drivers", "驱动");
+	case SB_CPU:
+		return "CPU";
+	case SB_MMU:
+		return "MMU";
+	case SB_TLB:
+		return "TLB";
+	case SB_EPT:
+		return "EPT";
+	case SB_RAM:
+		return sc_L(v, "DRAM", "内存 DRAM");
 	case SB_IOMMU:
-		return src->m && !src->m->iommu ? sc_L(v, "IOMMU (VT-d) — off", "IOMMU (VT-d) — 未启用") : "IOMMU (VT-d)";
-	case SB_IOTLB: return "IOTLB";
-	case SB_FAULTLOG: return sc_L(v, "fault log", "故障记录");
-	default: return "?";
+		return src->m && !src->m->iommu ? sc_L(v, "IOMMU (VT-d) — off", "IOMMU (VT-d) — 未启用")
+		                                : "IOMMU (VT-d)";
+	case SB_IOTLB:
+		return "IOTLB";
+	case SB_FAULTLOG:
+		return sc_L(v, "fault log", "故障记录");
+	default:
+		return "?";
 	}
 }
 
@@ -722,8 +744,8 @@ int sc_box(struct scene *s, const struct scene_src *src, const struct scene_view
 	}
 	if (active)
 		sc_rect(s, x - 4 * sc, y - 4 * sc, w + 8 * sc, h + 8 * sc,
-		        fault ? sc_rgba(THEME_FAULT, 70) : sc_rgba(THEME_ACTIVE, 90), (struct rgba){0, 0, 0, 0},
-		        8 * sc, 0);
+		        fault ? sc_rgba(THEME_FAULT, 70) : sc_rgba(THEME_ACTIVE, 90),
+		        (struct rgba){0, 0, 0, 0}, 8 * sc, 0);
 	sc_rect(s, x, y, w, h, fill, stroke, 6 * sc, thick);
 	int px = s->px_label;
 	/* shrink the name to fit a narrow box (down to the small size) */
@@ -733,15 +755,17 @@ int sc_box(struct scene *s, const struct scene_src *src, const struct scene_view
 	struct rgba ink = fault ? sc_rgba(THEME_PANEL, 255) : sc_rgba(THEME_INK, 255);
 	/* colour chip + name */
 	float chip = 6 * sc;
-	sc_rect(s, x + 6 * sc, y + 6 * sc, chip, h < lh + 12 * sc ? h - 12 * sc : lh - 4 * sc, sc_rgba(col, 255),
-	        (struct rgba){0, 0, 0, 0}, 2 * sc, 0);
+	sc_rect(s, x + 6 * sc, y + 6 * sc, chip, h < lh + 12 * sc ? h - 12 * sc : lh - 4 * sc,
+	        sc_rgba(col, 255), (struct rgba){0, 0, 0, 0}, 2 * sc, 0);
 	float ty = h < lh * 2 ? y + (h - lh) / 2 : y + 4 * sc;
 	sc_text(s, x + 16 * sc, ty, w - 22 * sc, SF_BOLD, px, SA_LEFT, ink, name);
 	float sl = s->px_small * 1.35f;
 	int maxl = (int)((y + h - 4 * sc - (ty + lh)) / sl);
 	if (sub && *sub && maxl > 0)
 		sc_wrap(s, x + 16 * sc, ty + lh, w - 22 * sc, SF_SANS, s->px_small,
-		        fault ? sc_rgba(THEME_PANEL, 255) : v->presenter ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_MUTED, 255),
+		        fault          ? sc_rgba(THEME_PANEL, 255)
+		        : v->presenter ? sc_rgba(THEME_INK, 255)
+		                       : sc_rgba(THEME_MUTED, 255),
 		        sub, maxl > 3 ? 3 : maxl, 1);
 	return ei;
 }
@@ -750,8 +774,8 @@ static void layer_band(struct scene *s, float x, float y, float w, float h, stru
 {
 	float sc = s->s;
 	sc_rect(s, x, y, w, h, sc_rgba(c, 255), sc_mix(c, THEME_INK, 0.12f), 8 * sc, 1 * sc);
-	sc_text(s, x + 10 * sc, y + 4 * sc, w - 20 * sc, SF_BOLD, s->px_small, SA_LEFT, sc_rgba(THEME_MUTED, 255),
-	        label);
+	sc_text(s, x + 10 * sc, y + 4 * sc, w - 20 * sc, SF_BOLD, s->px_small, SA_LEFT,
+	        sc_rgba(THEME_MUTED, 255), label);
 }
 
 /* Counters over the current step's events up to cur (bounded scan). */
@@ -774,11 +798,20 @@ static void count_step(const struct scene_src *src, uint64_t cur, struct step_co
 	for (uint64_t i = lo; i <= cur && i < t->n; i++) {
 		const struct ev *e = &t->ev[i];
 		switch (e->kind) {
-		case EV_TLB_HIT: c->tlb_hit++; break;
-		case EV_TLB_MISS: c->tlb_miss++; break;
-		case EV_IOTLB_HIT: c->iotlb_hit++; break;
-		case EV_IOTLB_MISS: c->iotlb_miss++; break;
-		default: break;
+		case EV_TLB_HIT:
+			c->tlb_hit++;
+			break;
+		case EV_TLB_MISS:
+			c->tlb_miss++;
+			break;
+		case EV_IOTLB_HIT:
+			c->iotlb_hit++;
+			break;
+		case EV_IOTLB_MISS:
+			c->iotlb_miss++;
+			break;
+		default:
+			break;
 		}
 	}
 	/* the IOMMU fault log: the last 4 DMAR faults anywhere before cur */
@@ -818,7 +851,8 @@ static void arch_diagram(struct scene *s, const struct scene_src *src, const str
 			float bx = x + g + i * (bw + g);
 			if (i < nvms && i < 4) {
 				const struct vm *vm = &m->vms[i];
-				snprintf(buf, sizeof(buf), sc_L(v, "guest · %d-level paging · GVA", "客户机 · %d 级页表 · GVA"),
+				snprintf(buf, sizeof(buf),
+				         sc_L(v, "guest · %d-level paging · GVA", "客户机 · %d 级页表 · GVA"),
 				         vm->d && vm->d->levels ? vm->d->levels : 4);
 				sc_box(s, src, v, SB_VM + i, bx, by, bw, bh, -1, buf);
 			} else {
@@ -860,10 +894,12 @@ static void arch_diagram(struct scene *s, const struct scene_src *src, const str
 		float iw = (wc - 3 * g) / 2, ih = rh - sub_top - g;
 		snprintf(buf, sizeof(buf), "%s", sc_L(v, "page walker", "页表遍历器"));
 		sc_box(s, src, v, SB_MMU, x + 2 * g, r1 + sub_top, iw, ih, cpu, buf);
-		snprintf(buf, sizeof(buf), sc_L(v, "hit %d · miss %d", "命中 %d · 未命中 %d"), cnt.tlb_hit, cnt.tlb_miss);
+		snprintf(buf, sizeof(buf), sc_L(v, "hit %d · miss %d", "命中 %d · 未命中 %d"), cnt.tlb_hit,
+		         cnt.tlb_miss);
 		sc_box(s, src, v, SB_TLB, x + 3 * g + iw, r1 + sub_top, iw, ih, cpu, buf);
 		snprintf(buf, sizeof(buf), sc_L(v, "GPA → HPA, %d VM", "GPA → HPA，%d 个虚拟机"), nvms);
-		sc_box(s, src, v, SB_EPT, x + 2 * g + wc, r1, we, rh, -1, nvms ? buf : sc_L(v, "no VM", "无虚拟机"));
+		sc_box(s, src, v, SB_EPT, x + 2 * g + wc, r1, we, rh, -1,
+		       nvms ? buf : sc_L(v, "no VM", "无虚拟机"));
 		snprintf(buf, sizeof(buf), sc_L(v, "%llu MiB · %llu KiB written", "%llu MiB · 已写 %llu KiB"),
 		         (unsigned long long)((m && m->d ? m->d->ram : 0) >> 20),
 		         (unsigned long long)((m ? m->mem.touched_bytes : 0) >> 10));
@@ -874,14 +910,17 @@ static void arch_diagram(struct scene *s, const struct scene_src *src, const str
 		/* row 2 */
 		float wi = (w - 3 * g) * 0.52f;
 		int iommu_on = m && m->iommu;
-		int io = sc_box(s, src, v, SB_IOMMU, x + g, r2, wi, rh - g, -1,
-		                iommu_on ? NULL
-		                         : sc_L(v, "No DMA remapping: a device's bus address is the host physical address; nothing is checked.",
-		                                "没有 DMA 重映射：设备的总线地址就是宿主机物理地址，不做任何检查。"));
+		int io = sc_box(
+		    s, src, v, SB_IOMMU, x + g, r2, wi, rh - g, -1,
+		    iommu_on ? NULL
+		             : sc_L(v,
+		                    "No DMA remapping: a device's bus address is the host physical address; "
+		                    "nothing is checked.",
+		                    "没有 DMA 重映射：设备的总线地址就是宿主机物理地址，不做任何检查。"));
 		if (iommu_on) {
 			float ih2 = rh - g - sub_top - g;
-			snprintf(buf, sizeof(buf), sc_L(v, "hit %d · miss %d", "命中 %d · 未命中 %d"), cnt.iotlb_hit,
-			         cnt.iotlb_miss);
+			snprintf(buf, sizeof(buf), sc_L(v, "hit %d · miss %d", "命中 %d · 未命中 %d"),
+			         cnt.iotlb_hit, cnt.iotlb_miss);
 			sc_box(s, src, v, SB_IOTLB, x + 2 * g, r2 + sub_top, iw * 0.8f, ih2, io, buf);
 			float flx = x + 3 * g + iw * 0.8f, flw = x + g + wi - g - flx;
 			sc_box(s, src, v, SB_FAULTLOG, flx, r2 + sub_top, flw, ih2, io, NULL);
@@ -908,14 +947,15 @@ static void arch_diagram(struct scene *s, const struct scene_src *src, const str
 			float dh = (rh - g - g * (nd - 1)) / nd;
 			for (int i = 0; i < nd; i++) {
 				const struct device *d = &m->devs[i];
-				snprintf(buf, sizeof(buf), "%s %02x:%02x.%d · %s", d->d && d->d->type ? d->d->type : "",
-				         d->d ? d->d->bdf >> 8 : 0, d->d ? (d->d->bdf >> 3) & 31 : 0,
-				         d->d ? d->d->bdf & 7 : 0,
+				snprintf(buf, sizeof(buf), "%s %02x:%02x.%d · %s",
+				         d->d && d->d->type ? d->d->type : "", d->d ? d->d->bdf >> 8 : 0,
+				         d->d ? (d->d->bdf >> 3) & 31 : 0, d->d ? d->d->bdf & 7 : 0,
 				         d->d && d->d->owner ? d->d->owner : "host");
 				sc_box(s, src, v, SB_DEV + i, dx, r2 + i * (dh + g), dw, dh, -1, buf);
 			}
 			/* PCIe link into the IOMMU */
-			sc_line(s, dx - g, r2 + 6 * sc, dx - g, r2 + rh - g - 6 * sc, sc_rgba(THEME_DEVICE, 150), 3 * sc);
+			sc_line(s, dx - g, r2 + 6 * sc, dx - g, r2 + rh - g - 6 * sc,
+			        sc_rgba(THEME_DEVICE, 150), 3 * sc);
 		}
 	}
 }
@@ -932,8 +972,8 @@ static int box_center(const struct scene *s, int id, float *cx, float *cy)
 	return 1;
 }
 
-static void draw_token(struct scene *s, const struct scene_view *v, const struct ev *e, float x0, float y0, float x1,
-                       float y1, struct rgb col)
+static void draw_token(struct scene *s, const struct scene_view *v, const struct ev *e, float x0, float y0,
+                       float x1, float y1, struct rgb col)
 {
 	float k = scene_ease(v->t);
 	float tx = x0 + (x1 - x0) * k, ty = y0 + (y1 - y0) * k;
@@ -1004,8 +1044,9 @@ static void token(struct scene *s, const struct scene_src *src, const struct sce
 		/* the register's device: the MMIO span the address falls in */
 		const struct span *sp = src->m ? mem_span_at(&src->m->mem, e->addr_in) : NULL;
 		from = SB_CPU;
-		to = sp && sp->kind == SPAN_MMIO && sp->device >= 0 && sp->device < SB_MAX - SB_DEV ? SB_DEV + sp->device
-		                                                                                   : SB_NONE;
+		to = sp && sp->kind == SPAN_MMIO && sp->device >= 0 && sp->device < SB_MAX - SB_DEV
+		         ? SB_DEV + sp->device
+		         : SB_NONE;
 		break;
 	}
 	case EV_DESC_FETCH:
@@ -1068,7 +1109,8 @@ static void header(struct scene *s, const struct scene_src *src, const struct sc
 	if (!title || !*title)
 		title = src->file ? src->file : "";
 	int tw = sc_tw(s, SF_BOLD, s->px_title, "iommulab", -1);
-	sc_text(s, x, cy, (float)tw + 2, SF_BOLD, s->px_title, SA_LEFT, sc_rgba(THEME_ACTIVE, 255), "iommulab");
+	sc_text(s, x, cy, (float)tw + 2, SF_BOLD, s->px_title, SA_LEFT, sc_rgba(THEME_ACTIVE, 255),
+	        "iommulab");
 	x += tw + 14 * sc;
 	/* right side: play state, step, event, speed, language */
 	char buf[200];
@@ -1080,16 +1122,20 @@ static void header(struct scene *s, const struct scene_src *src, const struct sc
 		act = src->sc->steps[st].act->name;
 	float rw = W * 0.46f;
 	if (st >= 0)
-		snprintf(buf, sizeof(buf), sc_L(v, "step %d/%d  %s   ·   event %llu/%llu", "第 %d/%d 步  %s   ·   事件 %llu/%llu"),
-		         st + 1, src->nsteps, act, (unsigned long long)(n ? v->cur + 1 : 0), (unsigned long long)n);
+		snprintf(
+		    buf, sizeof(buf),
+		    sc_L(v, "step %d/%d  %s   ·   event %llu/%llu", "第 %d/%d 步  %s   ·   事件 %llu/%llu"),
+		    st + 1, src->nsteps, act, (unsigned long long)(n ? v->cur + 1 : 0),
+		    (unsigned long long)n);
 	else
-		snprintf(buf, sizeof(buf), sc_L(v, "machine setup   ·   event %llu/%llu", "机器启动   ·   事件 %llu/%llu"),
+		snprintf(buf, sizeof(buf),
+		         sc_L(v, "machine setup   ·   event %llu/%llu", "机器启动   ·   事件 %llu/%llu"),
 		         (unsigned long long)(n ? v->cur + 1 : 0), (unsigned long long)n);
 	float lx = W - rw - 12 * sc;
 	/* language badge */
 	float bw = 46 * sc, bh = h * 0.6f;
-	sc_rect(s, W - bw - 10 * sc, (h - bh) / 2, bw, bh, sc_rgba(THEME_PANEL, 40), sc_rgba(THEME_PANEL, 140),
-	        4 * sc, 1 * sc);
+	sc_rect(s, W - bw - 10 * sc, (h - bh) / 2, bw, bh, sc_rgba(THEME_PANEL, 40),
+	        sc_rgba(THEME_PANEL, 140), 4 * sc, 1 * sc);
 	sc_text(s, W - bw - 10 * sc, (h - s->px_body * 1.3f) / 2, bw, SF_BOLD, s->px_body, SA_CENTER,
 	        sc_rgba(THEME_PANEL, 255), v->lang == LANG_ZH ? "中文" : "EN");
 	/* speed */
@@ -1099,16 +1145,18 @@ static void header(struct scene *s, const struct scene_src *src, const struct sc
 		snprintf(buf + 100, 100, sc_L(v, "%g ev/s", "%g 事件/秒"), sp);
 	else
 		snprintf(buf + 100, 100, "%s", sc_L(v, "instant", "瞬时"));
-	sc_text(s, spx, (h - s->px_small * 1.3f) / 2, spw, SF_SANS, s->px_small, SA_RIGHT, sc_rgba(THEME_GRID, 255),
-	        buf + 100);
+	sc_text(s, spx, (h - s->px_small * 1.3f) / 2, spw, SF_SANS, s->px_small, SA_RIGHT,
+	        sc_rgba(THEME_GRID, 255), buf + 100);
 	/* play / pause icon */
 	float ix = spx - 10 * sc, isz = h * 0.34f, iy = h / 2;
 	if (v->playing) {
-		sc_tri(s, ix - isz, iy - isz / 2, ix - isz, iy + isz / 2, ix - isz * 0.15f, iy, sc_rgba(THEME_HIT, 255));
+		sc_tri(s, ix - isz, iy - isz / 2, ix - isz, iy + isz / 2, ix - isz * 0.15f, iy,
+		       sc_rgba(THEME_HIT, 255));
 	} else {
-		sc_rect(s, ix - isz, iy - isz / 2, isz * 0.3f, isz, sc_rgba(THEME_GRID, 255), (struct rgba){0, 0, 0, 0}, 0, 0);
-		sc_rect(s, ix - isz * 0.5f, iy - isz / 2, isz * 0.3f, isz, sc_rgba(THEME_GRID, 255), (struct rgba){0, 0, 0, 0}, 0,
-		        0);
+		sc_rect(s, ix - isz, iy - isz / 2, isz * 0.3f, isz, sc_rgba(THEME_GRID, 255),
+		        (struct rgba){0, 0, 0, 0}, 0, 0);
+		sc_rect(s, ix - isz * 0.5f, iy - isz / 2, isz * 0.3f, isz, sc_rgba(THEME_GRID, 255),
+		        (struct rgba){0, 0, 0, 0}, 0, 0);
 	}
 	{
 		float need = (float)sc_tw(s, SF_BOLD, s->px_body, buf, -1) + 4;
@@ -1120,7 +1168,8 @@ static void header(struct scene *s, const struct scene_src *src, const struct sc
 		rw -= x + W * 0.25f - lx;
 		lx = x + W * 0.25f;
 	}
-	sc_text(s, lx, (h - s->px_body * 1.3f) / 2, rw, SF_BOLD, s->px_body, SA_RIGHT, sc_rgba(THEME_PANEL, 255), buf);
+	sc_text(s, lx, (h - s->px_body * 1.3f) / 2, rw, SF_BOLD, s->px_body, SA_RIGHT,
+	        sc_rgba(THEME_PANEL, 255), buf);
 	sc_text(s, x, cy, lx - x - 12 * sc, SF_BOLD, s->px_title, SA_LEFT, sc_rgba(THEME_PANEL, 255), title);
 }
 
@@ -1170,8 +1219,8 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	s->step = cur ? scene_step_of(src, v->cur) : -1;
 	if (cur) {
 		s->active_box = scene_event_box(src->m, cur);
-		s->fault = cur->kind == EV_FAULT || cur->kind == EV_ISOLATION_BREACH || cur->kind == EV_DMA_MISUSE ||
-		           cur->kind == EV_RX_DROP;
+		s->fault = cur->kind == EV_FAULT || cur->kind == EV_ISOLATION_BREACH ||
+		           cur->kind == EV_DMA_MISUSE || cur->kind == EV_RX_DROP;
 		s->breach = cur->kind == EV_ISOLATION_BREACH;
 	}
 	/* at a question gate or the end card the step has not run (or is over):
@@ -1215,7 +1264,8 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 	float rh = has_ring ? mh * (novm ? 0.27f : 0.22f) : 0;
 	if (has_ring) {
 		/* two strips of descriptors with their HEAD/TAIL labels need this much */
-		float ring_min = s->px_label * 1.3f + 14 * sc + 2 * (2 * s->px_small * 0.85f * 1.3f + s->px_small * 2.0f);
+		float ring_min =
+		    s->px_label * 1.3f + 14 * sc + 2 * (2 * s->px_small * 0.85f * 1.3f + s->px_small * 2.0f);
 		if (rh < ring_min) {
 			wh -= ring_min - rh;
 			rh = ring_min;
@@ -1244,8 +1294,9 @@ void scene_build(struct scene *s, const struct scene_src *src, const struct scen
 		sc_help(s, v);
 	if (v->status && *v->status) {
 		float sw = W * 0.5f, sh = s->px_body * 1.6f;
-		sc_rect(s, (W - sw) / 2, hh + 6 * sc, sw, sh, sc_rgba(THEME_INK, 230), (struct rgba){0, 0, 0, 0}, 6 * sc, 0);
-		sc_text(s, (W - sw) / 2 + 8 * sc, hh + 6 * sc + (sh - s->px_body * 1.3f) / 2, sw - 16 * sc, SF_SANS,
-		        s->px_body, SA_CENTER, sc_rgba(THEME_PANEL, 255), v->status);
+		sc_rect(s, (W - sw) / 2, hh + 6 * sc, sw, sh, sc_rgba(THEME_INK, 230),
+		        (struct rgba){0, 0, 0, 0}, 6 * sc, 0);
+		sc_text(s, (W - sw) / 2 + 8 * sc, hh + 6 * sc + (sh - s->px_body * 1.3f) / 2, sw - 16 * sc,
+		        SF_SANS, s->px_body, SA_CENTER, sc_rgba(THEME_PANEL, 255), v->status);
 	}
 }

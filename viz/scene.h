@@ -65,81 +65,93 @@ enum scene_align { SA_LEFT, SA_CENTER, SA_RIGHT };
 
 struct scene_prim {
 	uint8_t kind, face, align, clip;
-	struct rgba fill;      /* rect/circle/tri fill, text colour, line colour */
-	struct rgba stroke;    /* rect/circle border (a = 0: none) */
-	float x, y, w, h;      /* rect; line: (x,y)->(x+w,y+h); text: box (w = max width); circle: centre, w = r */
-	float r;               /* rect corner radius, line/border thickness */
-	float x3, y3;          /* tri: third point; (x,y),(x+w,y+h) are the first two */
-	int px;                /* text size */
-	int text;              /* offset into pool (text) */
+	struct rgba fill;   /* rect/circle/tri fill, text colour, line colour */
+	struct rgba stroke; /* rect/circle border (a = 0: none) */
+	float x, y, w, h; /* rect; line: (x,y)->(x+w,y+h); text: box (w = max width); circle: centre, w = r */
+	float r;          /* rect corner radius, line/border thickness */
+	float x3, y3;     /* tri: third point; (x,y),(x+w,y+h) are the first two */
+	int px;           /* text size */
+	int text;         /* offset into pool (text) */
 	int len;
-	int elem;              /* element index or -1 */
+	int elem; /* element index or -1 */
 };
 
 enum scene_elem_kind {
-	SE_BOX,       /* a component: CPU, MMU, EPT, IOMMU, a device, a kernel box */
-	SE_SPAN,      /* a span of the HPA map (frame range), clickable for a hex dump */
-	SE_GPA,       /* a VM's GPA range */
-	SE_WALKCELL,  /* one reference of the walk grid */
-	SE_DESC,      /* one NIC descriptor */
-	SE_EVROW,     /* a row of the event list */
-	SE_TIMELINE,  /* the timeline bar */
-	SE_PANEL,     /* a panel (walk, memory, narration…) */
-	SE_FAULTREC,  /* a fault record in the IOMMU fault log */
-	SE_QUESTION,  /* the "Predict" card of a lesson question (id = question index); a click reveals */
+	SE_BOX,      /* a component: CPU, MMU, EPT, IOMMU, a device, a kernel box */
+	SE_SPAN,     /* a span of the HPA map (frame range), clickable for a hex dump */
+	SE_GPA,      /* a VM's GPA range */
+	SE_WALKCELL, /* one reference of the walk grid */
+	SE_DESC,     /* one NIC descriptor */
+	SE_EVROW,    /* a row of the event list */
+	SE_TIMELINE, /* the timeline bar */
+	SE_PANEL,    /* a panel (walk, memory, narration…) */
+	SE_FAULTREC, /* a fault record in the IOMMU fault log */
+	SE_QUESTION, /* the "Predict" card of a lesson question (id = question index); a click reveals */
 };
 
 /* Component identities (SE_BOX.id). Devices and VMs add their index. */
 enum scene_box_id {
 	SB_NONE = 0,
-	SB_HOST_USER, SB_KVM, SB_VFIO, SB_DMA_API, SB_IOMMU_DRV, SB_DRIVER,
-	SB_CPU, SB_MMU, SB_TLB, SB_EPT, SB_RAM, SB_IOMMU, SB_IOTLB, SB_FAULTLOG,
-	SB_VM = 32,             /* + vm index */
-	SB_DEV = 48,            /* + device index */
+	SB_HOST_USER,
+	SB_KVM,
+	SB_VFIO,
+	SB_DMA_API,
+	SB_IOMMU_DRV,
+	SB_DRIVER,
+	SB_CPU,
+	SB_MMU,
+	SB_TLB,
+	SB_EPT,
+	SB_RAM,
+	SB_IOMMU,
+	SB_IOTLB,
+	SB_FAULTLOG,
+	SB_VM = 32,  /* + vm index */
+	SB_DEV = 48, /* + device index */
 	SB_MAX = 64
 };
 
 struct scene_elem {
 	uint8_t kind;
-	uint8_t active;        /* the current event touches it */
-	uint8_t fault;         /* a fault is shown on it */
-	int id;                /* SB_* for boxes; span index; ref number; event index… */
+	uint8_t active; /* the current event touches it */
+	uint8_t fault;  /* a fault is shown on it */
+	int id;         /* SB_* for boxes; span index; ref number; event index… */
 	float x, y, w, h;
-	int parent;            /* enclosing element or -1 */
-	uint64_t addr, addr2;  /* spans: base, size; walk cells: event index; gpa: gpa, hpa */
-	int text;              /* label (pool offset) or -1 */
+	int parent;           /* enclosing element or -1 */
+	uint64_t addr, addr2; /* spans: base, size; walk cells: event index; gpa: gpa, hpa */
+	int text;             /* label (pool offset) or -1 */
 };
 
 struct scene_src {
-	const struct scenario *sc;     /* steps' say text (may be NULL) */
-	const struct machine *m;       /* machine after the full run: names, spans */
-	const struct machine *m_now;   /* machine at the start of the current step (hex dumps), or NULL */
-	const struct trace *t;         /* the full trace */
-	const uint64_t *mark;          /* mark[i] = first event of step i (nsteps + 1 entries) */
+	const struct scenario *sc;   /* steps' say text (may be NULL) */
+	const struct machine *m;     /* machine after the full run: names, spans */
+	const struct machine *m_now; /* machine at the start of the current step (hex dumps), or NULL */
+	const struct trace *t;       /* the full trace */
+	const uint64_t *mark;        /* mark[i] = first event of step i (nsteps + 1 entries) */
 	int nsteps;
-	const char *file;              /* for the header */
-	int lesson;                    /* lesson mode: the setup narration shows the lesson's goals */
+	const char *file; /* for the header */
+	int lesson;       /* lesson mode: the setup narration shows the lesson's goals */
 };
 
 struct scene_view {
-	int w, h;                      /* output pixels */
+	int w, h; /* output pixels */
 	enum lang lang;
 	int presenter;
-	int help;                      /* help overlay */
-	uint64_t cur;                  /* current event index (< trace n) */
-	float t;                       /* animation progress of the current event, 0..1 */
-	float pulse;                   /* 0..1, a slow cycle for flashing faults */
+	int help;     /* help overlay */
+	uint64_t cur; /* current event index (< trace n) */
+	float t;      /* animation progress of the current event, 0..1 */
+	float pulse;  /* 0..1, a slow cycle for flashing faults */
 	int playing;
-	int speed;                     /* index into scene_speeds */
-	int hover;                     /* element under the mouse, -1 none */
+	int speed; /* index into scene_speeds */
+	int hover; /* element under the mouse, -1 none */
 	int mouse_x, mouse_y;
-	int dump;                      /* element whose hex dump is open, -1 none */
+	int dump; /* element whose hex dump is open, -1 none */
 	uint64_t dump_addr;
-	const char *status;            /* one-line status ("saved shot.png"), or NULL */
+	const char *status; /* one-line status ("saved shot.png"), or NULL */
 	/* lesson questions (scene_lesson.c) */
-	int ask;                       /* at the question gate before the step that begins at cur */
-	int outro;                     /* past the last event: the lesson's end card */
-	uint32_t revealed;             /* bit q: the answer to question q is shown */
+	int ask;           /* at the question gate before the step that begins at cur */
+	int outro;         /* past the last event: the lesson's end card */
+	uint32_t revealed; /* bit q: the answer to question q is shown */
 };
 
 /* Speeds, from very slow to instant: events per second (0 = instant: jump
@@ -156,23 +168,23 @@ struct scene {
 	char *pool;
 	int pool_len, pool_cap;
 	/* results for callers and tests */
-	float s;                       /* scale */
-	int step;                      /* step of the current event (-1 = setup) */
-	int active_box;                /* SB_* of the box the current event names (0 none) */
+	float s;        /* scale */
+	int step;       /* step of the current event (-1 = setup) */
+	int active_box; /* SB_* of the box the current event names (0 none) */
 	int token_elem_from, token_elem_to;
-	float token_x, token_y;        /* token position at t */
-	int walk_refs, walk_total;     /* walk counter shown ("refs: 17/24") */
-	int breach;                    /* an isolation breach is on screen */
-	int fault;                     /* the current event is a fault */
+	float token_x, token_y;    /* token position at t */
+	int walk_refs, walk_total; /* walk counter shown ("refs: 17/24") */
+	int breach;                /* an isolation breach is on screen */
+	int fault;                 /* the current event is a fault */
 	/* layout rects */
 	float main_x, main_y, main_w, main_h;
-	float arch_w;                  /* width of the layer diagram (left of the panels) */
-	float tl_x, tl_y, tl_w, tl_h;  /* timeline bar */
-	int ev_first, ev_rows;         /* event list window */
+	float arch_w;                 /* width of the layer diagram (left of the panels) */
+	float tl_x, tl_y, tl_w, tl_h; /* timeline bar */
+	int ev_first, ev_rows;        /* event list window */
 	const struct scene_metrics *mx;
 	/* text sizes (px) for this build */
 	int px_small, px_body, px_label, px_title, px_big, px_mono;
-	int chip_px;                   /* address chips in the walk panel */
+	int chip_px; /* address chips in the walk panel */
 	/* cache: indices of faults and breaches in the trace (timeline markers) */
 	uint64_t *fault_idx;
 	int nfault, capfault;
@@ -183,10 +195,10 @@ struct scene {
 	float mem_x[SCENE_MEM_MAX], mem_w[SCENE_MEM_MAX], mem_y, mem_h;
 	uint64_t mem_base[SCENE_MEM_MAX], mem_size[SCENE_MEM_MAX];
 	int mem_n;
-	int question;                  /* question whose card is on screen, or -1 */
-	int answer_shown;              /* its answer is on screen */
-	int end_card;                  /* the "Try this" / references card is on screen */
-	int card_cut;                  /* lines of the question card or end card did not fit */
+	int question;     /* question whose card is on screen, or -1 */
+	int answer_shown; /* its answer is on screen */
+	int end_card;     /* the "Try this" / references card is on screen */
+	int card_cut;     /* lines of the question card or end card did not fit */
 };
 
 void scene_init(struct scene *s);

@@ -16,9 +16,11 @@ int sc_elem(struct scene *s, int kind, int id, float x, float y, float w, float 
 void sc_rect(struct scene *s, float x, float y, float w, float h, struct rgba fill, struct rgba stroke,
              float radius, float thick);
 void sc_line(struct scene *s, float x0, float y0, float x1, float y1, struct rgba c, float thick);
-void sc_circle(struct scene *s, float cx, float cy, float r, struct rgba fill, struct rgba stroke, float thick);
+void sc_circle(struct scene *s, float cx, float cy, float r, struct rgba fill, struct rgba stroke,
+               float thick);
 void sc_tri(struct scene *s, float x0, float y0, float x1, float y1, float x2, float y2, struct rgba c);
-void sc_arrow(struct scene *s, float x0, float y0, float x1, float y1, struct rgba c, float thick, float head);
+void sc_arrow(struct scene *s, float x0, float y0, float x1, float y1, struct rgba c, float thick,
+              float head);
 int sc_utf8_next(const char *p, int *cp);
 int sc_tw(const struct scene *s, int face, int px, const char *str, int len);
 void sc_text(struct scene *s, float x, float y, float w, int face, int px, int align, struct rgba c,
@@ -60,8 +62,8 @@ void sc_help(struct scene *s, const struct scene_view *v);
 /* scene_lesson.c: the question card (in place of the narration) and the end card */
 int sc_card_active(const struct scene_src *src, const struct scene_view *v);
 float sc_card_height(struct scene *s, const struct scene_src *src, const struct scene_view *v, float w);
-void sc_card(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y, float w,
-             float h);
+void sc_card(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y,
+             float w, float h);
 void sc_end_card(struct scene *s, const struct scene_src *src, const struct scene_view *v);
 
 #endif

@@ -171,13 +171,18 @@ static void card_texts(const struct scene_src *src, const struct scene_view *v, 
 			snprintf(c->b2, sizeof(c->b2), "%s", sc_L(v, "ANSWER", "答案"));
 			c->t2 = pick(v, Q->a_en, Q->a_zh);
 		} else {
-			c->t2 = sc_L(v, "Think it over and discuss — then press A (or click this card) to see the answer; "
-			                "→ runs the step.",
-			             "先想一想、讨论一下，再按 A（或点击这张卡片）查看答案；按 → 执行这一步。");
+			c->t2 =
+			    sc_L(v,
+			         "Think it over and discuss — then press A (or click this card) to see the "
+			         "answer; "
+			         "→ runs the step.",
+			         "先想一想、讨论一下，再按 A（或点击这张卡片）查看答案；按 → 执行这一步。");
 		}
 	} else {
 		snprintf(c->b1, sizeof(c->b1), "%s", sc_L(v, "END", "结束"));
-		c->t1 = sc_L(v, "End of the lesson. Try it yourself: edit the lesson file (the viewer reloads it on save).",
+		c->t1 = sc_L(v,
+		             "End of the lesson. Try it yourself: edit the lesson file (the viewer reloads "
+		             "it on save).",
 		             "本课结束。动手试试：修改课程文件（保存后查看器会自动重新加载）。");
 		c->t2 = NULL;
 	}
@@ -244,8 +249,8 @@ float sc_card_height(struct scene *s, const struct scene_src *src, const struct 
 	return f.h;
 }
 
-void sc_card(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y, float w,
-             float h)
+void sc_card(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y,
+             float w, float h)
 {
 	struct card c;
 	card_texts(src, v, &c);
@@ -263,8 +268,8 @@ void sc_card(struct scene *s, const struct scene_src *src, const struct scene_vi
 	struct card_fit f;
 	card_fit(s, &c, tw, h, &f);
 	/* the question */
-	sc_rect(s, x + pad, y + pad, bw, bh, c.q >= 0 ? sc_rgba(THEME_ACTIVE, 255) : sc_rgba(THEME_KERNEL, 255), NONE,
-	        bh / 2, 0);
+	sc_rect(s, x + pad, y + pad, bw, bh,
+	        c.q >= 0 ? sc_rgba(THEME_ACTIVE, 255) : sc_rgba(THEME_KERNEL, 255), NONE, bh / 2, 0);
 	sc_text(s, x + pad, y + pad + (bh - s->px_body * 1.3f) / 2, bw, SF_BOLD, s->px_body, SA_CENTER,
 	        c.q >= 0 ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255), c.b1);
 	int n1 = f.n1, max1 = (int)((bottom - (y + pad)) / (f.px1 * 1.35f));
@@ -294,8 +299,8 @@ void sc_card(struct scene *s, const struct scene_src *src, const struct scene_vi
 		        sc_rgba(THEME_PANEL, 255), c.b2);
 	}
 	float a2 = ay + (f.n2 <= 1 ? (bh - f.px2 * 1.35f) / 2 : 0);
-	sc_wrap(s, tx, a2, tw, SF_SANS, f.px2, c.revealed ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_MUTED, 255), c.t2,
-	        max2, 1);
+	sc_wrap(s, tx, a2, tw, SF_SANS, f.px2,
+	        c.revealed ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_MUTED, 255), c.t2, max2, 1);
 }
 
 /* The end card over the main area: "Try this" and the references, in the
@@ -322,7 +327,8 @@ void sc_end_card(struct scene *s, const struct scene_src *src, const struct scen
 		pr = pb - 2 > s->px_small ? pb - 2 : s->px_small;
 		nt = tr ? sc_wrap(s, 0, 0, tw, SF_SANS, pb, NONE, tr, 40, 0) : 0;
 		nr = refs ? sc_wrap(s, 0, 0, tw, SF_SANS, pr, NONE, refs, 40, 0) : 0;
-		hh = 2 * pad + (tr ? head + pb * 1.35f * (float)nt + 10 * sc : 0) + (refs ? head + pr * 1.35f * (float)nr : 0);
+		hh = 2 * pad + (tr ? head + pb * 1.35f * (float)nt + 10 * sc : 0) +
+		     (refs ? head + pr * 1.35f * (float)nr : 0);
 		if (hh <= hmax)
 			break;
 	}
@@ -340,7 +346,9 @@ void sc_end_card(struct scene *s, const struct scene_src *src, const struct scen
 		if (maxl > nt)
 			maxl = nt;
 		if (maxl >= 1)
-			cy += pb * 1.35f * (float)sc_wrap(s, x + pad, cy, tw, SF_SANS, pb, sc_rgba(THEME_INK, 255), tr, maxl, 1);
+			cy += pb * 1.35f *
+			      (float)sc_wrap(s, x + pad, cy, tw, SF_SANS, pb, sc_rgba(THEME_INK, 255), tr,
+			                     maxl, 1);
 		cy += 10 * sc;
 	}
 	if (refs && cy + head + pr * 1.35f > bottom + 1)

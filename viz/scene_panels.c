@@ -218,7 +218,8 @@ static void morph_arrow(struct scene *s, float *x, float y, float maxx)
 	float sc = s->s, h = s->px_body * 1.6f;
 	if (*x + 28 * sc > maxx)
 		return;
-	sc_arrow(s, *x + 5 * sc, y + h / 2, *x + 23 * sc, y + h / 2, sc_rgba(THEME_MUTED, 255), 2 * sc, 8 * sc);
+	sc_arrow(s, *x + 5 * sc, y + h / 2, *x + 23 * sc, y + h / 2, sc_rgba(THEME_MUTED, 255), 2 * sc,
+	         8 * sc);
 	*x += 28 * sc;
 }
 
@@ -239,11 +240,12 @@ struct field {
 	int hi, lo;
 };
 
-static const struct field pte_fields[] = {{"XD", 63, 63}, {"addr", 51, 12}, {"G", 8, 8}, {"PS", 7, 7},
-                                          {"D", 6, 6},    {"A", 5, 5},       {"PCD", 4, 4}, {"PWT", 3, 3},
-                                          {"US", 2, 2},   {"RW", 1, 1},      {"P", 0, 0},   {NULL, 0, 0}};
-static const struct field ept_fields[] = {{"addr", 51, 12}, {"D", 9, 9}, {"A", 8, 8}, {"PS", 7, 7}, {"IPAT", 6, 6},
-                                          {"MT", 5, 3},     {"X", 2, 2}, {"W", 1, 1}, {"R", 0, 0},   {NULL, 0, 0}};
+static const struct field pte_fields[] = {{"XD", 63, 63}, {"addr", 51, 12}, {"G", 8, 8},   {"PS", 7, 7},
+                                          {"D", 6, 6},    {"A", 5, 5},      {"PCD", 4, 4}, {"PWT", 3, 3},
+                                          {"US", 2, 2},   {"RW", 1, 1},     {"P", 0, 0},   {NULL, 0, 0}};
+static const struct field ept_fields[] = {{"addr", 51, 12}, {"D", 9, 9},  {"A", 8, 8}, {"PS", 7, 7},
+                                          {"IPAT", 6, 6},   {"MT", 5, 3}, {"X", 2, 2}, {"W", 1, 1},
+                                          {"R", 0, 0},      {NULL, 0, 0}};
 
 static uint64_t field_of(uint64_t v, const struct field *f)
 {
@@ -252,8 +254,8 @@ static uint64_t field_of(uint64_t v, const struct field *f)
 	return (v >> f->lo) & mask;
 }
 
-static void entry_row(struct scene *s, const struct field *fs, uint64_t v, uint64_t other, float x, float y, float w,
-                      float h, const char *label, int is_new)
+static void entry_row(struct scene *s, const struct field *fs, uint64_t v, uint64_t other, float x, float y,
+                      float w, float h, const char *label, int is_new)
 {
 	float sc = s->s;
 	float lw = 46 * sc;
@@ -268,8 +270,9 @@ static void entry_row(struct scene *s, const struct field *fs, uint64_t v, uint6
 		float cw = fs[i].hi - fs[i].lo > 0 && !strcmp(fs[i].name, "addr") ? unit * 4 : unit;
 		uint64_t fv = field_of(v, &fs[i]);
 		int changed = fv != field_of(other, &fs[i]);
-		struct rgba fill = changed ? (is_new ? sc_mix(THEME_FAULT, THEME_PANEL, 0.75f) : sc_rgba(THEME_BG, 255))
-		                           : sc_rgba(THEME_PANEL, 255);
+		struct rgba fill =
+		    changed ? (is_new ? sc_mix(THEME_FAULT, THEME_PANEL, 0.75f) : sc_rgba(THEME_BG, 255))
+		            : sc_rgba(THEME_PANEL, 255);
 		sc_rect(s, cx + 1 * sc, y, cw - 2 * sc, h, fill,
 		        changed && is_new ? sc_rgba(THEME_FAULT, 255) : sc_rgba(THEME_GRID, 255), 3 * sc,
 		        (changed && is_new ? 2.5f : 1.0f) * sc);
@@ -278,16 +281,16 @@ static void entry_row(struct scene *s, const struct field *fs, uint64_t v, uint6
 			snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)(fv << 12));
 		else
 			snprintf(vb, sizeof(vb), "%llu", (unsigned long long)fv);
-		sc_text(s, cx + 1 * sc, y + h * 0.5f - s->px_body * 1.25f, cw - 2 * sc, SF_SANS, s->px_small * 85 / 100,
-		        SA_CENTER, sc_rgba(THEME_MUTED, 255), fs[i].name);
-		sc_text(s, cx + 1 * sc, y + h * 0.5f - s->px_body * 0.05f, cw - 2 * sc, SF_MONO, s->px_body, SA_CENTER,
-		        sc_rgba(THEME_INK, 255), vb);
+		sc_text(s, cx + 1 * sc, y + h * 0.5f - s->px_body * 1.25f, cw - 2 * sc, SF_SANS,
+		        s->px_small * 85 / 100, SA_CENTER, sc_rgba(THEME_MUTED, 255), fs[i].name);
+		sc_text(s, cx + 1 * sc, y + h * 0.5f - s->px_body * 0.05f, cw - 2 * sc, SF_MONO, s->px_body,
+		        SA_CENTER, sc_rgba(THEME_INK, 255), vb);
 		cx += cw;
 	}
 }
 
-static void no_walk(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x, float y,
-                    float w, float h, float top)
+static void no_walk(struct scene *s, const struct scene_src *src, const struct scene_view *v, float x,
+                    float y, float w, float h, float top)
 {
 	float sc = s->s, pad = 12 * sc;
 	const struct trace *t = src->t;
@@ -299,10 +302,12 @@ static void no_walk(struct scene *s, const struct scene_src *src, const struct s
 		if (ce->kind == EV_TLB_HIT || ce->kind == EV_IOTLB_HIT || ce->kind == EV_SET)
 			he = ce;
 		for (uint64_t i = v->cur + 1; !he && i-- > a && i + 4000 > v->cur;)
-			if (t->ev[i].kind == EV_TLB_HIT || t->ev[i].kind == EV_SET || t->ev[i].kind == EV_IOTLB_HIT)
+			if (t->ev[i].kind == EV_TLB_HIT || t->ev[i].kind == EV_SET ||
+			    t->ev[i].kind == EV_IOTLB_HIT)
 				he = &t->ev[i];
 		for (uint64_t i = v->cur; !he && i < b && i < t->n && i < v->cur + 4000; i++)
-			if (t->ev[i].kind == EV_TLB_HIT || t->ev[i].kind == EV_SET || t->ev[i].kind == EV_IOTLB_HIT)
+			if (t->ev[i].kind == EV_TLB_HIT || t->ev[i].kind == EV_SET ||
+			    t->ev[i].kind == EV_IOTLB_HIT)
 				he = &t->ev[i];
 	}
 	char buf[200];
@@ -331,17 +336,21 @@ static void no_walk(struct scene *s, const struct scene_src *src, const struct s
 			uint64_t k = (uint64_t)(dd - t->ev);
 			for (uint64_t i = k; i < b && i < t->n && i < k + 64; i++) {
 				const struct ev *e = &t->ev[i];
-				if (e->actor == dd->actor && (e->kind == EV_MEM_READ || e->kind == EV_MEM_WRITE ||
-				                              e->kind == EV_ISOLATION_BREACH || (e->kind == EV_DEV_DMA && e->addr_out))) {
-					dd_hpa = e->kind == EV_DEV_DMA ? e->addr_out : e->kind == EV_ISOLATION_BREACH && e->addr_out ? e->addr_out : e->addr_in;
+				if (e->actor == dd->actor &&
+				    (e->kind == EV_MEM_READ || e->kind == EV_MEM_WRITE ||
+				     e->kind == EV_ISOLATION_BREACH ||
+				     (e->kind == EV_DEV_DMA && e->addr_out))) {
+					dd_hpa = e->kind == EV_DEV_DMA                           ? e->addr_out
+					         : e->kind == EV_ISOLATION_BREACH && e->addr_out ? e->addr_out
+					                                                         : e->addr_in;
 					dd_have = v->cur >= i;
 					break;
 				}
 			}
 		}
 	}
-	sc_text(s, x + 12 * sc, y + 6 * sc, w * 0.62f - 24 * sc, SF_BOLD, s->px_label, SA_LEFT, sc_rgba(THEME_INK, 255),
-	        title);
+	sc_text(s, x + 12 * sc, y + 6 * sc, w * 0.62f - 24 * sc, SF_BOLD, s->px_label, SA_LEFT,
+	        sc_rgba(THEME_INK, 255), title);
 	if (dd) {
 		float my = top + 8 * sc, mx = x + pad;
 		char vb[32];
@@ -350,20 +359,30 @@ static void no_walk(struct scene *s, const struct scene_src *src, const struct s
 		morph_arrow(s, &mx, my, x + w - pad);
 		snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)dd_hpa);
 		chip(s, &mx, my, x + w - pad, "HPA", vb, THEME_MEMORY, dd_have);
-		sc_wrap(s, x + pad, my + s->px_body * 1.6f + 12 * sc, w - 2 * pad, SF_SANS, s->px_body, sc_rgba(THEME_INK, 255),
-		        src->m && src->m->iommu
-		            ? sc_L(v, "This device's context is pass-through (or identity-mapped): the bus address is used as the host physical address, no table is read, nothing is checked.",
-		                   "该设备的上下文是直通（或恒等映射）：总线地址直接当作宿主机物理地址，不读任何表，也不做任何检查。")
-		            : sc_L(v, "No IOMMU: the bus address the device puts on PCIe is the host physical address. Nothing is read, nothing is checked: the device can reach all of memory.",
-		                   "没有 IOMMU：设备在 PCIe 上发出的总线地址就是宿主机物理地址。不读任何表，也不做任何检查：设备能访问全部内存。"),
-		        4, 1);
+		sc_wrap(
+		    s, x + pad, my + s->px_body * 1.6f + 12 * sc, w - 2 * pad, SF_SANS, s->px_body,
+		    sc_rgba(THEME_INK, 255),
+		    src->m && src->m->iommu
+		        ? sc_L(v,
+		               "This device's context is pass-through (or identity-mapped): the bus address "
+		               "is used as the host physical address, no table is read, nothing is checked.",
+		               "该设备的上下文是直通（或恒等映射）：总线地址直接当作宿主机物理地址，不读任何"
+		               "表，也不做任何检查。")
+		        : sc_L(v,
+		               "No IOMMU: the bus address the device puts on PCIe is the host physical "
+		               "address. Nothing is read, nothing is checked: the device can reach all of "
+		               "memory.",
+		               "没有 IOMMU：设备在 PCIe "
+		               "上发出的总线地址就是宿主机物理地址。不读任何表，也不做任何检查：设备能访问全"
+		               "部内存。"),
+		    4, 1);
 		return;
 	}
 	if (he && (he->kind == EV_TLB_HIT || he->kind == EV_IOTLB_HIT)) {
 		int io = he->kind == EV_IOTLB_HIT;
 		snprintf(buf, sizeof(buf), "%s", sc_L(v, "refs: 0", "访存：0"));
-		sc_text(s, x + w * 0.6f, y + 4 * sc, w * 0.4f - pad, SF_BOLD, s->px_title, SA_RIGHT, sc_rgba(THEME_HIT, 255),
-		        buf);
+		sc_text(s, x + w * 0.6f, y + 4 * sc, w * 0.4f - pad, SF_BOLD, s->px_title, SA_RIGHT,
+		        sc_rgba(THEME_HIT, 255), buf);
 		/* a short panel (small window, presenter, rings below) gets a smaller banner */
 		int bpx = s->px_big;
 		float avail = y + h - 6 * sc - top;
@@ -372,52 +391,71 @@ static void no_walk(struct scene *s, const struct scene_src *src, const struct s
 		float by = top + 4 * sc, bh = bpx * 1.5f;
 		if (by + bh > y + h - 4 * sc)
 			bh = y + h - 4 * sc - by;
-		sc_rect(s, x + pad, by, w - 2 * pad, bh, sc_mix(THEME_HIT, THEME_PANEL, 0.82f), sc_rgba(THEME_HIT, 255),
-		        8 * sc, 2 * sc);
+		sc_rect(s, x + pad, by, w - 2 * pad, bh, sc_mix(THEME_HIT, THEME_PANEL, 0.82f),
+		        sc_rgba(THEME_HIT, 255), 8 * sc, 2 * sc);
 		sc_text(s, x + pad, by + (bh - bpx * 1.3f) / 2, w - 2 * pad, SF_BOLD, bpx, SA_CENTER,
-		        sc_rgba(THEME_HIT, 255), io ? sc_L(v, "IOTLB HIT", "IOTLB 命中") : sc_L(v, "TLB HIT", "TLB 命中"));
+		        sc_rgba(THEME_HIT, 255),
+		        io ? sc_L(v, "IOTLB HIT", "IOTLB 命中") : sc_L(v, "TLB HIT", "TLB 命中"));
 		/* the addresses first, then the words in whatever room is left */
 		float my = by + bh + 8 * sc, mx = x + pad;
 		if (my + s->px_body * 1.6f > y + h - 4 * sc)
 			return;
 		char vb[32];
 		snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)he->addr_in);
-		chip(s, &mx, my, x + w - pad, io ? "IOVA" : he->actor > 0 ? "GVA" : "VA", vb, io ? THEME_DEVICE : THEME_CPU, 1);
+		chip(s, &mx, my, x + w - pad,
+		     io              ? "IOVA"
+		     : he->actor > 0 ? "GVA"
+		                     : "VA",
+		     vb, io ? THEME_DEVICE : THEME_CPU, 1);
 		morph_arrow(s, &mx, my, x + w - pad);
 		snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)he->addr_out);
 		chip(s, &mx, my, x + w - pad, "HPA", vb, THEME_MEMORY, 1);
 		float ty = my + s->px_body * 1.6f + 8 * sc;
 		int lines = (int)((y + h - 6 * sc - ty) / (s->px_body * 1.35f));
 		if (lines > 0)
-			sc_wrap(s, x + pad, ty, w - 2 * pad, SF_SANS, s->px_body, sc_rgba(THEME_INK, 255),
-			        io ? sc_L(v, "The IOTLB holds this IOVA's translation: no context or second-level entry is read.",
-			                  "IOTLB 缓存了该 IOVA 的转换：不读上下文表，也不读二级页表。")
-			           : he->actor > 0
-			                 ? sc_L(v, "The TLB holds the combined translation GVA → HPA: no guest entry and no EPT entry is read.",
-			                        "TLB 缓存了 GVA → HPA 的组合转换：客户机页表和 EPT 表项都不必读取。")
-			                 : sc_L(v, "The TLB holds this VA's translation: no page-table entry is read.",
-			                        "TLB 缓存了该 VA 的转换：不读任何页表项。"),
-			        lines > 3 ? 3 : lines, 1);
+			sc_wrap(
+			    s, x + pad, ty, w - 2 * pad, SF_SANS, s->px_body, sc_rgba(THEME_INK, 255),
+			    io ? sc_L(v,
+			              "The IOTLB holds this IOVA's translation: no context or second-level "
+			              "entry is read.",
+			              "IOTLB 缓存了该 IOVA 的转换：不读上下文表，也不读二级页表。")
+			    : he->actor > 0
+			        ? sc_L(v,
+			               "The TLB holds the combined translation GVA → HPA: no guest entry and "
+			               "no EPT entry is read.",
+			               "TLB 缓存了 GVA → HPA 的组合转换：客户机页表和 EPT 表项都不必读取。")
+			        : sc_L(v, "The TLB holds this VA's translation: no page-table entry is read.",
+			               "TLB 缓存了该 VA 的转换：不读任何页表项。"),
+			    lines > 3 ? 3 : lines, 1);
 		return;
 	}
 	if (he && he->kind == EV_SET) {
 		const struct field *fs = he->walker == WALKER_EPT ? ept_fields : pte_fields;
-		snprintf(buf, sizeof(buf), sc_L(v, "%s entry, level %d, at HPA 0x%llx", "%s 表项，第 %d 级，位于 HPA 0x%llx"),
-		         he->walker == WALKER_EPT ? "EPT" : he->walker == WALKER_GUEST ? sc_L(v, "Guest", "客户机") : sc_L(v, "Host", "宿主机"),
+		snprintf(buf, sizeof(buf),
+		         sc_L(v, "%s entry, level %d, at HPA 0x%llx", "%s 表项，第 %d 级，位于 HPA 0x%llx"),
+		         he->walker == WALKER_EPT     ? "EPT"
+		         : he->walker == WALKER_GUEST ? sc_L(v, "Guest", "客户机")
+		                                      : sc_L(v, "Host", "宿主机"),
 		         he->level, (unsigned long long)he->addr_in);
-		sc_text(s, x + pad, top, w - 2 * pad, SF_BOLD, s->px_body, SA_LEFT, sc_rgba(THEME_INK, 255), buf);
+		sc_text(s, x + pad, top, w - 2 * pad, SF_BOLD, s->px_body, SA_LEFT, sc_rgba(THEME_INK, 255),
+		        buf);
 		float rh = s->px_body * 2.9f;
 		float ry = top + s->px_body * 1.6f + 6 * sc;
-		entry_row(s, fs, he->extra, he->entry, x + pad, ry, w - 2 * pad, rh, sc_L(v, "before", "修改前"), 0);
-		entry_row(s, fs, he->entry, he->extra, x + pad, ry + rh + 8 * sc, w - 2 * pad, rh, sc_L(v, "after", "修改后"), 1);
+		entry_row(s, fs, he->extra, he->entry, x + pad, ry, w - 2 * pad, rh,
+		          sc_L(v, "before", "修改前"), 0);
+		entry_row(s, fs, he->entry, he->extra, x + pad, ry + rh + 8 * sc, w - 2 * pad, rh,
+		          sc_L(v, "after", "修改后"), 1);
 		snprintf(buf, sizeof(buf), "0x%016llx  →  0x%016llx", (unsigned long long)he->extra,
 		         (unsigned long long)he->entry);
-		sc_text(s, x + pad, ry + 2 * rh + 18 * sc, w - 2 * pad, SF_MONO, s->px_body, SA_LEFT, sc_rgba(THEME_INK, 255),
-		        buf);
-		sc_wrap(s, x + pad, ry + 2 * rh + 18 * sc + s->px_body * 1.6f, w - 2 * pad, SF_SANS, s->px_small,
-		        sc_rgba(THEME_MUTED, 255),
-		        sc_L(v, "Changed fields are red. Writing an entry does not flush any TLB: a cached translation stays until INVLPG / INVEPT.",
-		             "红色为改动的字段。改写表项不会刷新 TLB：已缓存的转换会一直有效，直到 INVLPG / INVEPT。"),
+		sc_text(s, x + pad, ry + 2 * rh + 18 * sc, w - 2 * pad, SF_MONO, s->px_body, SA_LEFT,
+		        sc_rgba(THEME_INK, 255), buf);
+		sc_wrap(s, x + pad, ry + 2 * rh + 18 * sc + s->px_body * 1.6f, w - 2 * pad, SF_SANS,
+		        s->px_small, sc_rgba(THEME_MUTED, 255),
+		        sc_L(v,
+		             "Changed fields are red. Writing an entry does not flush any TLB: a cached "
+		             "translation stays until INVLPG / INVEPT.",
+		             "红色为改动的字段。改写表项不会刷新 TLB：已缓存的转换会一直有效，直到 INVLPG / "
+		             "INVEPT。"),
 		        3, 1);
 		return;
 	}
@@ -456,10 +494,11 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 				el = src->m->vms[vmi].d->ept_levels;
 		}
 	}
-	const char *title = !have ? sc_L(v, "Page walk", "页表遍历")
-	                    : nested ? sc_L(v, "2-D page walk: guest tables × EPT", "二维页表遍历：客户机页表 × EPT")
-	                    : iommu ? sc_L(v, "IOMMU walk (VT-d)", "IOMMU 页表遍历（VT-d）")
-	                            : sc_L(v, "Page walk", "页表遍历");
+	const char *title =
+	    !have ? sc_L(v, "Page walk", "页表遍历")
+	    : nested ? sc_L(v, "2-D page walk: guest tables × EPT", "二维页表遍历：客户机页表 × EPT")
+	    : iommu ? sc_L(v, "IOMMU walk (VT-d)", "IOMMU 页表遍历（VT-d）")
+	            : sc_L(v, "Page walk", "页表遍历");
 	panel(s, x, y, w, h, have ? title : NULL, 0.62f);
 	float pad = 12 * sc, top = y + s->px_label * 1.3f + 14 * sc;
 	float morph_h = s->px_body * 1.6f + 10 * sc;
@@ -514,8 +553,8 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 				snprintf(rb, sizeof(rb), "%s", guest_level_name(gl - r + 1));
 			else
 				snprintf(rb, sizeof(rb), "PTE %s", sc_L(v, "(data)", "（数据）"));
-			sc_text(s, x + pad, gy + hh + r * rh + (rh - s->px_small * 1.3f) / 2, lw - 4 * sc, SF_SANS,
-			        s->px_small, SA_LEFT, sc_rgba(THEME_MUTED, 255), rb);
+			sc_text(s, x + pad, gy + hh + r * rh + (rh - s->px_small * 1.3f) / 2, lw - 4 * sc,
+			        SF_SANS, s->px_small, SA_LEFT, sc_rgba(THEME_MUTED, 255), rb);
 		}
 		/* empty grid */
 		int filled[6][6];
@@ -544,8 +583,8 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 			char sub[32];
 			snprintf(sub, sizeof(sub), "%llx", (unsigned long long)(e->addr_out >> 12));
 			snprintf(sub, sizeof(sub), "@%llx", (unsigned long long)e->addr_out);
-			cell(s, v, x + pad + lw + c * cw + 2 * sc, gy + hh + r * rh + 2 * sc, cw - 4 * sc, rh - 4 * sc, num,
-			     e, k, state, sub);
+			cell(s, v, x + pad + lw + c * cw + 2 * sc, gy + hh + r * rh + 2 * sc, cw - 4 * sc,
+			     rh - 4 * sc, num, e, k, state, sub);
 			filled[r][c] = 1;
 			if (e->walker != WALKER_EPT)
 				r++;
@@ -553,10 +592,12 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 		for (int rr = 0; rr < rows; rr++)
 			for (int c = 0; c < cols; c++)
 				if (!filled[rr][c]) {
-					float cx = x + pad + lw + c * cw + 2 * sc, cy = gy + hh + rr * rh + 2 * sc;
+					float cx = x + pad + lw + c * cw + 2 * sc,
+					      cy = gy + hh + rr * rh + 2 * sc;
 					if (rr == rows - 1 && c == cols - 1) {
-						sc_text(s, cx, cy + (rh - 4 * sc - s->px_small * 1.3f) / 2, cw - 4 * sc, SF_SANS,
-						        s->px_small, SA_CENTER, sc_rgba(THEME_MUTED, 255),
+						sc_text(s, cx, cy + (rh - 4 * sc - s->px_small * 1.3f) / 2,
+						        cw - 4 * sc, SF_SANS, s->px_small, SA_CENTER,
+						        sc_rgba(THEME_MUTED, 255),
 						        sc_L(v, "access", "访问数据"));
 						continue;
 					}
@@ -576,9 +617,10 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 			if (e->kind != EV_WALK_REF)
 				continue;
 			char lb[32];
-			const char *name = e->walker >= WALKER_IOMMU_ROOT ? iommu_level_name(e, lb, sizeof(lb))
-			                   : e->walker == WALKER_EPT     ? guest_level_name(e->level)
-			                                                 : guest_level_name(e->level);
+			const char *name = e->walker >= WALKER_IOMMU_ROOT
+			                       ? iommu_level_name(e, lb, sizeof(lb))
+			                   : e->walker == WALKER_EPT ? guest_level_name(e->level)
+			                                             : guest_level_name(e->level);
 			int state = k < v->cur ? 1 : k == v->cur ? 2 : 0;
 			if (k + 1 == b && fault_end && v->cur >= b)
 				state = 3;
@@ -599,9 +641,11 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 	/* the address morphing: GVA -> GPA -> HPA, or IOVA -> HPA */
 	float my = y + h - morph_h - 4 * sc + 5 * sc, mx = x + pad, mmax = x + w - pad;
 	{
-		/* three chips of up to "GVA 0x7f0000400010" and two arrows: shrink the font if they do not fit */
-		float need = (float)sc_tw(s, SF_MONO, s->px_body, "GVA 0x7f0000400010", -1) * (nested ? 3.0f : 2.0f) +
-		             (14 + 28) * sc * (nested ? 3.0f : 2.0f);
+		/* three chips of up to "GVA 0x7f0000400010" and two arrows: shrink the font if they do not
+		 * fit */
+		float need =
+		    (float)sc_tw(s, SF_MONO, s->px_body, "GVA 0x7f0000400010", -1) * (nested ? 3.0f : 2.0f) +
+		    (14 + 28) * sc * (nested ? 3.0f : 2.0f);
 		s->chip_px = need > mmax - mx ? s->px_small : s->px_body;
 	}
 	const struct ev *first = &t->ev[a];
@@ -614,7 +658,8 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 			gpa_seen = 1;
 			gpa_known = v->cur >= k;
 		}
-		if (e->kind == EV_WALK_REF && e->walker == WALKER_EPT && (e->flags & EVF_FINAL) && !gpa_seen) {
+		if (e->kind == EV_WALK_REF && e->walker == WALKER_EPT && (e->flags & EVF_FINAL) &&
+		    !gpa_seen) {
 			gpa = e->addr_in;
 			gpa_seen = 1;
 			gpa_known = v->cur >= k;
@@ -642,7 +687,8 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 				last = k;
 		for (uint64_t k = last + 1; k < t->n && k <= b + 2 && k < last + 8; k++) {
 			const struct ev *e = &t->ev[k];
-			if ((e->kind == EV_MEM_READ || e->kind == EV_MEM_WRITE) && e->actor == t->ev[last].actor) {
+			if ((e->kind == EV_MEM_READ || e->kind == EV_MEM_WRITE) &&
+			    e->actor == t->ev[last].actor) {
 				hpa = e->addr_in;
 				hpa_known = v->cur >= k;
 				break;
@@ -653,13 +699,16 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 		/* else the leaf entry gives the frame */
 		for (uint64_t k = b + 1; k-- > a;) {
 			const struct ev *e = &t->ev[k];
-			if (e->kind != EV_WALK_REF || e->walker == WALKER_IOMMU_ROOT || e->walker == WALKER_IOMMU_CONTEXT)
+			if (e->kind != EV_WALK_REF || e->walker == WALKER_IOMMU_ROOT ||
+			    e->walker == WALKER_IOMMU_CONTEXT)
 				continue;
-			if ((e->flags & EVF_LEAF) || e->level == 1 || ((e->level == 2 || e->level == 3) && (e->entry >> 7 & 1))) {
+			if ((e->flags & EVF_LEAF) || e->level == 1 ||
+			    ((e->level == 2 || e->level == 3) && (e->entry >> 7 & 1))) {
 				int lv = e->level >= 1 && e->level <= 3 ? e->level : 1;
 				uint64_t ps = 1ull << (12 + 9 * (lv - 1));
 				if (e->entry & 3) {
-					hpa = (e->entry & 0x000FFFFFFFFFF000ull & ~(ps - 1)) | (in & (ps - 1));
+					hpa =
+					    (e->entry & 0x000FFFFFFFFFF000ull & ~(ps - 1)) | (in & (ps - 1));
 					hpa_known = v->cur >= k;
 				}
 			}
@@ -667,12 +716,17 @@ void sc_walk_panel(struct scene *s, const struct scene_src *src, const struct sc
 		}
 	}
 	char vb[32];
-	const char *inl = nested ? "GVA" : first->walker == WALKER_GUEST ? "GVA"
-	                  : first->walker == WALKER_HOST ? "VA"
-	                  : first->walker == WALKER_EPT  ? "GPA"
-	                                                 : "IOVA";
+	const char *inl = nested                          ? "GVA"
+	                  : first->walker == WALKER_GUEST ? "GVA"
+	                  : first->walker == WALKER_HOST  ? "VA"
+	                  : first->walker == WALKER_EPT   ? "GPA"
+	                                                  : "IOVA";
 	snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)in);
-	chip(s, &mx, my, mmax, inl, vb, first->walker == WALKER_EPT ? THEME_EPT : first->walker >= WALKER_IOMMU_ROOT ? THEME_DEVICE : THEME_CPU, v->cur >= a);
+	chip(s, &mx, my, mmax, inl, vb,
+	     first->walker == WALKER_EPT          ? THEME_EPT
+	     : first->walker >= WALKER_IOMMU_ROOT ? THEME_DEVICE
+	                                          : THEME_CPU,
+	     v->cur >= a);
 	if (nested) {
 		morph_arrow(s, &mx, my, mmax);
 		snprintf(vb, sizeof(vb), "0x%llx", (unsigned long long)gpa);
@@ -737,7 +791,10 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
                   float w, float h)
 {
 	float sc = s->s, pad = 12 * sc;
-	panel(s, x, y, w, h, sc_L(v, "Memory: each VM's GPA space → host physical (HPA)", "内存：各虚拟机 GPA 空间 → 宿主机物理地址 HPA"), 1.0f);
+	panel(s, x, y, w, h,
+	      sc_L(v, "Memory: each VM's GPA space → host physical (HPA)",
+	           "内存：各虚拟机 GPA 空间 → 宿主机物理地址 HPA"),
+	      1.0f);
 	const struct machine *m = src->m;
 	s->mem_n = 0;
 	if (!m)
@@ -782,8 +839,10 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 		const struct span *sp = &mem->spans[i];
 		if (i > 0 && sp->base != mem->spans[i - 1].base + mem->spans[i - 1].size) {
 			/* a hole in the physical address space */
-			sc_line(s, cx + gap * 0.3f, by + bh * 0.2f, cx + gap * 0.5f, by + bh * 0.8f, sc_rgba(THEME_MUTED, 255), 1.5f * sc);
-			sc_line(s, cx + gap * 0.55f, by + bh * 0.2f, cx + gap * 0.75f, by + bh * 0.8f, sc_rgba(THEME_MUTED, 255), 1.5f * sc);
+			sc_line(s, cx + gap * 0.3f, by + bh * 0.2f, cx + gap * 0.5f, by + bh * 0.8f,
+			        sc_rgba(THEME_MUTED, 255), 1.5f * sc);
+			sc_line(s, cx + gap * 0.55f, by + bh * 0.2f, cx + gap * 0.75f, by + bh * 0.8f,
+			        sc_rgba(THEME_MUTED, 255), 1.5f * sc);
 			cx += gap;
 		}
 		float sw = minw + avail * span_weight(sp->size) / (tw > 0 ? tw : 1);
@@ -799,11 +858,13 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 		s->e[ei].text = sc_pool(s, sp->label, -1);
 		int act = have_hpa && cur_hpa >= sp->base && cur_hpa - sp->base < sp->size;
 		s->e[ei].active = (uint8_t)act;
-		sc_rect(s, cx, by, sw, bh, sp->kind == SPAN_MMIO ? sc_mix(oc, THEME_PANEL, 0.45f) : sc_rgba(oc, 255),
-		        act ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255), 2 * sc, (act ? 2.0f : 1.0f) * sc);
+		sc_rect(s, cx, by, sw, bh,
+		        sp->kind == SPAN_MMIO ? sc_mix(oc, THEME_PANEL, 0.45f) : sc_rgba(oc, 255),
+		        act ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255), 2 * sc,
+		        (act ? 2.0f : 1.0f) * sc);
 		const char *lab = sp->kind == SPAN_MMIO ? sp->label : entity_name(m, sp->owner);
-		sc_text(s, cx + 2 * sc, by + (bh - s->px_small * 1.3f) / 2, sw - 4 * sc, SF_SANS, s->px_small, SA_CENTER,
-		        sc_rgba(THEME_INK, 255), lab);
+		sc_text(s, cx + 2 * sc, by + (bh - s->px_small * 1.3f) / 2, sw - 4 * sc, SF_SANS, s->px_small,
+		        SA_CENTER, sc_rgba(THEME_INK, 255), lab);
 		cx += sw;
 	}
 	s->mem_y = by;
@@ -859,8 +920,9 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 				first = 0;
 		}
 		float cw = bw / (float)cells, sy = by + bh + conn_h;
-		sc_text(s, x + pad, sy + (strip_h - s->px_small * 1.3f) / 2, 44 * sc, SF_SANS, s->px_small * 9 / 10,
-		        SA_LEFT, sc_rgba(THEME_MUTED, 255), sc_L(v, "in use", "已分配"));
+		sc_text(s, x + pad, sy + (strip_h - s->px_small * 1.3f) / 2, 44 * sc, SF_SANS,
+		        s->px_small * 9 / 10, SA_LEFT, sc_rgba(THEME_MUTED, 255),
+		        sc_L(v, "in use", "已分配"));
 		for (int c = 0; c < cells; c++) {
 			const struct mem_note *no = &mem->notes[ord[first + c].i];
 			float cx2 = bx + c * cw, nx, dummy;
@@ -870,27 +932,33 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 			struct rgb oc = owner_colour(m, no->owner);
 			(void)nx;
 			(void)dummy;
-			int ei = sc_elem(s, SE_SPAN, mem_span_index(mem, no->base), cx2 + 1 * sc, sy, cw - 2 * sc, strip_h, -1);
+			int ei = sc_elem(s, SE_SPAN, mem_span_index(mem, no->base), cx2 + 1 * sc, sy,
+			                 cw - 2 * sc, strip_h, -1);
 			s->e[ei].addr = no->base;
 			s->e[ei].addr2 = no->size;
 			s->e[ei].active = (uint8_t)act;
 			s->e[ei].text = sc_pool(s, no->label, -1);
 			sc_rect(s, cx2 + 1 * sc, sy, cw - 2 * sc, strip_h,
-			        act ? sc_mix(THEME_ACTIVE, THEME_PANEL, 0.35f) : sc_mix(oc, THEME_PANEL, 0.55f),
-			        act ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255), 3 * sc, (act ? 2.0f : 1.0f) * sc);
-			sc_text(s, cx2 + 4 * sc, sy + 3 * sc, cw - 8 * sc, SF_SANS, s->px_small * 9 / 10, SA_CENTER,
-			        sc_rgba(THEME_INK, 255), no->label);
+			        act ? sc_mix(THEME_ACTIVE, THEME_PANEL, 0.35f)
+			            : sc_mix(oc, THEME_PANEL, 0.55f),
+			        act ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255), 3 * sc,
+			        (act ? 2.0f : 1.0f) * sc);
+			sc_text(s, cx2 + 4 * sc, sy + 3 * sc, cw - 8 * sc, SF_SANS, s->px_small * 9 / 10,
+			        SA_CENTER, sc_rgba(THEME_INK, 255), no->label);
 			char ab[32];
 			snprintf(ab, sizeof(ab), "0x%llx", (unsigned long long)no->base);
-			sc_text(s, cx2 + 4 * sc, sy + 3 * sc + s->px_small * 1.2f, cw - 8 * sc, SF_MONO, s->px_small * 9 / 10,
-			        SA_CENTER, sc_rgba(THEME_MUTED, 255), ab);
+			sc_text(s, cx2 + 4 * sc, sy + 3 * sc + s->px_small * 1.2f, cw - 8 * sc, SF_MONO,
+			        s->px_small * 9 / 10, SA_CENTER, sc_rgba(THEME_MUTED, 255), ab);
 		}
 		if (first > 0)
-			sc_text(s, bx - 14 * sc, sy, 14 * sc, SF_BOLD, s->px_small, SA_CENTER, sc_rgba(THEME_MUTED, 255), "…");
+			sc_text(s, bx - 14 * sc, sy, 14 * sc, SF_BOLD, s->px_small, SA_CENTER,
+			        sc_rgba(THEME_MUTED, 255), "…");
 		/* a magnifier: the part of HPA these allocations cover, opened up */
 		float z0, z1, dz;
-		const struct mem_note *n0 = &mem->notes[ord[first].i], *n1 = &mem->notes[ord[first + cells - 1].i];
-		if (sc_mem_point(s, n0->base, &z0, &dz) && sc_mem_point(s, n1->base + n1->size - 1, &z1, &dz)) {
+		const struct mem_note *n0 = &mem->notes[ord[first].i],
+		                      *n1 = &mem->notes[ord[first + cells - 1].i];
+		if (sc_mem_point(s, n0->base, &z0, &dz) &&
+		    sc_mem_point(s, n1->base + n1->size - 1, &z1, &dz)) {
 			if (z1 - z0 < 3 * sc)
 				z1 = z0 + 3 * sc;
 			struct rgba zc = sc_mix(THEME_MUTED, THEME_PANEL, 0.72f);
@@ -898,7 +966,8 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 			sc_tri(s, z0, by + bh, bx + cells * cw, sy, bx, sy, zc);
 			sc_line(s, z0, by + bh, bx, sy, sc_rgba(THEME_MUTED, 200), 1 * sc);
 			sc_line(s, z1, by + bh, bx + cells * cw, sy, sc_rgba(THEME_MUTED, 200), 1 * sc);
-			sc_rect(s, z0, by - 2 * sc, z1 - z0, bh + 4 * sc, NONE, sc_rgba(THEME_INK, 200), 0, 1.5f * sc);
+			sc_rect(s, z0, by - 2 * sc, z1 - z0, bh + 4 * sc, NONE, sc_rgba(THEME_INK, 200), 0,
+			        1.5f * sc);
 		}
 	}
 	/* the frame being touched */
@@ -906,18 +975,22 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 	if (have_hpa && sc_mem_point(s, cur_hpa, &hx, &hy)) {
 		struct rgb c = s->fault ? THEME_FAULT : THEME_ACTIVE;
 		float pulse = 0.5f + 0.5f * v->pulse;
-		sc_rect(s, hx - 5 * sc, by - 5 * sc, 10 * sc, bh + 10 * sc, sc_rgba(c, (uint8_t)(120 + 100 * pulse)),
-		        sc_rgba(THEME_INK, 255), 2 * sc, 1.5f * sc);
+		sc_rect(s, hx - 5 * sc, by - 5 * sc, 10 * sc, bh + 10 * sc,
+		        sc_rgba(c, (uint8_t)(120 + 100 * pulse)), sc_rgba(THEME_INK, 255), 2 * sc, 1.5f * sc);
 		char lb[160];
 		const struct span *sp = mem_span_at(mem, cur_hpa);
 		if (!act_note)
 			act_note = mem_note_at(mem, cur_hpa);
 		if (act_note)
-			snprintf(lb, sizeof(lb), sc_L(v, "now: HPA 0x%llx · %s · owner %s", "当前：HPA 0x%llx · %s · 属于 %s"),
-			         (unsigned long long)cur_hpa, act_note->label, entity_name(m, act_note->owner));
+			snprintf(
+			    lb, sizeof(lb),
+			    sc_L(v, "now: HPA 0x%llx · %s · owner %s", "当前：HPA 0x%llx · %s · 属于 %s"),
+			    (unsigned long long)cur_hpa, act_note->label, entity_name(m, act_note->owner));
 		else
-			snprintf(lb, sizeof(lb), sc_L(v, "now: HPA 0x%llx · owner %s", "当前：HPA 0x%llx · 属于 %s"),
-			         (unsigned long long)cur_hpa, sp ? (sp->kind == SPAN_MMIO ? sp->label : entity_name(m, sp->owner)) : "-");
+			snprintf(lb, sizeof(lb),
+			         sc_L(v, "now: HPA 0x%llx · owner %s", "当前：HPA 0x%llx · 属于 %s"),
+			         (unsigned long long)cur_hpa,
+			         sp ? (sp->kind == SPAN_MMIO ? sp->label : entity_name(m, sp->owner)) : "-");
 		sc_text(s, x + pad, y + h - pad * 0.5f - lbl_h, w - 2 * pad, SF_MONO, s->px_small, SA_LEFT,
 		        sc_rgba(s->fault ? THEME_FAULT : THEME_INK, 255), lb);
 	}
@@ -935,8 +1008,8 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 			continue;
 		float vy = top + vi * vh;
 		struct rgb oc = theme_owner(1, vi);
-		sc_text(s, x + pad, vy + (vbh - s->px_small * 1.3f) / 2, 44 * sc, SF_BOLD, s->px_small, SA_LEFT,
-		        sc_rgb(THEME_INK, 255), entity_name(m, m->vms[vi].entity));
+		sc_text(s, x + pad, vy + (vbh - s->px_small * 1.3f) / 2, 44 * sc, SF_BOLD, s->px_small,
+		        SA_LEFT, sc_rgb(THEME_INK, 255), entity_name(m, m->vms[vi].entity));
 		/* order ranges by gpa */
 		int ord[MAX_RAM_RANGES], nr = d->nram < MAX_RAM_RANGES ? d->nram : MAX_RAM_RANGES;
 		for (int i = 0; i < nr; i++)
@@ -968,7 +1041,8 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 			const struct ram_range_desc *rr = &d->ram[ord[i]];
 			if (i && rr->gpa != d->ram[ord[i - 1]].gpa + d->ram[ord[i - 1]].size)
 				vx += gap;
-			float rw = minw + (vavail > 0 ? vavail : 0) * span_weight(rr->size) / (vtw > 0 ? vtw : 1);
+			float rw =
+			    minw + (vavail > 0 ? vavail : 0) * span_weight(rr->size) / (vtw > 0 ? vtw : 1);
 			int ei = sc_elem(s, SE_GPA, vi * 16 + ord[i], vx, vy, rw, vbh, -1);
 			s->e[ei].addr = rr->gpa;
 			s->e[ei].addr2 = rr->size;
@@ -991,26 +1065,29 @@ void sc_mem_panel(struct scene *s, const struct scene_src *src, const struct sce
 				sc_line(s, vx, vy + vbh, h0, by, sc_rgba(oc, 220), 1 * sc);
 				sc_line(s, vx + rw, vy + vbh, h1, by, sc_rgba(oc, 220), 1 * sc);
 			}
-			sc_rect(s, vx, vy, rw, vbh, sc_rgba(oc, 255), act ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255),
-			        2 * sc, (act ? 2.0f : 1.0f) * sc);
+			sc_rect(s, vx, vy, rw, vbh, sc_rgba(oc, 255),
+			        act ? sc_rgba(THEME_INK, 255) : sc_rgba(THEME_PANEL, 255), 2 * sc,
+			        (act ? 2.0f : 1.0f) * sc);
 			char lb[48];
 			snprintf(lb, sizeof(lb), "GPA 0x%llx", (unsigned long long)rr->gpa);
-			sc_text(s, vx + 2 * sc, vy + (vbh - s->px_small * 1.3f) / 2, rw - 4 * sc, SF_MONO, s->px_small,
-			        SA_CENTER, sc_rgba(THEME_INK, 255), lb);
+			sc_text(s, vx + 2 * sc, vy + (vbh - s->px_small * 1.3f) / 2, rw - 4 * sc, SF_MONO,
+			        s->px_small, SA_CENTER, sc_rgba(THEME_INK, 255), lb);
 			if (act) {
 				double f = (double)(cur_gpa - rr->gpa) / (double)rr->size;
 				float gx = vx + (float)(f * rw);
-				sc_rect(s, gx - 4 * sc, vy - 3 * sc, 8 * sc, vbh + 6 * sc, sc_rgba(THEME_ACTIVE, 230),
-				        sc_rgba(THEME_INK, 255), 2 * sc, 1.5f * sc);
+				sc_rect(s, gx - 4 * sc, vy - 3 * sc, 8 * sc, vbh + 6 * sc,
+				        sc_rgba(THEME_ACTIVE, 230), sc_rgba(THEME_INK, 255), 2 * sc,
+				        1.5f * sc);
 			}
 			vx += rw;
 		}
 	}
 	if (nv == 0 && by - top > s->px_small * 1.4f * 2)
-		sc_wrap(s, x + pad, top, w - 2 * pad, SF_SANS, s->px_small, sc_rgba(THEME_MUTED, 255),
-		        sc_L(v, "No VM: the host sees HPA directly; device DMA goes through the IOMMU (when on).",
-		             "没有虚拟机：宿主机直接使用 HPA；设备 DMA 经过 IOMMU（若开启）。"),
-		        2, 1);
+		sc_wrap(
+		    s, x + pad, top, w - 2 * pad, SF_SANS, s->px_small, sc_rgba(THEME_MUTED, 255),
+		    sc_L(v, "No VM: the host sees HPA directly; device DMA goes through the IOMMU (when on).",
+		         "没有虚拟机：宿主机直接使用 HPA；设备 DMA 经过 IOMMU（若开启）。"),
+		    2, 1);
 }
 
 /* ------------------------------------------------------------------ ring */
@@ -1032,14 +1109,17 @@ static const char *step_say(const struct scene_src *src, const struct scene_view
 {
 	if (st < 0 && src->lesson && src->sc && (src->sc->goals_en || src->sc->goals_zh))
 		return v->lang == LANG_ZH && src->sc->goals_zh ? src->sc->goals_zh
-		                                              : src->sc->goals_en ? src->sc->goals_en : src->sc->goals_zh;
+		       : src->sc->goals_en                     ? src->sc->goals_en
+		                                               : src->sc->goals_zh;
 	if (st < 0)
-		return sc_L(v, "The machine is built: firmware, kernel boot, page tables, EPT, IOMMU and devices.",
-		            "搭建机器：固件、内核启动、页表、EPT、IOMMU 与设备。");
+		return sc_L(
+		    v, "The machine is built: firmware, kernel boot, page tables, EPT, IOMMU and devices.",
+		    "搭建机器：固件、内核启动、页表、EPT、IOMMU 与设备。");
 	if (!src->sc || st >= src->sc->nsteps)
 		return NULL;
 	const struct step *sp = &src->sc->steps[st];
-	const char *say = v->lang == LANG_ZH ? (sp->say_zh ? sp->say_zh : sp->say_en) : (sp->say_en ? sp->say_en : sp->say_zh);
+	const char *say = v->lang == LANG_ZH ? (sp->say_zh ? sp->say_zh : sp->say_en)
+	                                     : (sp->say_en ? sp->say_en : sp->say_zh);
 	if (!say && sp->act)
 		say = sp->act->name;
 	return say;
@@ -1103,8 +1183,9 @@ void sc_narration(struct scene *s, const struct scene_src *src, const struct sce
 	float sc = s->s, pad = 14 * sc;
 	int fault = s->fault;
 	sc_elem(s, SE_PANEL, 1, x, y, w, h, -1);
-	sc_rect(s, x, y, w, h, sc_rgba(THEME_PANEL, 255), fault ? sc_rgba(THEME_FAULT, 255) : sc_rgba(THEME_GRID, 255),
-	        8 * sc, (fault ? 3.0f : 1.2f) * sc);
+	sc_rect(s, x, y, w, h, sc_rgba(THEME_PANEL, 255),
+	        fault ? sc_rgba(THEME_FAULT, 255) : sc_rgba(THEME_GRID, 255), 8 * sc,
+	        (fault ? 3.0f : 1.2f) * sc);
 	int st = s->step;
 	char badge[48];
 	float bw = badge_w(s, v, st, badge, sizeof(badge),
@@ -1119,8 +1200,8 @@ void sc_narration(struct scene *s, const struct scene_src *src, const struct sce
 	say_fit(s, say, tw, &px, &lines);
 	float sy = y + pad + (lines <= 1 ? (bh - px * 1.35f) / 2 : 0);
 	if (say)
-		sc_wrap(s, tx, sy, tw, px == s->px_title ? SF_BOLD : SF_SANS, px, sc_rgba(THEME_INK, 255), say,
-		        lines > 0 ? lines : 1, 1);
+		sc_wrap(s, tx, sy, tw, px == s->px_title ? SF_BOLD : SF_SANS, px, sc_rgba(THEME_INK, 255),
+		        say, lines > 0 ? lines : 1, 1);
 	float sayh = px * 1.35f * (float)(lines > 0 ? lines : 1);
 	if (sayh < bh)
 		sayh = bh;
@@ -1134,11 +1215,14 @@ void sc_narration(struct scene *s, const struct scene_src *src, const struct sce
 			const char *act = src->sc && st >= 0 && st < src->sc->nsteps && src->sc->steps[st].act
 			                      ? src->sc->steps[st].act->name
 			                      : "";
-			snprintf(buf, sizeof(buf), sc_L(v, "Step %d begins (%s): the explanation is above.", "第 %d 步开始（%s）：说明见上。"),
+			snprintf(buf, sizeof(buf),
+			         sc_L(v, "Step %d begins (%s): the explanation is above.",
+			              "第 %d 步开始（%s）：说明见上。"),
 			         st + 1, act);
 		}
 		char kb[48];
-		snprintf(kb, sizeof(kb), "#%llu %s", (unsigned long long)v->cur + 1, ev_kind_name(t->ev[v->cur].kind));
+		snprintf(kb, sizeof(kb), "#%llu %s", (unsigned long long)v->cur + 1,
+		         ev_kind_name(t->ev[v->cur].kind));
 		float kw = (float)sc_tw(s, SF_MONO, s->px_body, kb, -1) + 8 * sc;
 		if (kw > w * 0.3f)
 			kw = w * 0.3f;
@@ -1166,8 +1250,8 @@ void sc_cache_faults(struct scene *s, const struct scene_src *src)
 	s->nfault = 0;
 	for (uint64_t i = 0; i < t->n; i++) {
 		uint16_t k = t->ev[i].kind;
-		if (k == EV_FAULT || k == EV_ISOLATION_BREACH || (k == EV_VMEXIT && t->ev[i].code != 49 && 0) ||
-		    k == EV_DMA_MISUSE || k == EV_RX_DROP) {
+		if (k == EV_FAULT || k == EV_ISOLATION_BREACH ||
+		    (k == EV_VMEXIT && t->ev[i].code != 49 && 0) || k == EV_DMA_MISUSE || k == EV_RX_DROP) {
 			if (s->nfault == s->capfault) {
 				int nc = s->capfault ? s->capfault * 2 : 64;
 				uint64_t *q = realloc(s->fault_idx, (size_t)nc * sizeof(*q));
@@ -1253,7 +1337,8 @@ void sc_timeline(struct scene *s, const struct scene_src *src, const struct scen
 	        sc_rgba(THEME_MUTED, 255), sc_L(v, "timeline", "时间线"));
 	int ei = sc_elem(s, SE_TIMELINE, 0, s->tl_x, y, s->tl_w, h, -1);
 	(void)ei;
-	sc_rect(s, s->tl_x, s->tl_y, s->tl_w, s->tl_h, sc_rgba(THEME_PANEL, 255), sc_rgba(THEME_GRID, 255), 4 * sc, 1 * sc);
+	sc_rect(s, s->tl_x, s->tl_y, s->tl_w, s->tl_h, sc_rgba(THEME_PANEL, 255), sc_rgba(THEME_GRID, 255),
+	        4 * sc, 1 * sc);
 	const struct trace *t = src->t;
 	if (!t || t->n == 0)
 		return;
@@ -1268,16 +1353,20 @@ void sc_timeline(struct scene *s, const struct scene_src *src, const struct scen
 		for (int i = 0; i < src->nsteps; i++) {
 			float sx = s->tl_x + unit * (SETUP_W + i);
 			if (i % 2 == 1)
-				sc_rect(s, sx, s->tl_y, unit, s->tl_h, sc_mix(THEME_GRID, THEME_PANEL, 0.6f), NONE, 0, 0);
+				sc_rect(s, sx, s->tl_y, unit, s->tl_h, sc_mix(THEME_GRID, THEME_PANEL, 0.6f),
+				        NONE, 0, 0);
 			if (i == s->step)
-				sc_rect(s, sx, s->tl_y, unit, s->tl_h, sc_mix(THEME_ACTIVE, THEME_PANEL, 0.6f), NONE, 0, 0);
+				sc_rect(s, sx, s->tl_y, unit, s->tl_h,
+				        sc_mix(THEME_ACTIVE, THEME_PANEL, 0.6f), NONE, 0, 0);
 			if (unit > 2 * sc)
-				sc_line(s, sx, s->tl_y, sx, s->tl_y + s->tl_h, sc_rgba(THEME_GRID, 255), 1 * sc);
+				sc_line(s, sx, s->tl_y, sx, s->tl_y + s->tl_h, sc_rgba(THEME_GRID, 255),
+				        1 * sc);
 			if (i % every == 0) {
 				char nb[16];
 				snprintf(nb, sizeof(nb), "%d", i + 1);
-				sc_text(s, sx, s->tl_y + s->tl_h + 1 * sc, unit * every, SF_SANS, s->px_small * 85 / 100,
-				        every == 1 ? SA_CENTER : SA_LEFT, sc_rgba(THEME_MUTED, 255), nb);
+				sc_text(s, sx, s->tl_y + s->tl_h + 1 * sc, unit * every, SF_SANS,
+				        s->px_small * 85 / 100, every == 1 ? SA_CENTER : SA_LEFT,
+				        sc_rgba(THEME_MUTED, 255), nb);
 			}
 		}
 	}
@@ -1285,7 +1374,8 @@ void sc_timeline(struct scene *s, const struct scene_src *src, const struct scen
 	int stride = s->nfault > 2000 ? s->nfault / 2000 : 1;
 	for (int i = 0; i < s->nfault; i += stride) {
 		float fx = tl_x_of(s, src, s->fault_idx[i]);
-		sc_rect(s, fx - 1.5f * sc, s->tl_y - 3 * sc, 3 * sc, s->tl_h + 6 * sc, sc_rgba(THEME_FAULT, 255), NONE, 0, 0);
+		sc_rect(s, fx - 1.5f * sc, s->tl_y - 3 * sc, 3 * sc, s->tl_h + 6 * sc,
+		        sc_rgba(THEME_FAULT, 255), NONE, 0, 0);
 	}
 	/* lesson questions: a "?" where each is asked (amber, green once answered) */
 	if (src->sc && src->mark && src->nsteps > 0) {
@@ -1306,9 +1396,11 @@ void sc_timeline(struct scene *s, const struct scene_src *src, const struct scen
 	}
 	/* progress + cursor */
 	float cx = tl_x_of(s, src, v->cur);
-	sc_rect(s, s->tl_x, s->tl_y + s->tl_h - 3 * sc, cx - s->tl_x, 3 * sc, sc_rgba(THEME_CPU, 255), NONE, 0, 0);
+	sc_rect(s, s->tl_x, s->tl_y + s->tl_h - 3 * sc, cx - s->tl_x, 3 * sc, sc_rgba(THEME_CPU, 255), NONE,
+	        0, 0);
 	sc_line(s, cx, s->tl_y - 4 * sc, cx, s->tl_y + s->tl_h + 4 * sc, sc_rgba(THEME_INK, 255), 2.5f * sc);
-	sc_tri(s, cx - 6 * sc, s->tl_y - 8 * sc, cx + 6 * sc, s->tl_y - 8 * sc, cx, s->tl_y, sc_rgba(THEME_INK, 255));
+	sc_tri(s, cx - 6 * sc, s->tl_y - 8 * sc, cx + 6 * sc, s->tl_y - 8 * sc, cx, s->tl_y,
+	       sc_rgba(THEME_INK, 255));
 }
 
 /* ----------------------------------------------------------- event list */
@@ -1361,13 +1453,15 @@ void sc_event_list(struct scene *s, const struct scene_src *src, const struct sc
 		int iscur = i == v->cur;
 		s->e[ei].active = (uint8_t)iscur;
 		if (e->kind == EV_STEP)
-			sc_rect(s, x + pad, ry, w - 2 * pad, rh, sc_rgba(THEME_LAYER_USER, 255), NONE, 3 * sc, 0);
+			sc_rect(s, x + pad, ry, w - 2 * pad, rh, sc_rgba(THEME_LAYER_USER, 255), NONE, 3 * sc,
+			        0);
 		if (iscur)
 			sc_rect(s, x + pad, ry, w - 2 * pad, rh, sc_mix(THEME_ACTIVE, THEME_PANEL, 0.45f),
 			        sc_rgba(THEME_ACTIVE, 255), 3 * sc, 1.5f * sc);
 		struct rgb kc = kind_colour(e);
 		int future = i > v->cur;
-		sc_rect(s, x + pad + 3 * sc, ry + rh * 0.25f, 4 * sc, rh * 0.5f, sc_rgba(kc, future ? 90 : 255), NONE, 1 * sc, 0);
+		sc_rect(s, x + pad + 3 * sc, ry + rh * 0.25f, 4 * sc, rh * 0.5f,
+		        sc_rgba(kc, future ? 90 : 255), NONE, 1 * sc, 0);
 		char buf[300];
 		sc_narrate(src, v, i, buf, sizeof(buf));
 		struct rgba ink = future ? sc_mix(THEME_MUTED, THEME_PANEL, 0.2f) : sc_rgba(THEME_INK, 255);
@@ -1376,8 +1470,8 @@ void sc_event_list(struct scene *s, const struct scene_src *src, const struct sc
 		float tx = x + pad + 12 * sc;
 		sc_text(s, tx, ry + (rh - s->px_small * 1.3f) / 2, kw + 4 * sc, SF_MONO, s->px_small, SA_LEFT,
 		        future ? sc_mix(kc, THEME_PANEL, 0.45f) : sc_rgba(kc, 255), ev_kind_name(e->kind));
-		sc_text(s, tx + kw + 8 * sc, ry + (rh - s->px_small * 1.3f) / 2, x + w - pad - 4 * sc - (tx + kw + 8 * sc),
-		        SF_SANS, s->px_small, SA_LEFT, ink, buf);
+		sc_text(s, tx + kw + 8 * sc, ry + (rh - s->px_small * 1.3f) / 2,
+		        x + w - pad - 4 * sc - (tx + kw + 8 * sc), SF_SANS, s->px_small, SA_LEFT, ink, buf);
 	}
 }
 
@@ -1403,23 +1497,25 @@ void sc_fault_banner(struct scene *s, const struct scene_src *src, const struct 
 	/* banner over the top of the architecture diagram */
 	float bw = s->arch_w - 20 * sc, bx = s->main_x + 10 * sc;
 	float lh = s->px_body * 1.35f;
-	const char *head = s->breach ? sc_L(v, "ISOLATION BREACH", "隔离被突破")
-	                   : e->kind == EV_VMEXIT ? sc_L(v, "VM EXIT", "VM 退出")
+	const char *head = s->breach                  ? sc_L(v, "ISOLATION BREACH", "隔离被突破")
+	                   : e->kind == EV_VMEXIT     ? sc_L(v, "VM EXIT", "VM 退出")
 	                   : e->kind == EV_DMA_MISUSE ? sc_L(v, "DMA API MISUSE", "DMA API 误用")
-	                   : e->kind == EV_RX_DROP ? sc_L(v, "PACKET DROPPED", "丢包")
-	                   : e->unit == UNIT_IOMMU ? sc_L(v, "DMA REMAPPING FAULT", "DMA 重映射故障")
-	                                           : sc_L(v, "PAGE FAULT", "缺页异常");
+	                   : e->kind == EV_RX_DROP    ? sc_L(v, "PACKET DROPPED", "丢包")
+	                   : e->unit == UNIT_IOMMU    ? sc_L(v, "DMA REMAPPING FAULT", "DMA 重映射故障")
+	                                              : sc_L(v, "PAGE FAULT", "缺页异常");
 	int hp = s->breach ? s->px_big : s->px_title;
 	int nl = sc_wrap(s, 0, 0, bw - 24 * sc, SF_SANS, s->px_body, NONE, buf, 3, 0);
 	float bh = hp * 1.4f + nl * lh + 18 * sc;
 	float by = s->main_y + s->main_h * 0.19f - bh / 2;
 	if (by < s->main_y)
 		by = s->main_y;
-	sc_rect(s, bx - 3 * sc, by - 3 * sc, bw + 6 * sc, bh + 6 * sc, sc_rgba(THEME_FAULT, 80), NONE, 10 * sc, 0);
+	sc_rect(s, bx - 3 * sc, by - 3 * sc, bw + 6 * sc, bh + 6 * sc, sc_rgba(THEME_FAULT, 80), NONE,
+	        10 * sc, 0);
 	sc_rect(s, bx, by, bw, bh, sc_rgba(THEME_FAULT, 245), sc_rgba(THEME_PANEL, 255), 8 * sc, 2 * sc);
-	sc_text(s, bx + 12 * sc, by + 8 * sc, bw - 24 * sc, SF_BOLD, hp, SA_LEFT, sc_rgba(THEME_PANEL, 255), head);
-	sc_wrap(s, bx + 12 * sc, by + 8 * sc + hp * 1.4f, bw - 24 * sc, SF_SANS, s->px_body, sc_rgba(THEME_PANEL, 255), buf,
-	        3, 1);
+	sc_text(s, bx + 12 * sc, by + 8 * sc, bw - 24 * sc, SF_BOLD, hp, SA_LEFT, sc_rgba(THEME_PANEL, 255),
+	        head);
+	sc_wrap(s, bx + 12 * sc, by + 8 * sc + hp * 1.4f, bw - 24 * sc, SF_SANS, s->px_body,
+	        sc_rgba(THEME_PANEL, 255), buf, 3, 1);
 }
 
 static void overlay_box(struct scene *s, float x, float y, float w, float h)
@@ -1471,8 +1567,8 @@ void sc_tooltip_box(struct scene *s, const struct scene_src *src, const struct s
 		char *nl = strchr(p, '\n');
 		if (nl)
 			*nl = 0;
-		sc_text(s, x + 10 * sc, y + 7 * sc + i * lh, tw - 20 * sc, i == 0 ? SF_BOLD : SF_MONO, px, SA_LEFT,
-		        sc_rgba(i == 0 ? THEME_ACTIVE : THEME_PANEL, 255), p);
+		sc_text(s, x + 10 * sc, y + 7 * sc + i * lh, tw - 20 * sc, i == 0 ? SF_BOLD : SF_MONO, px,
+		        SA_LEFT, sc_rgba(i == 0 ? THEME_ACTIVE : THEME_PANEL, 255), p);
 		if (!nl)
 			break;
 		p = nl + 1;
@@ -1497,11 +1593,13 @@ void sc_hexdump(struct scene *s, const struct scene_src *src, const struct scene
 	const struct span *sp = mem_span_at(&m->mem, base);
 	const struct mem_note *no = mem_note_at(&m->mem, base);
 	char buf[160];
-	snprintf(buf, sizeof(buf), sc_L(v, "HPA 0x%llx · %s%s%s · at the start of step %d  (click to close)",
-	                                "HPA 0x%llx · %s%s%s · 第 %d 步开始时  （点击关闭）"),
-	         (unsigned long long)base, sp ? entity_name(m, sp->owner) : "-", no ? " · " : "", no ? no->label : "",
-	         s->step + 1);
-	sc_text(s, x + 12 * sc, y + 8 * sc, w - 24 * sc, SF_BOLD, s->px_small, SA_LEFT, sc_rgba(THEME_ACTIVE, 255), buf);
+	snprintf(buf, sizeof(buf),
+	         sc_L(v, "HPA 0x%llx · %s%s%s · at the start of step %d  (click to close)",
+	              "HPA 0x%llx · %s%s%s · 第 %d 步开始时  （点击关闭）"),
+	         (unsigned long long)base, sp ? entity_name(m, sp->owner) : "-", no ? " · " : "",
+	         no ? no->label : "", s->step + 1);
+	sc_text(s, x + 12 * sc, y + 8 * sc, w - 24 * sc, SF_BOLD, s->px_small, SA_LEFT,
+	        sc_rgba(THEME_ACTIVE, 255), buf);
 	uint8_t bytes[256];
 	if (sp && sp->kind == SPAN_MMIO)
 		memset(bytes, 0, sizeof(bytes));
@@ -1509,9 +1607,11 @@ void sc_hexdump(struct scene *s, const struct scene_src *src, const struct scene
 		mem_read(&m->mem, base, bytes, sizeof(bytes));
 	for (int r = 0; r < 16; r++) {
 		char line[128];
-		int o = snprintf(line, sizeof(line), "%012llx  ", (unsigned long long)(base + (uint64_t)r * 16));
+		int o =
+		    snprintf(line, sizeof(line), "%012llx  ", (unsigned long long)(base + (uint64_t)r * 16));
 		for (int c = 0; c < 16; c++)
-			o += snprintf(line + o, sizeof(line) - (size_t)o, "%02x%s", bytes[r * 16 + c], c == 7 ? "  " : " ");
+			o += snprintf(line + o, sizeof(line) - (size_t)o, "%02x%s", bytes[r * 16 + c],
+			              c == 7 ? "  " : " ");
 		o += snprintf(line + o, sizeof(line) - (size_t)o, " ");
 		for (int c = 0; c < 16 && o < (int)sizeof(line) - 1; c++) {
 			uint8_t b = bytes[r * 16 + c];
@@ -1526,29 +1626,30 @@ void sc_hexdump(struct scene *s, const struct scene_src *src, const struct scene
 	}
 	if (sp && sp->kind == SPAN_MMIO)
 		sc_text(s, x + 12 * sc, y + h - lh - 6 * sc, w - 24 * sc, SF_SANS, s->px_small, SA_LEFT,
-		        sc_rgba(THEME_GRID, 255), sc_L(v, "MMIO: device registers, not RAM (reads have side effects).",
-		                                      "MMIO：设备寄存器，不是内存（读取有副作用）。"));
+		        sc_rgba(THEME_GRID, 255),
+		        sc_L(v, "MMIO: device registers, not RAM (reads have side effects).",
+		             "MMIO：设备寄存器，不是内存（读取有副作用）。"));
 }
 
 void sc_help(struct scene *s, const struct scene_view *v)
 {
 	static const char *const keys[][3] = {
-		{"Space", "play / pause", "播放 / 暂停"},
-		{"→  ←", "one event forward / back", "前进 / 后退一个事件"},
-		{"Shift + →  ←", "one scenario step", "前进 / 后退一个场景步骤"},
-		{"Home  End", "first / last event", "第一个 / 最后一个事件"},
-		{"+  −", "speed: very slow … instant", "速度：很慢 … 瞬时"},
-		{"L", "language: 中文 / English", "语言：中文 / English"},
-		{"P", "presenter mode (large, no event list)", "演示模式（大字，隐藏事件列表）"},
-		{"F", "fullscreen", "全屏"},
-		{"S", "screenshot (PNG)", "截图（PNG）"},
-		{"E", "export this step as SVG", "导出本步为 SVG"},
-		{"R", "reload the scenario (also on save)", "重新加载场景（保存时自动）"},
-		{"mouse", "hover: decoded bits · click memory: hex dump", "悬停：解码位 · 点击内存：十六进制"},
-		{"timeline", "click or drag to jump", "点击或拖动跳转"},
-		{"A", "lesson question: show / hide the answer", "课程预测题：显示 / 隐藏答案"},
-		{"H  ?", "this help", "本帮助"},
-		{"Esc  Q", "close overlay / quit", "关闭浮层 / 退出"},
+	    {"Space", "play / pause", "播放 / 暂停"},
+	    {"→  ←", "one event forward / back", "前进 / 后退一个事件"},
+	    {"Shift + →  ←", "one scenario step", "前进 / 后退一个场景步骤"},
+	    {"Home  End", "first / last event", "第一个 / 最后一个事件"},
+	    {"+  −", "speed: very slow … instant", "速度：很慢 … 瞬时"},
+	    {"L", "language: 中文 / English", "语言：中文 / English"},
+	    {"P", "presenter mode (large, no event list)", "演示模式（大字，隐藏事件列表）"},
+	    {"F", "fullscreen", "全屏"},
+	    {"S", "screenshot (PNG)", "截图（PNG）"},
+	    {"E", "export this step as SVG", "导出本步为 SVG"},
+	    {"R", "reload the scenario (also on save)", "重新加载场景（保存时自动）"},
+	    {"mouse", "hover: decoded bits · click memory: hex dump", "悬停：解码位 · 点击内存：十六进制"},
+	    {"timeline", "click or drag to jump", "点击或拖动跳转"},
+	    {"A", "lesson question: show / hide the answer", "课程预测题：显示 / 隐藏答案"},
+	    {"H  ?", "this help", "本帮助"},
+	    {"Esc  Q", "close overlay / quit", "关闭浮层 / 退出"},
 	};
 	int n = (int)(sizeof(keys) / sizeof(keys[0]));
 	float sc = s->s, W = (float)v->w, H = (float)v->h;
@@ -1559,15 +1660,16 @@ void sc_help(struct scene *s, const struct scene_view *v)
 	float x = (W - w) / 2, y = (H - h) / 2;
 	sc_rect(s, 0, 0, W, H, (struct rgba){0, 0, 0, 90}, NONE, 0, 0);
 	overlay_box(s, x, y, w, h);
-	sc_text(s, x + 20 * sc, y + 12 * sc, w - 40 * sc, SF_BOLD, s->px_title, SA_LEFT, sc_rgba(THEME_ACTIVE, 255),
-	        sc_L(v, "Keys", "快捷键"));
+	sc_text(s, x + 20 * sc, y + 12 * sc, w - 40 * sc, SF_BOLD, s->px_title, SA_LEFT,
+	        sc_rgba(THEME_ACTIVE, 255), sc_L(v, "Keys", "快捷键"));
 	float kx = w * 0.3f;
 	for (int i = 0; i < n; i++) {
 		float ry = y + 12 * sc + lh * (i + 1.4f);
 		if (ry + lh > y + h)
 			break;
-		sc_text(s, x + 20 * sc, ry, kx - 24 * sc, SF_MONO, s->px_body, SA_LEFT, sc_rgba(THEME_ACTIVE, 255), keys[i][0]);
-		sc_text(s, x + kx, ry, w - kx - 20 * sc, SF_SANS, s->px_body, SA_LEFT, sc_rgba(THEME_PANEL, 255),
-		        v->lang == LANG_ZH ? keys[i][2] : keys[i][1]);
+		sc_text(s, x + 20 * sc, ry, kx - 24 * sc, SF_MONO, s->px_body, SA_LEFT,
+		        sc_rgba(THEME_ACTIVE, 255), keys[i][0]);
+		sc_text(s, x + kx, ry, w - kx - 20 * sc, SF_SANS, s->px_body, SA_LEFT,
+		        sc_rgba(THEME_PANEL, 255), v->lang == LANG_ZH ? keys[i][2] : keys[i][1]);
 	}
 }

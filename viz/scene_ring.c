@@ -30,14 +30,14 @@
 #include "paging.h"
 #include "scene_int.h"
 
-#define NONE ((struct rgba){0, 0, 0, 0})
+#define NONE          ((struct rgba){0, 0, 0, 0})
 #define RING_VIEW_MAX 64
 
 struct ring_view {
 	uint32_t n, head, tail;
 	int nic;
-	uint8_t st[NIC_MAX_RING];   /* status byte per descriptor: DD 0x01, EOP 0x02 */
-	int touched;                /* descriptor index the current event touches, -1 */
+	uint8_t st[NIC_MAX_RING]; /* status byte per descriptor: DD 0x01, EOP 0x02 */
+	int touched;              /* descriptor index the current event touches, -1 */
 };
 
 static int first_nic(const struct machine *m)
@@ -96,7 +96,8 @@ static void ring_state(const struct scene_src *src, uint64_t cur, int tx, struct
 	uint64_t bar = nf->drv.bar;
 	for (uint64_t i = a; i <= cur && i < t->n; i++) {
 		const struct ev *e = &t->ev[i];
-		if (e->actor == actor && (e->kind == EV_DESC_WB || e->kind == EV_DESC_FETCH) && e->code == (tx ? 1 : 0)) {
+		if (e->actor == actor && (e->kind == EV_DESC_WB || e->kind == EV_DESC_FETCH) &&
+		    e->code == (tx ? 1 : 0)) {
 			uint32_t idx = (uint32_t)e->extra;
 			if (r->n && idx < r->n) {
 				if (e->kind == EV_DESC_WB) {
@@ -131,13 +132,13 @@ static void ring_state(const struct scene_src *src, uint64_t cur, int tx, struct
 	}
 }
 
-static void strip(struct scene *s, const struct scene_view *v, const struct ring_view *r, int tx, float x, float y,
-                  float w, float h)
+static void strip(struct scene *s, const struct scene_view *v, const struct ring_view *r, int tx, float x,
+                  float y, float w, float h)
 {
 	float sc = s->s;
 	float lw = 34 * sc;
-	sc_text(s, x, y + (h - s->px_body * 1.3f) / 2, lw, SF_BOLD, s->px_body, SA_LEFT, sc_rgba(THEME_DEVICE, 255),
-	        tx ? "Tx" : "Rx");
+	sc_text(s, x, y + (h - s->px_body * 1.3f) / 2, lw, SF_BOLD, s->px_body, SA_LEFT,
+	        sc_rgba(THEME_DEVICE, 255), tx ? "Tx" : "Rx");
 	if (r->n == 0) {
 		sc_text(s, x + lw, y + (h - s->px_small * 1.3f) / 2, w - lw, SF_SANS, s->px_small, SA_LEFT,
 		        sc_rgba(THEME_MUTED, 255), sc_L(v, "ring not set up yet", "环尚未建立"));
@@ -164,7 +165,7 @@ static void strip(struct scene *s, const struct scene_view *v, const struct ring
 		int hw = nic_hw_owned(r->head, i, r->n) < owned || (owned && i == r->head);
 		hw = ((i - r->head + r->n) % r->n) < owned;
 		int dd = r->st[i] & 0x01, eop = r->st[i] & 0x02;
-		struct rgba fill = hw ? sc_mix(THEME_DEVICE, THEME_PANEL, 0.45f)
+		struct rgba fill = hw   ? sc_mix(THEME_DEVICE, THEME_PANEL, 0.45f)
 		                   : dd ? sc_mix(THEME_HIT, THEME_PANEL, 0.45f)
 		                        : sc_rgba(THEME_BG, 255);
 		int touched = (int)i == r->touched;
@@ -173,33 +174,37 @@ static void strip(struct scene *s, const struct scene_view *v, const struct ring
 		s->e[ei].addr2 = (uint64_t)hw;
 		s->e[ei].active = (uint8_t)touched;
 		sc_rect(s, cx + 1 * sc, cy, cw - 2 * sc, ch, fill,
-		        touched ? sc_rgba(THEME_ACTIVE, 255) : sc_rgba(THEME_GRID, 255), 2 * sc, (touched ? 3.0f : 1.0f) * sc);
+		        touched ? sc_rgba(THEME_ACTIVE, 255) : sc_rgba(THEME_GRID, 255), 2 * sc,
+		        (touched ? 3.0f : 1.0f) * sc);
 		if (cw > s->px_small * 1.6f && ch >= s->px_small * 0.85f * 1.3f * 2) {
 			if (dd)
-				sc_text(s, cx, cy + ch * 0.5f - s->px_small * 1.3f, cw, SF_BOLD, s->px_small * 85 / 100, SA_CENTER,
-				        sc_rgba(THEME_INK, 255), "DD");
+				sc_text(s, cx, cy + ch * 0.5f - s->px_small * 1.3f, cw, SF_BOLD,
+				        s->px_small * 85 / 100, SA_CENTER, sc_rgba(THEME_INK, 255), "DD");
 			if (eop)
 				sc_text(s, cx, cy + ch * 0.5f, cw, SF_SANS, s->px_small * 80 / 100, SA_CENTER,
 				        sc_rgba(THEME_INK, 255), "EOP");
 		} else if (cw > s->px_small * 1.6f && ch >= s->px_small * 0.85f * 1.3f && dd) {
-			sc_text(s, cx, cy + (ch - s->px_small * 0.85f * 1.3f) / 2, cw, SF_BOLD, s->px_small * 85 / 100, SA_CENTER,
-			        sc_rgba(THEME_INK, 255), "DD");
+			sc_text(s, cx, cy + (ch - s->px_small * 0.85f * 1.3f) / 2, cw, SF_BOLD,
+			        s->px_small * 85 / 100, SA_CENTER, sc_rgba(THEME_INK, 255), "DD");
 		}
 		float ax = cx + cw / 2;
 		if (i == r->tail)
 			sc_arrow(s, ax, y, ax, cy - 1 * sc, sc_rgba(THEME_KERNEL, 255), 2 * sc, 6 * sc);
 		if (i == r->head)
-			sc_arrow(s, ax, y + h, ax, cy + ch + 1 * sc, sc_rgba(THEME_DEVICE, 255), 2 * sc, 6 * sc);
+			sc_arrow(s, ax, y + h, ax, cy + ch + 1 * sc, sc_rgba(THEME_DEVICE, 255), 2 * sc,
+			         6 * sc);
 		int lpx = s->px_small * 85 / 100;
 		if (i == r->tail) {
 			float tlw = (float)sc_tw(s, SF_BOLD, lpx, "TAIL", -1) + 2;
 			float lx = ax + 4 * sc + tlw > x + w ? ax - 4 * sc - tlw : ax + 4 * sc;
-			sc_text(s, lx, y - 2 * sc, tlw, SF_BOLD, lpx, SA_LEFT, sc_rgba(THEME_KERNEL, 255), "TAIL");
+			sc_text(s, lx, y - 2 * sc, tlw, SF_BOLD, lpx, SA_LEFT, sc_rgba(THEME_KERNEL, 255),
+			        "TAIL");
 		}
 		if (i == r->head) {
 			float tlw = (float)sc_tw(s, SF_BOLD, lpx, "HEAD", -1) + 2;
 			float lx = ax + 4 * sc + tlw > x + w ? ax - 4 * sc - tlw : ax + 4 * sc;
-			sc_text(s, lx, y + h - arrow + 1 * sc, tlw, SF_BOLD, lpx, SA_LEFT, sc_rgba(THEME_DEVICE, 255), "HEAD");
+			sc_text(s, lx, y + h - arrow + 1 * sc, tlw, SF_BOLD, lpx, SA_LEFT,
+			        sc_rgba(THEME_DEVICE, 255), "HEAD");
 		}
 	}
 }
@@ -216,13 +221,15 @@ void sc_ring_panel(struct scene *s, const struct scene_src *src, const struct sc
 	const char *name = rv.nic >= 0 ? entity_name(src->m, rv.nic + src->m->nvms + 1) : "nic";
 	snprintf(buf, sizeof(buf), sc_L(v, "%s descriptor rings", "%s 描述符环"), name);
 	float tw = (float)sc_tw(s, SF_BOLD, s->px_label, buf, -1);
-	sc_text(s, x + pad, y + 4 * sc, w * 0.4f, SF_BOLD, s->px_label, SA_LEFT, sc_rgba(THEME_INK, 255), buf);
+	sc_text(s, x + pad, y + 4 * sc, w * 0.4f, SF_BOLD, s->px_label, SA_LEFT, sc_rgba(THEME_INK, 255),
+	        buf);
 	/* legend, right-aligned */
 	const char *lg[3] = {sc_L(v, "hardware owns", "硬件持有"), sc_L(v, "done (DD)", "已完成 (DD)"),
 	                     sc_L(v, "driver owns", "驱动持有")};
 	struct rgba lc[3] = {sc_mix(THEME_DEVICE, THEME_PANEL, 0.45f), sc_mix(THEME_HIT, THEME_PANEL, 0.45f),
 	                     sc_rgba(THEME_BG, 255)};
-	float lx = x + w - pad, ly = y + 4 * sc + (s->px_label - s->px_small) * 0.65f, box = s->px_small * 0.9f;
+	float lx = x + w - pad, ly = y + 4 * sc + (s->px_label - s->px_small) * 0.65f,
+	      box = s->px_small * 0.9f;
 	for (int i = 2; i >= 0; i--) {
 		float lw2 = (float)sc_tw(s, SF_SANS, s->px_small, lg[i], -1);
 		if (lx - lw2 - box - 14 * sc < x + pad + tw + 10 * sc)
@@ -230,7 +237,8 @@ void sc_ring_panel(struct scene *s, const struct scene_src *src, const struct sc
 		lx -= lw2;
 		sc_text(s, lx, ly, lw2 + 1, SF_SANS, s->px_small, SA_LEFT, sc_rgba(THEME_MUTED, 255), lg[i]);
 		lx -= box + 4 * sc;
-		sc_rect(s, lx, ly + (s->px_small * 1.3f - box) / 2, box, box, lc[i], sc_rgba(THEME_GRID, 255), 2 * sc, 1 * sc);
+		sc_rect(s, lx, ly + (s->px_small * 1.3f - box) / 2, box, box, lc[i], sc_rgba(THEME_GRID, 255),
+		        2 * sc, 1 * sc);
 		lx -= 12 * sc;
 	}
 	float top = y + s->px_label * 1.3f + 8 * sc, sh = (y + h - pad * 0.5f - top) / 2;
@@ -241,7 +249,8 @@ void sc_ring_panel(struct scene *s, const struct scene_src *src, const struct sc
 
 /* -------------------------------------------------------------- tooltips */
 
-static size_t cat(char *buf, size_t cap, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static size_t cat(char *buf, size_t cap, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static size_t cat(char *buf, size_t cap, size_t n, const char *fmt, ...)
 {
 	if (n >= cap)
@@ -263,15 +272,18 @@ static size_t decode_entry(const struct ev *e, char *buf, size_t cap, size_t n)
 	case WALKER_GUEST:
 	case WALKER_HOST:
 		n = cat(buf, cap, n, "\nP=%d RW=%d US=%d PWT=%d PCD=%d A=%d D=%d PS=%d G=%d XD=%d",
-		        (int)(x & 1), (int)(x >> 1 & 1), (int)(x >> 2 & 1), (int)(x >> 3 & 1), (int)(x >> 4 & 1),
-		        (int)(x >> 5 & 1), (int)(x >> 6 & 1), (int)(x >> 7 & 1), (int)(x >> 8 & 1), (int)(x >> 63 & 1));
-		n = cat(buf, cap, n, "\naddr[51:12] = 0x%llx", (unsigned long long)(x & 0x000FFFFFFFFFF000ull));
+		        (int)(x & 1), (int)(x >> 1 & 1), (int)(x >> 2 & 1), (int)(x >> 3 & 1),
+		        (int)(x >> 4 & 1), (int)(x >> 5 & 1), (int)(x >> 6 & 1), (int)(x >> 7 & 1),
+		        (int)(x >> 8 & 1), (int)(x >> 63 & 1));
+		n = cat(buf, cap, n, "\naddr[51:12] = 0x%llx",
+		        (unsigned long long)(x & 0x000FFFFFFFFFF000ull));
 		break;
 	case WALKER_EPT:
 		n = cat(buf, cap, n, "\nR=%d W=%d X=%d memtype=%d IPAT=%d PS=%d A=%d D=%d", (int)(x & 1),
-		        (int)(x >> 1 & 1), (int)(x >> 2 & 1), (int)(x >> 3 & 7), (int)(x >> 6 & 1), (int)(x >> 7 & 1),
-		        (int)(x >> 8 & 1), (int)(x >> 9 & 1));
-		n = cat(buf, cap, n, "\naddr[51:12] = 0x%llx", (unsigned long long)(x & 0x000FFFFFFFFFF000ull));
+		        (int)(x >> 1 & 1), (int)(x >> 2 & 1), (int)(x >> 3 & 7), (int)(x >> 6 & 1),
+		        (int)(x >> 7 & 1), (int)(x >> 8 & 1), (int)(x >> 9 & 1));
+		n = cat(buf, cap, n, "\naddr[51:12] = 0x%llx",
+		        (unsigned long long)(x & 0x000FFFFFFFFFF000ull));
 		break;
 	case WALKER_IOMMU_ROOT:
 		n = cat(buf, cap, n, "\nP=%d  CTP (context table) = 0x%llx", (int)(x & 1),
@@ -307,30 +319,37 @@ size_t scene_tooltip(const struct scene *s, const struct scene_src *src, const s
 		if (e->id >= SB_VM && e->id < SB_DEV && m) {
 			const struct vm *vm = &m->vms[e->id - SB_VM];
 			n = cat(buf, cap, n, "\nCR3 (GPA) = 0x%llx", (unsigned long long)vm->cr3);
-			n = cat(buf, cap, n, "\nEPTP = 0x%llx  VPID = %u", (unsigned long long)vm->eptp, vm->vpid);
+			n = cat(buf, cap, n, "\nEPTP = 0x%llx  VPID = %u", (unsigned long long)vm->eptp,
+			        vm->vpid);
 			if (vm->d)
 				for (int i = 0; i < vm->d->nram && i < 6; i++)
 					n = cat(buf, cap, n, "\nGPA 0x%llx +0x%llx -> HPA 0x%llx",
-					        (unsigned long long)vm->d->ram[i].gpa, (unsigned long long)vm->d->ram[i].size,
+					        (unsigned long long)vm->d->ram[i].gpa,
+					        (unsigned long long)vm->d->ram[i].size,
 					        (unsigned long long)vm->d->ram[i].hpa);
 		} else if (e->id >= SB_DEV && m && e->id - SB_DEV < m->ndevs) {
 			const struct device *d = &m->devs[e->id - SB_DEV];
 			if (d->d) {
-				n = cat(buf, cap, n, "\n%s  BDF %02x:%02x.%d  owner %s", d->d->type, d->d->bdf >> 8,
-				        (d->d->bdf >> 3) & 31, d->d->bdf & 7, d->d->owner ? d->d->owner : "host");
-				n = cat(buf, cap, n, "\nBAR0 0x%llx  DMA mask %d bits  %s", (unsigned long long)d->d->bar0,
+				n = cat(buf, cap, n, "\n%s  BDF %02x:%02x.%d  owner %s", d->d->type,
+				        d->d->bdf >> 8, (d->d->bdf >> 3) & 31, d->d->bdf & 7,
+				        d->d->owner ? d->d->owner : "host");
+				n = cat(buf, cap, n, "\nBAR0 0x%llx  DMA mask %d bits  %s",
+				        (unsigned long long)d->d->bar0,
 				        d->d->dma_mask_bits ? d->d->dma_mask_bits : 64,
-				        d->d->trusted ? sc_L(v, "trusted", "可信") : sc_L(v, "untrusted (external)", "不可信（外部）"));
+				        d->d->trusted ? sc_L(v, "trusted", "可信")
+				                      : sc_L(v, "untrusted (external)", "不可信（外部）"));
 			}
 		} else if (e->id == SB_EPT && m) {
 			for (int i = 0; i < m->nvms; i++)
-				n = cat(buf, cap, n, "\n%s: EPTP 0x%llx (root HPA 0x%llx)", entity_name(m, m->vms[i].entity),
-				        (unsigned long long)m->vms[i].eptp, (unsigned long long)m->vms[i].ept_root);
+				n = cat(buf, cap, n, "\n%s: EPTP 0x%llx (root HPA 0x%llx)",
+				        entity_name(m, m->vms[i].entity), (unsigned long long)m->vms[i].eptp,
+				        (unsigned long long)m->vms[i].ept_root);
 		} else if (e->id == SB_CPU && m) {
 			n = cat(buf, cap, n, "\nhost CR3 = 0x%llx", (unsigned long long)m->host_cr3);
 		} else if (e->id == SB_IOMMU || e->id == SB_IOMMU_DRV) {
-			n = cat(buf, cap, n, "\n%s", m && m->iommu ? sc_L(v, "DMA remapping enabled", "DMA 重映射已启用")
-			                                          : sc_L(v, "no IOMMU translation", "无 IOMMU 转换"));
+			n = cat(buf, cap, n, "\n%s",
+			        m && m->iommu ? sc_L(v, "DMA remapping enabled", "DMA 重映射已启用")
+			                      : sc_L(v, "no IOMMU translation", "无 IOMMU 转换"));
 		}
 		if (e->active && t && v->cur < t->n) {
 			char nb[400];
@@ -345,7 +364,10 @@ size_t scene_tooltip(const struct scene *s, const struct scene_src *src, const s
 			return 0;
 		n = cat(buf, cap, n, "HPA 0x%llx - 0x%llx  (%llu KiB)", (unsigned long long)sp->base,
 		        (unsigned long long)(sp->base + sp->size - 1), (unsigned long long)(sp->size >> 10));
-		n = cat(buf, cap, n, "\n%s  %s: %s", sp->kind == SPAN_MMIO ? "MMIO" : sp->kind == SPAN_RAM ? "RAM" : "reserved",
+		n = cat(buf, cap, n, "\n%s  %s: %s",
+		        sp->kind == SPAN_MMIO  ? "MMIO"
+		        : sp->kind == SPAN_RAM ? "RAM"
+		                               : "reserved",
 		        sc_L(v, "owner", "属于"), entity_name(m, sp->owner));
 		if (sp->label[0])
 			n = cat(buf, cap, n, "\n%s", sp->label);
@@ -353,7 +375,8 @@ size_t scene_tooltip(const struct scene *s, const struct scene_src *src, const s
 		for (int i = 0; i < m->mem.nnotes && shown < 8; i++) {
 			const struct mem_note *no = &m->mem.notes[i];
 			if (no->base >= sp->base && no->base - sp->base < sp->size) {
-				n = cat(buf, cap, n, "\n  0x%llx %s", (unsigned long long)no->base, no->label);
+				n = cat(buf, cap, n, "\n  0x%llx %s", (unsigned long long)no->base,
+				        no->label);
 				shown++;
 			}
 		}
@@ -365,7 +388,8 @@ size_t scene_tooltip(const struct scene *s, const struct scene_src *src, const s
 		        (unsigned long long)e->addr, (unsigned long long)e->addr2);
 		if (m && e->id / 16 < m->nvms && m->vms[e->id / 16].d) {
 			const struct ram_range_desc *rr = &m->vms[e->id / 16].d->ram[e->id % 16];
-			n = cat(buf, cap, n, "\n-> HPA 0x%llx  (EPT maps it; KVM memslot)", (unsigned long long)rr->hpa);
+			n = cat(buf, cap, n, "\n-> HPA 0x%llx  (EPT maps it; KVM memslot)",
+			        (unsigned long long)rr->hpa);
 		}
 		break;
 	case SE_WALKCELL: {
@@ -373,8 +397,10 @@ size_t scene_tooltip(const struct scene *s, const struct scene_src *src, const s
 			return 0;
 		const struct ev *ev = &t->ev[e->addr];
 		n = cat(buf, cap, n, "#%d %s L%d", e->id, walker_name(ev->walker), ev->level);
-		n = cat(buf, cap, n, "\n%s 0x%llx", sc_L(v, "for address", "待转换地址"), (unsigned long long)ev->addr_in);
-		n = cat(buf, cap, n, "\n%s HPA 0x%llx", sc_L(v, "entry at", "表项位于"), (unsigned long long)ev->addr_out);
+		n = cat(buf, cap, n, "\n%s 0x%llx", sc_L(v, "for address", "待转换地址"),
+		        (unsigned long long)ev->addr_in);
+		n = cat(buf, cap, n, "\n%s HPA 0x%llx", sc_L(v, "entry at", "表项位于"),
+		        (unsigned long long)ev->addr_out);
 		n = cat(buf, cap, n, "\n%s 0x%016llx", sc_L(v, "value", "值"), (unsigned long long)ev->entry);
 		n = decode_entry(ev, buf, cap, n);
 		break;
@@ -383,14 +409,17 @@ size_t scene_tooltip(const struct scene *s, const struct scene_src *src, const s
 		int tx = (e->id >> 16) & 1, idx = e->id & 0xFFFF;
 		unsigned st = (unsigned)e->addr;
 		n = cat(buf, cap, n, "%s %s[%d]", tx ? "Tx" : "Rx", sc_L(v, "descriptor", "描述符"), idx);
-		n = cat(buf, cap, n, "\n%s", e->addr2 ? sc_L(v, "owned by hardware", "硬件持有")
-		                                      : sc_L(v, "owned by the driver", "驱动持有"));
+		n = cat(buf, cap, n, "\n%s",
+		        e->addr2 ? sc_L(v, "owned by hardware", "硬件持有")
+		                 : sc_L(v, "owned by the driver", "驱动持有"));
 		if (tx)
-			n = cat(buf, cap, n, "\nSTA=0x%x  DD=%u EC=%u LC=%u TU=%u", st, st & 1, st >> 1 & 1, st >> 2 & 1,
-			        st >> 3 & 1);
+			n = cat(buf, cap, n, "\nSTA=0x%x  DD=%u EC=%u LC=%u TU=%u", st, st & 1, st >> 1 & 1,
+			        st >> 2 & 1, st >> 3 & 1);
 		else
-			n = cat(buf, cap, n, "\nstatus=0x%02x  DD=%u EOP=%u IXSM=%u VP=%u TCPCS=%u IPCS=%u PIF=%u", st, st & 1,
-			        st >> 1 & 1, st >> 2 & 1, st >> 3 & 1, st >> 5 & 1, st >> 6 & 1, st >> 7 & 1);
+			n = cat(buf, cap, n,
+			        "\nstatus=0x%02x  DD=%u EOP=%u IXSM=%u VP=%u TCPCS=%u IPCS=%u PIF=%u", st,
+			        st & 1, st >> 1 & 1, st >> 2 & 1, st >> 3 & 1, st >> 5 & 1, st >> 6 & 1,
+			        st >> 7 & 1);
 		break;
 	}
 	case SE_EVROW: {
@@ -398,7 +427,8 @@ size_t scene_tooltip(const struct scene *s, const struct scene_src *src, const s
 			return 0;
 		char nb[600];
 		sc_narrate(src, v, e->addr, nb, sizeof(nb));
-		n = cat(buf, cap, n, "#%llu %s", (unsigned long long)e->addr + 1, ev_kind_name(t->ev[e->addr].kind));
+		n = cat(buf, cap, n, "#%llu %s", (unsigned long long)e->addr + 1,
+		        ev_kind_name(t->ev[e->addr].kind));
 		/* wrap the narration at ~70 columns */
 		const char *p = nb;
 		while (*p) {
@@ -423,7 +453,8 @@ size_t scene_tooltip(const struct scene *s, const struct scene_src *src, const s
 		break;
 	}
 	case SE_TIMELINE:
-		n = cat(buf, cap, n, "%s", sc_L(v, "timeline: click or drag to jump", "时间线：点击或拖动跳转"));
+		n = cat(buf, cap, n, "%s",
+		        sc_L(v, "timeline: click or drag to jump", "时间线：点击或拖动跳转"));
 		break;
 	default:
 		return 0;

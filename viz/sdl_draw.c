@@ -167,7 +167,8 @@ static uint64_t hash_of(int face, int px, uint32_t rgb, const char *s, int len)
 /* Width entries have rgb = 0 and no texture; drawn entries are rendered in
  * their final colour (the software blitter is much faster without colour
  * modulation). */
-static struct gfx_text *entry(struct sdl_gfx *g, int face, int px, const char *s, int len, int with_tex, uint32_t rgb)
+static struct gfx_text *entry(struct sdl_gfx *g, int face, int px, const char *s, int len, int with_tex,
+                              uint32_t rgb)
 {
 	if (face == SF_MONO && !ascii(s, len))
 		face = SF_SANS;
@@ -182,8 +183,8 @@ static struct gfx_text *entry(struct sdl_gfx *g, int face, int px, const char *s
 		struct gfx_text *e = &g->tab[i];
 		if (!e->hash)
 			break;
-		if (e->hash == h && e->face == face && e->px == px && e->rgb == rgb && (int)strlen(e->s) == len &&
-		    !memcmp(e->s, s, (size_t)len)) {
+		if (e->hash == h && e->face == face && e->px == px && e->rgb == rgb &&
+		    (int)strlen(e->s) == len && !memcmp(e->s, s, (size_t)len)) {
 			if (with_tex && !e->tex)
 				goto render;
 			e->used = g->frame;
@@ -252,7 +253,6 @@ int gfx_text_w(void *ctx, int face, int px, const char *s, int len)
 /* ------------------------------------------------------------ geometry */
 
 #define MAXV 1024
-
 
 /* Opaque colours skip blending: SDL's software renderer has a fast path
  * for BLENDMODE_NONE fills and a slow per-pixel one for BLEND. */
@@ -480,7 +480,8 @@ static void draw_circle(SDL_Renderer *r, const struct scene_prim *p)
 static void draw_tri(SDL_Renderer *r, const struct scene_prim *p)
 {
 	SDL_Color c = col(p->fill);
-	SDL_Vertex v[3] = {{{p->x, p->y}, c, {0, 0}}, {{p->x + p->w, p->y + p->h}, c, {0, 0}}, {{p->x3, p->y3}, c, {0, 0}}};
+	SDL_Vertex v[3] = {
+	    {{p->x, p->y}, c, {0, 0}}, {{p->x + p->w, p->y + p->h}, c, {0, 0}}, {{p->x3, p->y3}, c, {0, 0}}};
 	blend(r, c.a);
 	SDL_RenderGeometry(r, NULL, v, 3, NULL, 0);
 }

@@ -24,8 +24,8 @@ struct gfx_text {
 	uint64_t hash;
 	char *s;
 	int face, px, w, h;
-	uint32_t rgb;        /* 0 = width only; else 0x1RRGGBB */
-	SDL_Texture *tex;   /* NULL for a width-only entry */
+	uint32_t rgb;     /* 0 = width only; else 0x1RRGGBB */
+	SDL_Texture *tex; /* NULL for a width-only entry */
 	uint32_t used;
 };
 
@@ -33,9 +33,9 @@ struct sdl_gfx {
 	SDL_Renderer *r;
 	char font_path[3][512];
 	TTF_Font *font[SF_FACES][GFX_MAX_PX + 1];
-	void *font_data[SF_FACES];   /* font files, read once */
+	void *font_data[SF_FACES]; /* font files, read once */
 	size_t font_size[SF_FACES];
-	struct gfx_text *tab;  /* open addressing */
+	struct gfx_text *tab; /* open addressing */
 	int cap, n;
 	uint32_t frame;
 	struct scene_metrics mx;

@@ -225,8 +225,8 @@ static uint64_t telling_event(const struct vstate *s, int step)
 		return a < n ? a : n - 1;
 	const struct ev *ev = s->src.t->ev;
 	for (uint64_t i = a; i < b; i++)
-		if (ev[i].kind == EV_FAULT || ev[i].kind == EV_ISOLATION_BREACH || ev[i].kind == EV_DMA_MISUSE ||
-		    (ev[i].kind == EV_VMEXIT))
+		if (ev[i].kind == EV_FAULT || ev[i].kind == EV_ISOLATION_BREACH ||
+		    ev[i].kind == EV_DMA_MISUSE || (ev[i].kind == EV_VMEXIT))
 			return i;
 	return b - 1;
 }
@@ -262,7 +262,8 @@ static void position(struct vstate *s, const struct viewer_opts *o)
 	if (st >= s->doc->sc.nsteps)
 		st = s->doc->sc.nsteps - 1;
 	if (o->event > 0) {
-		uint64_t a = st < 0 ? 0 : s->doc->mark[st], b = st < 0 ? s->doc->mark[0] : s->doc->mark[st + 1];
+		uint64_t a = st < 0 ? 0 : s->doc->mark[st],
+		         b = st < 0 ? s->doc->mark[0] : s->doc->mark[st + 1];
 		uint64_t i = a + (uint64_t)o->event - 1;
 		s->v.cur = i < b ? i : (b > a ? b - 1 : a);
 	} else {
@@ -383,10 +384,14 @@ int viewer_screenshot(const char *file, const struct viewer_opts *o, const char 
 				k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%d", k ? ", " : "",
 				                      s->doc->sc.questions[q].after_step + 1);
 		if (o->end)
-			fprintf(stderr, "iommulab screenshot: %s has no lesson end card (no try, references or end question)\n",
+			fprintf(stderr,
+			        "iommulab screenshot: %s has no lesson end card (no try, references or end "
+			        "question)\n",
 			        file);
 		else
-			fprintf(stderr, "iommulab screenshot: %s: no question is asked before step %d (questions before steps: %s)\n",
+			fprintf(stderr,
+			        "iommulab screenshot: %s: no question is asked before step %d (questions "
+			        "before steps: %s)\n",
 			        file, o->step, k ? list : "none");
 		TTF_Quit();
 		goto out;
@@ -741,8 +746,10 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 	}
 	const char *drv = getenv("SDL_VIDEODRIVER");
 	if (!o->max_frames && (!drv || !*drv) && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
-		fprintf(stderr, "iommulab view: no display (DISPLAY and WAYLAND_DISPLAY are unset); use `iommulab run %s`, "
-		                "`iommulab screenshot %s --step N -o out.png` or `iommulab export %s`\n",
+		fprintf(stderr,
+		        "iommulab view: no display (DISPLAY and WAYLAND_DISPLAY are unset); use `iommulab "
+		        "run %s`, "
+		        "`iommulab screenshot %s --step N -o out.png` or `iommulab export %s`\n",
 		        file, file, file);
 		return 2;
 	}
@@ -758,7 +765,9 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 	}
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-		fprintf(stderr, "iommulab view: no display (%s); use `iommulab run`, `iommulab screenshot` or `iommulab export`\n",
+		fprintf(stderr,
+		        "iommulab view: no display (%s); use `iommulab run`, `iommulab screenshot` or "
+		        "`iommulab export`\n",
 		        SDL_GetError());
 		unload(s);
 		free(s);
@@ -766,8 +775,10 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 	}
 	const char *vd = SDL_GetCurrentVideoDriver();
 	if (!o->max_frames && vd && (!strcmp(vd, "dummy") || !strcmp(vd, "offscreen"))) {
-		fprintf(stderr, "iommulab view: no display (SDL video driver \"%s\"); use `iommulab run`, "
-		                "`iommulab screenshot FILE --step N -o out.png` or `iommulab export`\n", vd);
+		fprintf(stderr,
+		        "iommulab view: no display (SDL video driver \"%s\"); use `iommulab run`, "
+		        "`iommulab screenshot FILE --step N -o out.png` or `iommulab export`\n",
+		        vd);
 		SDL_Quit();
 		unload(s);
 		free(s);
@@ -820,11 +831,12 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 		SDL_Event ev;
 		int ow = 0, oh = 0, lw = 0, lh = 0;
 		/* nothing moving: sleep until input (or a quarter second, for the file watch) */
-		int idle = !s->v.playing && s->v.t >= 1 && !s->scene.fault && !s->v.status && !(script && *script) &&
-		           !dragging && !o->max_frames;
+		int idle = !s->v.playing && s->v.t >= 1 && !s->scene.fault && !s->v.status &&
+		           !(script && *script) && !dragging && !o->max_frames;
 		int woke = 1;
 		if (idle)
-			woke = SDL_WaitEventTimeout(NULL, 250); /* NULL: the event stays queued for the loop below */
+			woke = SDL_WaitEventTimeout(
+			    NULL, 250); /* NULL: the event stays queued for the loop below */
 		if (script && *script) {
 			/* one scripted key per frame */
 			char name[64];
@@ -871,7 +883,8 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 					running = 0;
 				} else if (k == SDLK_SPACE) {
 					s->v.playing = !s->v.playing;
-					if (s->v.playing && (s->v.outro || (s->v.cur + 1 >= nev(s) && !s->v.ask)))
+					if (s->v.playing &&
+					    (s->v.outro || (s->v.cur + 1 >= nev(s) && !s->v.ask)))
 						go(s, 0, 1);
 					else if (s->v.playing && s->v.ask)
 						nav(s, 1); /* continue past the question */
@@ -889,8 +902,10 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 						nav(s, -1);
 				} else if (k == SDLK_a) {
 					if (scene_toggle_answer(&s->src, &s->v) < 0)
-						set_status(s, s->v.lang == LANG_ZH ? "这里没有预测题（题目出现在相关步骤之前）"
-						                                   : "no question here (questions come just before their step)");
+						set_status(s, s->v.lang == LANG_ZH
+						                  ? "这里没有预测题（题目出现在相关步骤之前）"
+						                  : "no question here (questions come just "
+						                    "before their step)");
 				} else if (k == SDLK_HOME) {
 					go(s, 0, 0);
 				} else if (k == SDLK_END) {
@@ -905,7 +920,8 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 					s->v.lang = s->v.lang == LANG_ZH ? LANG_EN : LANG_ZH;
 				} else if (k == SDLK_f) {
 					fullscreen = !fullscreen;
-					SDL_SetWindowFullscreen(win, fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+					SDL_SetWindowFullscreen(
+					    win, fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
 				} else if (k == SDLK_p) {
 					s->v.presenter = !s->v.presenter;
 				} else if (k == SDLK_h || k == SDLK_QUESTION || (k == SDLK_SLASH && shift)) {
@@ -923,9 +939,11 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 				s->v.mouse_x = (int)((float)ev.motion.x * dpi);
 				s->v.mouse_y = (int)((float)ev.motion.y * dpi);
 				if (dragging) {
-					go(s, scene_timeline_event(&s->scene, &s->src, (float)s->v.mouse_x), 0);
+					go(s, scene_timeline_event(&s->scene, &s->src, (float)s->v.mouse_x),
+					   0);
 				} else {
-					s->v.hover = scene_hit(&s->scene, (float)s->v.mouse_x, (float)s->v.mouse_y);
+					s->v.hover =
+					    scene_hit(&s->scene, (float)s->v.mouse_x, (float)s->v.mouse_y);
 				}
 				break;
 			case SDL_MOUSEBUTTONDOWN: {
@@ -982,7 +1000,8 @@ int viewer_open(const char *file, int lesson_mode, const struct viewer_opts *o)
 						int at_end = s->v.cur + 1 >= nev(s) && !s->v.ask;
 						if (!scene_nav_hold(&s->src, &s->v))
 							nav(s, 1); /* the last event leads to the end card */
-						/* a question with its answer hidden: hold, the class thinks */
+						/* a question with its answer hidden: hold, the class thinks
+						 */
 						if (at_end || s->v.outro || scene_nav_hold(&s->src, &s->v))
 							s->v.playing = 0;
 					}

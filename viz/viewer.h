@@ -27,21 +27,21 @@
 #include "trace.h"
 
 struct viewer_opts {
-	int w, h;            /* window / image size (0 = 1280x800) */
-	enum lang lang;      /* LANG_EN (default) or LANG_ZH */
-	int presenter;       /* large text, high contrast, no event list */
-	int step;            /* see above; -1 = start (setup) */
-	int event;           /* see above */
-	float t;             /* animation progress for a screenshot (default 1 = token arrived) */
-	int max_frames;      /* viewer_open: quit after this many frames (tests, benches); 0 = run */
+	int w, h;             /* window / image size (0 = 1280x800) */
+	enum lang lang;       /* LANG_EN (default) or LANG_ZH */
+	int presenter;        /* large text, high contrast, no event list */
+	int step;             /* see above; -1 = start (setup) */
+	int event;            /* see above */
+	float t;              /* animation progress for a screenshot (default 1 = token arrived) */
+	int max_frames;       /* viewer_open: quit after this many frames (tests, benches); 0 = run */
 	int mouse_x, mouse_y; /* screenshot: pointer position for a tooltip (-1 = none) */
-	int click;           /* screenshot: click at the pointer (hex dump of a memory range) */
-	int help;            /* screenshot: show the help overlay */
-	int question;        /* stop at the question gate before `step` (a lesson's "predict" card) */
-	int reveal;          /* lesson questions: answers shown (screenshot --reveal) */
-	int end;             /* the lesson's end card (try this, references) after the last event */
-	const char *keys;    /* viewer_open: keys played one per frame before the user's, comma-separated
-	                      * SDL key names, "Shift+" allowed: "Right,Shift+Right,L,P,S" (tests, demos) */
+	int click;            /* screenshot: click at the pointer (hex dump of a memory range) */
+	int help;             /* screenshot: show the help overlay */
+	int question;         /* stop at the question gate before `step` (a lesson's "predict" card) */
+	int reveal;           /* lesson questions: answers shown (screenshot --reveal) */
+	int end;              /* the lesson's end card (try this, references) after the last event */
+	const char *keys;     /* viewer_open: keys played one per frame before the user's, comma-separated
+	                       * SDL key names, "Shift+" allowed: "Right,Shift+Right,L,P,S" (tests, demos) */
 };
 
 void viewer_opts_default(struct viewer_opts *o);

@@ -130,17 +130,21 @@ static uint64_t run_va(int j)
 static void make_working_set(void)
 {
 	size_t L = 0, cap = sizeof walk_json;
-	L += (size_t)snprintf(walk_json + L, cap - L,
-			      "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"256MiB\"},\"host\":{\"pages\":[");
+	L += (size_t)snprintf(
+	    walk_json + L, cap - L,
+	    "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"256MiB\"},\"host\":{\"pages\":[");
 	for (int j = 0; j < 64; j++)
-		L += (size_t)snprintf(walk_json + L, cap - L, "%s{\"va\":\"0x%llx\",\"pa\":\"0x%x\",\"size\":\"32KiB\"}",
-				      j ? "," : "", (unsigned long long)run_va(j), 0x2000000 + j * 0x8000);
+		L += (size_t)snprintf(walk_json + L, cap - L,
+		                      "%s{\"va\":\"0x%llx\",\"pa\":\"0x%x\",\"size\":\"32KiB\"}",
+		                      j ? "," : "", (unsigned long long)run_va(j), 0x2000000 + j * 0x8000);
 	L += (size_t)snprintf(walk_json + L, cap - L,
-			      "]},\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\",\"hpa\":\"0x4000000\"}],"
-			      "\"pages\":[");
+	                      "]},\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"64MiB\","
+	                      "\"hpa\":\"0x4000000\"}],"
+	                      "\"pages\":[");
 	for (int j = 0; j < 64; j++)
-		L += (size_t)snprintf(walk_json + L, cap - L, "%s{\"gva\":\"0x%llx\",\"gpa\":\"0x%x\",\"size\":\"32KiB\"}",
-				      j ? "," : "", (unsigned long long)run_va(j), 0x200000 + j * 0x8000);
+		L += (size_t)snprintf(walk_json + L, cap - L,
+		                      "%s{\"gva\":\"0x%llx\",\"gpa\":\"0x%x\",\"size\":\"32KiB\"}",
+		                      j ? "," : "", (unsigned long long)run_va(j), 0x200000 + j * 0x8000);
 	L += (size_t)snprintf(walk_json + L, cap - L, "]}],\"steps\":[{\"do\":\"note\"}]}");
 	/* visit order: page k of run j, interleaved so consecutive walks differ at every level */
 	for (int i = 0; i < 512; i++)
@@ -189,7 +193,8 @@ static double bench_walk1(enum walk_kind k, int trace_on, uint64_t n, int *refs)
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t va = vas[i & 511] + (i & 0xff8);
 		if (k == W_NESTED_HIT)
-			va = vas[(i & 7) << 6] + (i & 0xff8); /* 8 consecutive pages: 8 TLB sets, always hits */
+			va = vas[(i & 7) << 6] +
+			     (i & 0xff8); /* 8 consecutive pages: 8 TLB sets, always hits */
 		else
 			tlb_flush(&m->tlb, FLUSH_CR3, vpid, 0);
 		memset(&r, 0, sizeof r);
@@ -198,7 +203,9 @@ static double bench_walk1(enum walk_kind k, int trace_on, uint64_t n, int *refs)
 		acc += hpa;
 		*refs = r.walk_refs; /* of the last translation */
 		if (trace_on && m->trace.n > 16384)
-			trace_truncate(&m->trace, 0); /* a step's worth of events: cache-resident, see bench_trace_push */
+			trace_truncate(
+			    &m->trace,
+			    0); /* a step's worth of events: cache-resident, see bench_trace_push */
 	}
 	double dt = now_s() - t0;
 	sink += acc;
@@ -219,8 +226,8 @@ static double ref_run(enum walk_kind k, uint64_t n);
  * on — back to back, so a noisy neighbour disturbs all three alike. Rates
  * are the best round; slowdowns the median of the per-round ratios. */
 struct walk_fig {
-	double off, on, ref;         /* per second */
-	double slow_off, slow_on;    /* engine time per walk / reference time per walk */
+	double off, on, ref;      /* per second */
+	double slow_off, slow_on; /* engine time per walk / reference time per walk */
 	int refs;
 };
 
@@ -408,8 +415,9 @@ static char *slurp(const char *path, size_t *len)
  * synthetic 1 MB file of 10 000 steps. */
 static void bench_parse(double *shipped_mbs, double *big_mbs)
 {
-	static const char *const files[] = {"nested-walk-24.json", "ept-violations.json", "guest-page-faults.json",
-					    "nic-rx-one.json", "fragmented-gpa.json", NULL};
+	static const char *const files[] = {"nested-walk-24.json",    "ept-violations.json",
+	                                    "guest-page-faults.json", "nic-rx-one.json",
+	                                    "fragmented-gpa.json",    NULL};
 	size_t total = 0;
 	double dt = 0;
 	for (int i = 0; files[i]; i++) {
@@ -436,14 +444,18 @@ static void bench_parse(double *shipped_mbs, double *big_mbs)
 	*shipped_mbs = (double)total / 1e6 / dt;
 	size_t cap = 4u << 20, L = 0;
 	char *b = malloc(cap);
-	L += (size_t)snprintf(b + L, cap - L, "{\"format\":\"iommulab/1\",\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\","
-					       "\"size\":\"64MiB\",\"hpa\":\"0x4000000\"}],\"pages\":[{\"gva\":\"0x400000\","
-					       "\"gpa\":\"0x200000\",\"size\":\"2MiB\"}]}],\"steps\":[\n");
+	L += (size_t)snprintf(
+	    b + L, cap - L,
+	    "{\"format\":\"iommulab/1\",\"vms\":[{\"name\":\"vm1\",\"ram\":[{\"gpa\":\"0x0\","
+	    "\"size\":\"64MiB\",\"hpa\":\"0x4000000\"}],\"pages\":[{\"gva\":\"0x400000\","
+	    "\"gpa\":\"0x200000\",\"size\":\"2MiB\"}]}],\"steps\":[\n");
 	for (int i = 0; i < 10000; i++)
-		L += (size_t)snprintf(b + L, cap - L,
-				      "%s {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x%x\", \"size\": 8,\n"
-				      "   \"say\": {\"en\": \"step %d\", \"zh\": \"第 %d 步\"}, \"expect\": {\"tlb\": \"hit\"}}",
-				      i ? ",\n" : "", 0x400000 + (i % 512) * 4096, i, i);
+		L += (size_t)snprintf(
+		    b + L, cap - L,
+		    "%s {\"do\": \"cpu.read\", \"vm\": \"vm1\", \"gva\": \"0x%x\", \"size\": 8,\n"
+		    "   \"say\": {\"en\": \"step %d\", \"zh\": \"第 %d 步\"}, \"expect\": {\"tlb\": "
+		    "\"hit\"}}",
+		    i ? ",\n" : "", 0x400000 + (i % 512) * 4096, i, i);
 	L += (size_t)snprintf(b + L, cap - L, "]}\n");
 	uint64_t n = iters(10);
 	double t0 = now_s();
@@ -462,10 +474,11 @@ static void bench_parse(double *shipped_mbs, double *big_mbs)
 /* 1 TiB of host RAM declared, a VM of 512 GiB, 4 MiB written: RSS delta. */
 static void bench_sparse_memory(double *rss_delta_kb, double *touched_kb)
 {
-	const char *json = "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"1TiB\"},"
-			   "\"vms\":[{\"name\":\"vm1\",\"ept_page\":\"1GiB\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"512GiB\","
-			   "\"hpa\":\"0x8000000000\"}],\"pages\":[{\"gva\":\"0x7f0000000000\",\"gpa\":\"0x40000000\","
-			   "\"page\":\"1GiB\"}]}],\"steps\":[{\"do\":\"note\"}]}";
+	const char *json =
+	    "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"1TiB\"},"
+	    "\"vms\":[{\"name\":\"vm1\",\"ept_page\":\"1GiB\",\"ram\":[{\"gpa\":\"0x0\",\"size\":\"512GiB\","
+	    "\"hpa\":\"0x8000000000\"}],\"pages\":[{\"gva\":\"0x7f0000000000\",\"gpa\":\"0x40000000\","
+	    "\"page\":\"1GiB\"}]}],\"steps\":[{\"do\":\"note\"}]}";
 	long before = rss_now_kb();
 	struct scenario sc;
 	struct engine e;
@@ -519,8 +532,8 @@ static void bench_trace_bytes(const char *file, double *bytes_per_ev, double *po
 
 static void bench_export(void)
 {
-	static const char *const files[] = {"nested-walk-24.json", "nic-rx-one.json", "boot-pt-without-intel-iommu.json",
-					    NULL};
+	static const char *const files[] = {"nested-walk-24.json", "nic-rx-one.json",
+	                                    "boot-pt-without-intel-iommu.json", NULL};
 	double best[GV_NDIAGRAMS];
 	const char *from[GV_NDIAGRAMS];
 	for (int d = 0; d < GV_NDIAGRAMS; d++)
@@ -576,7 +589,8 @@ static void bench_export(void)
 			continue;
 		char key[64], label[96];
 		snprintf(key, sizeof key, "export_%s_svg_ms", gv_diagram_name((enum gv_diagram)d));
-		snprintf(label, sizeof label, "export %s diagram (SVG, %s)", gv_diagram_name((enum gv_diagram)d), from[d]);
+		snprintf(label, sizeof label, "export %s diagram (SVG, %s)",
+		         gv_diagram_name((enum gv_diagram)d), from[d]);
 		fig(key, label, best[d] * 1e3, "ms");
 	}
 }
@@ -641,8 +655,8 @@ static void module_figs(void)
 	    jget(io, "iommu", "translate_iotlb_hit", "host_per_s"), "/s");
 	fig("iommu_cold_per_s", "IOMMU translations/s, cold (root+context+4 reads)",
 	    jget(io, "iommu", "translate_cold_walk", "host_per_s"), "/s");
-	fig("map_unmap_strict_per_s", "dma_map+unmap pairs/s, strict", jget(io, "iommu", "map_unmap_strict", "host_pairs_per_s"),
-	    "/s");
+	fig("map_unmap_strict_per_s", "dma_map+unmap pairs/s, strict",
+	    jget(io, "iommu", "map_unmap_strict", "host_pairs_per_s"), "/s");
 	fig("map_unmap_lazy_per_s", "dma_map+unmap pairs/s, lazy (flush queue)",
 	    jget(io, "iommu", "map_unmap_lazy", "host_pairs_per_s"), "/s");
 	fig("nic_1m_rss_100k_kb", "NIC 1M-packet run, trace off: RSS after 100k packets",
@@ -656,7 +670,8 @@ static void module_figs(void)
 			char k[64], l[96], sub[32];
 			snprintf(sub, sizeof sub, "rx_trace_%s", tr ? "on" : "off");
 			snprintf(k, sizeof k, "nic_rx_%s_trace_%s_pps", modes[i], tr ? "on" : "off");
-			snprintf(l, sizeof l, "NIC Rx packets/s, IOMMU %s, trace %s", modes[i], tr ? "on" : "off");
+			snprintf(l, sizeof l, "NIC Rx packets/s, IOMMU %s, trace %s", modes[i],
+			         tr ? "on" : "off");
 			fig(k, l, jget(n, modes[i], sub, "host_packets_per_s"), "/s");
 		}
 }
@@ -703,7 +718,8 @@ static void report(void)
 #endif
 	);
 	printf("%-58s %16s\n", "figure", "value");
-	printf("%-58s %16s\n", "----------------------------------------------------------", "----------------");
+	printf("%-58s %16s\n", "----------------------------------------------------------",
+	       "----------------");
 	for (int i = 0; i < nfigs; i++) {
 		char v[48];
 		print_num(figs[i].value, figs[i].unit, v, sizeof v);
@@ -712,11 +728,12 @@ static void report(void)
 	printf("\n");
 	printf("cold-walk slowdown vs reference: %.2fx\n", fig_get("slowdown_nested_cold"));
 	printf("cold-walk (trace on) slowdown vs reference: %.2fx\n", fig_get("slowdown_nested_cold_trace"));
-	printf("native cold-walk slowdown vs reference: %.2fx (trace on %.2fx)\n", fig_get("slowdown_native_cold"),
-	       fig_get("slowdown_native_cold_trace"));
+	printf("native cold-walk slowdown vs reference: %.2fx (trace on %.2fx)\n",
+	       fig_get("slowdown_native_cold"), fig_get("slowdown_native_cold_trace"));
 	printf("tlb-hit slowdown vs reference: %.2fx\n", fig_get("slowdown_tlb_hit"));
 	printf("tlb-hit (trace on) slowdown vs reference: %.2fx\n", fig_get("slowdown_tlb_hit_trace"));
-	printf("targets: tracing off within 3x of the reference on cold walks (%s); tracing on within 10x (%s)\n\n",
+	printf("targets: tracing off within 3x of the reference on cold walks (%s); tracing on within 10x "
+	       "(%s)\n\n",
 	       fig_get("slowdown_nested_cold") <= 3 ? "met" : "NOT met",
 	       fig_get("slowdown_nested_cold_trace") <= 10 ? "met" : "NOT met");
 	printf("{\"machine\": \"%s\", \"cores\": %ld, \"figures\": {", host, sysconf(_SC_NPROCESSORS_ONLN));
@@ -767,9 +784,11 @@ __attribute__((constructor)) static void bench_main(void)
 	fig("ref_nested_per_s", "reference walker: 2-D 24-read walks/s", wc.ref, "/s");
 	fig("ref_tlb_hit_per_s", "reference walker: TLB-hit lookups/s", wh.ref, "/s");
 	fig("slowdown_native_cold", "native cold-walk slowdown vs reference", wn.slow_off, "x");
-	fig("slowdown_native_cold_trace", "native cold-walk slowdown vs reference, trace on", wn.slow_on, "x");
+	fig("slowdown_native_cold_trace", "native cold-walk slowdown vs reference, trace on", wn.slow_on,
+	    "x");
 	fig("slowdown_nested_cold", "nested cold-walk slowdown vs reference", wc.slow_off, "x");
-	fig("slowdown_nested_cold_trace", "nested cold-walk slowdown vs reference, trace on", wc.slow_on, "x");
+	fig("slowdown_nested_cold_trace", "nested cold-walk slowdown vs reference, trace on", wc.slow_on,
+	    "x");
 	fig("slowdown_tlb_hit", "TLB-hit slowdown vs reference", wh.slow_off, "x");
 	fig("slowdown_tlb_hit_trace", "TLB-hit slowdown vs reference, trace on", wh.slow_on, "x");
 	const char *only = getenv("BENCH_ONLY");
@@ -779,8 +798,8 @@ __attribute__((constructor)) static void bench_main(void)
 		report();
 		exit(0);
 	}
-	fig("trace_events_per_s", "trace events/s (trace_push, 16k stored)", bench_trace_push(iters(20000000), 16384),
-	    "/s");
+	fig("trace_events_per_s", "trace events/s (trace_push, 16k stored)",
+	    bench_trace_push(iters(20000000), 16384), "/s");
 	fig("trace_events_dram_per_s", "trace events/s (trace_push, 1M stored = 72 MB)",
 	    bench_trace_push(iters(5000000), 1000000), "/s");
 	double shipped, big;
@@ -788,7 +807,8 @@ __attribute__((constructor)) static void bench_main(void)
 	fig("parse_shipped_mb_s", "scenario parse MB/s (shipped scenarios)", shipped, "MB/s");
 	fig("parse_big_mb_s", "scenario parse MB/s (1 MB, 10 000 steps)", big, "MB/s");
 	fig("trace_event_bytes", "trace: sizeof(struct ev)", (double)sizeof(struct ev), "B");
-	static const char *const tb[] = {"nested-walk-24.json", "nic-rx-one.json", "nic-mode-strict.json", NULL};
+	static const char *const tb[] = {"nested-walk-24.json", "nic-rx-one.json", "nic-mode-strict.json",
+	                                 NULL};
 	for (int i = 0; tb[i]; i++) {
 		double per, pool;
 		uint64_t nev;

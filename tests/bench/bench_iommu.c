@@ -35,10 +35,10 @@ static int start(struct scenario *sc, struct engine *e, const char *cmdline)
 {
 	char json[1024];
 	snprintf(json, sizeof json,
-		 "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"1GiB\",\"cmdline\":\"%s\"},"
-		 "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\"}],"
-		 "\"steps\":[{\"do\":\"note\",\"say\":\"bench\"}]}",
-		 cmdline);
+	         "{\"format\":\"iommulab/1\",\"machine\":{\"ram\":\"1GiB\",\"cmdline\":\"%s\"},"
+	         "\"devices\":[{\"name\":\"d0\",\"type\":\"dma-device\",\"bdf\":\"01:00.0\"}],"
+	         "\"steps\":[{\"do\":\"note\",\"say\":\"bench\"}]}",
+	         cmdline);
 	char *err = NULL;
 	if (scenario_load(sc, "bench.json", json, strlen(json), NULL, &err)) {
 		fprintf(stderr, "bench_iommu: %s\n", err ? err : "load failed");
@@ -123,12 +123,14 @@ int bench_iommu_main(void)
 	translations(0, 2000000, &hit_s, &hit_ns, &hit_refs);
 	translations(1, 500000, &cold_s, &cold_ns, &cold_refs);
 	printf("{\"iommu\": {\n");
-	printf("  \"translate_iotlb_hit\": {\"host_per_s\": %.0f, \"sim_ns_each\": %.1f, \"table_reads\": %d},\n", hit_s,
-	       hit_ns, hit_refs);
-	printf("  \"translate_cold_walk\": {\"host_per_s\": %.0f, \"sim_ns_each\": %.1f, \"table_reads\": %d},\n", cold_s,
-	       cold_ns, cold_refs);
-	static const char *const modes[][2] = {{"strict", "iommu.strict=1"}, {"lazy", ""}, {"pt", "iommu=pt"},
-					       {"off", "intel_iommu=off"}};
+	printf("  \"translate_iotlb_hit\": {\"host_per_s\": %.0f, \"sim_ns_each\": %.1f, \"table_reads\": "
+	       "%d},\n",
+	       hit_s, hit_ns, hit_refs);
+	printf("  \"translate_cold_walk\": {\"host_per_s\": %.0f, \"sim_ns_each\": %.1f, \"table_reads\": "
+	       "%d},\n",
+	       cold_s, cold_ns, cold_refs);
+	static const char *const modes[][2] = {
+	    {"strict", "iommu.strict=1"}, {"lazy", ""}, {"pt", "iommu=pt"}, {"off", "intel_iommu=off"}};
 	for (int i = 0; i < 4; i++) {
 		double s, ns;
 		uint64_t inv;

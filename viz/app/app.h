@@ -12,12 +12,12 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
-int cmd_export(int argc, char **argv);      /* cmd_export.c (Graphviz) */
-int cmd_view(int argc, char **argv);        /* cmd_view.c (SDL viewer) */
-int cmd_screenshot(int argc, char **argv);  /* cmd_view.c */
-int cmd_lesson(int argc, char **argv);      /* cmd_lesson.c */
-int cmd_lessons(int argc, char **argv);     /* cmd_lesson.c */
-int cmd_quiz(int argc, char **argv);        /* cmd_quiz.c */
+int cmd_export(int argc, char **argv);     /* cmd_export.c (Graphviz) */
+int cmd_view(int argc, char **argv);       /* cmd_view.c (SDL viewer) */
+int cmd_screenshot(int argc, char **argv); /* cmd_view.c */
+int cmd_lesson(int argc, char **argv);     /* cmd_lesson.c */
+int cmd_lessons(int argc, char **argv);    /* cmd_lesson.c */
+int cmd_quiz(int argc, char **argv);       /* cmd_quiz.c */
 
 /* Read FILE (at most max_bytes; 0 = 16 MiB) and load it. On failure prints
  * every problem to stderr and returns 2; on success 0. */

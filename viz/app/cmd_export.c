@@ -32,11 +32,11 @@
 
 static int usage(void)
 {
-	fprintf(stderr,
-	        "usage: iommulab export FILE --diagram flow|walk|tables|memory|ring|boot [--step N | --steps A..B]\n"
-	        "                       [--lang en|zh] [--format dot|svg|png|pdf] -o OUT\n"
-	        "       iommulab export FILE --slides DIR [--diagram D] [--lang en|zh]\n"
-	        "       iommulab export FILE --bench\n");
+	fprintf(stderr, "usage: iommulab export FILE --diagram flow|walk|tables|memory|ring|boot [--step N | "
+	                "--steps A..B]\n"
+	                "                       [--lang en|zh] [--format dot|svg|png|pdf] -o OUT\n"
+	                "       iommulab export FILE --slides DIR [--diagram D] [--lang en|zh]\n"
+	                "       iommulab export FILE --bench\n");
 	return 2;
 }
 
@@ -148,8 +148,8 @@ static int do_bench(struct engine *e, const struct scenario *sc, const char *fil
 			int rc = gv_render(g, (enum gv_format)f, &out, &len, err, sizeof err);
 			double b = now_s();
 			if (rc == 0) {
-				printf(",\"%s_ms\":%.2f,\"%s_bytes\":%zu", gv_format_name((enum gv_format)f), (b - a) * 1e3,
-				       gv_format_name((enum gv_format)f), len);
+				printf(",\"%s_ms\":%.2f,\"%s_bytes\":%zu", gv_format_name((enum gv_format)f),
+				       (b - a) * 1e3, gv_format_name((enum gv_format)f), len);
 				free(out);
 			}
 		}
@@ -182,7 +182,8 @@ static int make_dir(const char *dir)
 			continue;
 		*p = 0;
 		if (stat(path, &st) != 0 && mkdir(path, 0777) != 0 && errno != EEXIST) {
-			fprintf(stderr, PROG ": %s: cannot create the directory: %s\n", path, strerror(errno));
+			fprintf(stderr, PROG ": %s: cannot create the directory: %s\n", path,
+			        strerror(errno));
 			return -1;
 		}
 		*p = '/';
@@ -204,13 +205,13 @@ int cmd_export(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = (i + 1 < argc) ? argv[i + 1] : NULL;
-#define NEED()                                                                    \
-	do {                                                                      \
-		if (!val) {                                                       \
-			fprintf(stderr, PROG ": %s needs a value\n", a);          \
-			return 2;                                                 \
-		}                                                                 \
-		i++;                                                              \
+#define NEED()                                                                                               \
+	do {                                                                                                 \
+		if (!val) {                                                                                  \
+			fprintf(stderr, PROG ": %s needs a value\n", a);                                     \
+			return 2;                                                                            \
+		}                                                                                            \
+		i++;                                                                                         \
 	} while (0)
 		if (strcmp(a, "--diagram") == 0 || strcmp(a, "-d") == 0) {
 			NEED();
@@ -234,7 +235,9 @@ int cmd_export(int argc, char **argv)
 		} else if (strcmp(a, "--steps") == 0) {
 			NEED();
 			if (parse_range(val, &lo, &hi)) {
-				fprintf(stderr, PROG ": --steps: expected A..B (for example 2..5), got \"%s\"\n", val);
+				fprintf(stderr,
+				        PROG ": --steps: expected A..B (for example 2..5), got \"%s\"\n",
+				        val);
 				return 2;
 			}
 			have_steps = 1;
@@ -259,7 +262,8 @@ int cmd_export(int argc, char **argv)
 		} else if (!file) {
 			file = a;
 		} else {
-			fprintf(stderr, PROG ": unexpected argument \"%s\" (one scenario file at a time)\n", a);
+			fprintf(stderr, PROG ": unexpected argument \"%s\" (one scenario file at a time)\n",
+			        a);
 			return 2;
 		}
 #undef NEED
@@ -269,7 +273,8 @@ int cmd_export(int argc, char **argv)
 
 	enum gv_diagram d = slides ? GV_FLOW : GV_NDIAGRAMS;
 	if (diagram && gv_diagram_parse(diagram, &d)) {
-		fprintf(stderr, PROG ": unknown diagram \"%s\" (expected flow, walk, tables, memory, ring or boot)\n",
+		fprintf(stderr,
+		        PROG ": unknown diagram \"%s\" (expected flow, walk, tables, memory, ring or boot)\n",
 		        diagram);
 		return 2;
 	}
@@ -289,18 +294,23 @@ int cmd_export(int argc, char **argv)
 		}
 		struct stat st;
 		if (strcmp(out, "-") != 0 && stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
-			fprintf(stderr, PROG ": %s: is a directory (give a file name, e.g. %s/flow.svg)\n", out, out);
+			fprintf(stderr, PROG ": %s: is a directory (give a file name, e.g. %s/flow.svg)\n",
+			        out, out);
 			return 2;
 		}
 		if (format) {
 			if (gv_format_parse(format, &f)) {
-				fprintf(stderr, PROG ": unknown format \"%s\" (expected dot, svg, png or pdf)\n", format);
+				fprintf(stderr,
+				        PROG ": unknown format \"%s\" (expected dot, svg, png or pdf)\n",
+				        format);
 				return 2;
 			}
 		} else if (strcmp(out, "-") == 0) {
 			f = GV_DOT;
 		} else if (gv_format_from_path(out, &f)) {
-			fprintf(stderr, PROG ": cannot tell the format from \"%s\": use --format dot|svg|png|pdf\n", out);
+			fprintf(stderr,
+			        PROG ": cannot tell the format from \"%s\": use --format dot|svg|png|pdf\n",
+			        out);
 			return 2;
 		}
 	}
@@ -320,10 +330,11 @@ int cmd_export(int argc, char **argv)
 		}
 		if (lo < 1 || hi > sc.nsteps || lo > hi) {
 			if (have_step)
-				fprintf(stderr, PROG ": step %d is out of range: %s has steps 1..%d\n", step, file, sc.nsteps);
+				fprintf(stderr, PROG ": step %d is out of range: %s has steps 1..%d\n", step,
+				        file, sc.nsteps);
 			else
-				fprintf(stderr, PROG ": steps %d..%d are out of range: %s has steps 1..%d\n", lo, hi, file,
-				        sc.nsteps);
+				fprintf(stderr, PROG ": steps %d..%d are out of range: %s has steps 1..%d\n",
+				        lo, hi, file, sc.nsteps);
 			scenario_free(&sc);
 			return 2;
 		}

@@ -89,8 +89,10 @@ static int registry_load(struct lesson_ent *out, int cap, char *dir, size_t dirc
 		snprintf(e->file, sizeof e->file, "%s", file->valuestring);
 		const cJSON *en = cJSON_GetObjectItemCaseSensitive(title, "en");
 		const cJSON *zh = cJSON_GetObjectItemCaseSensitive(title, "zh");
-		snprintf(e->title_en, sizeof e->title_en, "%s", cJSON_IsString(en) ? en->valuestring : e->file);
-		snprintf(e->title_zh, sizeof e->title_zh, "%s", cJSON_IsString(zh) ? zh->valuestring : e->title_en);
+		snprintf(e->title_en, sizeof e->title_en, "%s",
+		         cJSON_IsString(en) ? en->valuestring : e->file);
+		snprintf(e->title_zh, sizeof e->title_zh, "%s",
+		         cJSON_IsString(zh) ? zh->valuestring : e->title_en);
 	}
 	cJSON_Delete(root);
 	return n;
@@ -126,7 +128,8 @@ int cmd_lessons(int argc, char **argv)
 	int n = registry_load(ls, MAX_LESSONS, dir, sizeof dir);
 	if (n < 0)
 		return 2;
-	printf(lang == LANG_ZH ? "课程（iommulab lesson N 打开第 N 课）：\n" : "Lessons (iommulab lesson N opens lesson N):\n");
+	printf(lang == LANG_ZH ? "课程（iommulab lesson N 打开第 N 课）：\n"
+	                       : "Lessons (iommulab lesson N opens lesson N):\n");
 	for (int i = 0; i < n; i++)
 		printf("  %2d  %s\n", ls[i].n, lang == LANG_ZH ? ls[i].title_zh : ls[i].title_en);
 	return 0;
@@ -188,7 +191,8 @@ static int narrate(const char *file, enum lang lang, int answers)
 	print_block(zh ? "【动手试试】" : "Try this:", try_copy);
 	print_block(zh ? "【参考资料】" : "References:", refs);
 	if (!answers)
-		printf(zh ? "\n（加 --answers 显示预测题的答案。）\n" : "\n(Add --answers to see the answers to the questions.)\n");
+		printf(zh ? "\n（加 --answers 显示预测题的答案。）\n"
+		          : "\n(Add --answers to see the answers to the questions.)\n");
 	free(try_copy);
 	free(refs);
 	return rc;
@@ -211,8 +215,10 @@ int cmd_lesson(int argc, char **argv)
 			char *end;
 			num = strtol(argv[i], &end, 10);
 			if (*end || num < 1) {
-				fprintf(stderr, "iommulab lesson: expected a lesson number, got \"%s\" (see iommulab lessons)\n",
-					argv[i]);
+				fprintf(stderr,
+				        "iommulab lesson: expected a lesson number, got \"%s\" (see iommulab "
+				        "lessons)\n",
+				        argv[i]);
 				return 2;
 			}
 		} else {
@@ -234,7 +240,8 @@ int cmd_lesson(int argc, char **argv)
 		if (ls[i].n == num)
 			e = &ls[i];
 	if (!e) {
-		fprintf(stderr, "iommulab lesson: no lesson %ld (there are %d; see iommulab lessons)\n", num, n);
+		fprintf(stderr, "iommulab lesson: no lesson %ld (there are %d; see iommulab lessons)\n", num,
+		        n);
 		return 2;
 	}
 	char file[1200];
@@ -247,15 +254,18 @@ int cmd_lesson(int argc, char **argv)
 		int rc = viewer_open(file, 1, &o);
 		if (rc != 2)
 			return rc;
-		fprintf(stderr, zh ? "iommulab lesson: 无法打开窗口，改为文本讲解\n"
-				   : "iommulab lesson: the window could not open; narrating the lesson instead\n");
+		fprintf(stderr,
+		        zh ? "iommulab lesson: 无法打开窗口，改为文本讲解\n"
+		           : "iommulab lesson: the window could not open; narrating the lesson instead\n");
 	} else if (!headless) {
-		printf(zh ? "（没有图形显示：窗口需要 DISPLAY 或 WAYLAND_DISPLAY，且 SDL_VIDEODRIVER 不能是 dummy；下面以文本方式讲解本课。）\n"
-			  : "(No display: the window needs DISPLAY or WAYLAND_DISPLAY and SDL_VIDEODRIVER other than dummy; "
-			    "narrating the lesson as text.)\n");
+		printf(zh ? "（没有图形显示：窗口需要 DISPLAY 或 WAYLAND_DISPLAY，且 SDL_VIDEODRIVER 不能是 "
+		            "dummy；下面以文本方式讲解本课。）\n"
+		          : "(No display: the window needs DISPLAY or WAYLAND_DISPLAY and SDL_VIDEODRIVER "
+		            "other than dummy; "
+		            "narrating the lesson as text.)\n");
 	} else {
 		printf(zh ? "（--headless：以文本方式讲解本课；窗口需要图形显示。）\n"
-			  : "(--headless: narrating the lesson as text; the window needs a display.)\n");
+		          : "(--headless: narrating the lesson as text; the window needs a display.)\n");
 	}
 	printf(zh ? "第 %d 课：%s\n" : "Lesson %d: %s\n", e->n, zh ? e->title_zh : e->title_en);
 	return narrate(file, lang, answers);

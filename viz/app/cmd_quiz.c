@@ -32,7 +32,7 @@ static int usage_error(const char *fmt, const char *a)
 	fprintf(stderr, "iommulab quiz: ");
 	fprintf(stderr, fmt, a);
 	fprintf(stderr, " (usage: iommulab quiz --topic walk|nested|iommu|ring|params [--seed N] [--count K] "
-			"[--answers] [--format text|json] [--lang en|zh] [--emit-scenario FILE])\n");
+	                "[--answers] [--format text|json] [--lang en|zh] [--emit-scenario FILE])\n");
 	return 2;
 }
 
@@ -61,18 +61,21 @@ int cmd_quiz(int argc, char **argv)
 		int has = i + 1 < argc;
 		if (!strcmp(o, "--answers")) {
 			answers = 1;
-		} else if (!strcmp(o, "--topic") || !strcmp(o, "--seed") || !strcmp(o, "--count") || !strcmp(o, "--format") ||
-			   !strcmp(o, "--lang") || !strcmp(o, "--emit-scenario")) {
+		} else if (!strcmp(o, "--topic") || !strcmp(o, "--seed") || !strcmp(o, "--count") ||
+		           !strcmp(o, "--format") || !strcmp(o, "--lang") || !strcmp(o, "--emit-scenario")) {
 			if (!has)
 				return usage_error("%s needs a value", o);
 			const char *v = argv[++i];
 			if (!strcmp(o, "--topic")) {
 				topic = quiz_topic_parse(v);
 				if (topic < 0)
-					return usage_error("--topic takes walk, nested, iommu, ring or params, got \"%s\"", v);
+					return usage_error(
+					    "--topic takes walk, nested, iommu, ring or params, got \"%s\"",
+					    v);
 			} else if (!strcmp(o, "--seed")) {
 				if (parse_u64_str(v, &seed))
-					return usage_error("--seed takes a non-negative integer, got \"%s\"", v);
+					return usage_error("--seed takes a non-negative integer, got \"%s\"",
+					                   v);
 			} else if (!strcmp(o, "--count")) {
 				uint64_t c;
 				if (parse_u64_str(v, &c) || c < 1 || c > QUIZ_MAX_COUNT)
@@ -126,9 +129,12 @@ int cmd_quiz(int argc, char **argv)
 			if (app_write_file(name, p->scenario, p->scenario_len))
 				rc = 2;
 			else
-				fprintf(stderr, lang == LANG_ZH ? "iommulab quiz：已写入 %s（用 iommulab view %s 逐步查看答案）\n"
-								: "iommulab quiz: wrote %s (step through the answer with: iommulab view %s)\n",
-					name, name);
+				fprintf(stderr,
+				        lang == LANG_ZH
+				            ? "iommulab quiz：已写入 %s（用 iommulab view %s 逐步查看答案）\n"
+				            : "iommulab quiz: wrote %s (step through the answer with: "
+				              "iommulab view %s)\n",
+				        name, name);
 		}
 		quiz_free(p);
 	}

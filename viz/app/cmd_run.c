@@ -15,8 +15,11 @@
 int app_limit_opt(int *i, int argc, char **argv, struct load_limits *lim, size_t *max_input)
 {
 	const char *o = argv[*i];
-	int which = !strcmp(o, "--max-steps") ? 1 : !strcmp(o, "--max-memory") ? 2 : !strcmp(o, "--max-events") ? 3
-		  : !strcmp(o, "--max-input") ? 4 : 0;
+	int which = !strcmp(o, "--max-steps")    ? 1
+	            : !strcmp(o, "--max-memory") ? 2
+	            : !strcmp(o, "--max-events") ? 3
+	            : !strcmp(o, "--max-input")  ? 4
+	                                         : 0;
 	if (!which)
 		return 0;
 	if (*i + 1 >= argc) {
@@ -27,7 +30,8 @@ int app_limit_opt(int *i, int argc, char **argv, struct load_limits *lim, size_t
 	uint64_t x;
 	int rc = which == 2 || which == 4 ? parse_size_str(v, &x) : parse_u64_str(v, &x);
 	if (rc || x == 0) {
-		fprintf(stderr, "iommulab: %s: expected a positive %s, got \"%s\"\n", o, which == 2 || which == 4 ? "size" : "number", v);
+		fprintf(stderr, "iommulab: %s: expected a positive %s, got \"%s\"\n", o,
+		        which == 2 || which == 4 ? "size" : "number", v);
 		return -1;
 	}
 	switch (which) {
@@ -91,7 +95,7 @@ static void print_events(const struct engine *e, uint64_t from, uint64_t to, enu
 	}
 	if (shown > limit)
 		printf(lang == LANG_ZH ? "      …… 另有 %" PRIu64 " 个事件（--verbose 显示全部）\n"
-				       : "      … %" PRIu64 " more events (--verbose shows all)\n",
+		                       : "      … %" PRIu64 " more events (--verbose shows all)\n",
 		       shown - limit);
 }
 
@@ -141,12 +145,14 @@ int cmd_run(int argc, char **argv)
 		} else if (!file)
 			file = argv[i];
 		else {
-			fprintf(stderr, "iommulab run: one scenario at a time (got %s and %s)\n", file, argv[i]);
+			fprintf(stderr, "iommulab run: one scenario at a time (got %s and %s)\n", file,
+			        argv[i]);
 			return 2;
 		}
 	}
 	if (!file) {
-		fprintf(stderr, "usage: iommulab run FILE [--trace OUT|-] [--lang en|zh] [--quiet] [--stats]\n");
+		fprintf(stderr,
+		        "usage: iommulab run FILE [--trace OUT|-] [--lang en|zh] [--quiet] [--stats]\n");
 		return 2;
 	}
 	struct scenario sc;
@@ -171,11 +177,15 @@ int cmd_run(int argc, char **argv)
 	int failed = 0, held = 0, qi = 0;
 	for (int i = 0; i < sc.nsteps; i++) {
 		const struct step *st = &sc.steps[i];
-		for (; !quiet && qi < sc.nquestions && sc.questions[qi].after_step <= i && sc.questions[qi].after_step >= 0; qi++) {
+		for (; !quiet && qi < sc.nquestions && sc.questions[qi].after_step <= i &&
+		       sc.questions[qi].after_step >= 0;
+		     qi++) {
 			const struct question *q = &sc.questions[qi];
-			printf(lang == LANG_ZH ? "  ?? 预测：%s\n" : "  ?? Predict: %s\n", lang == LANG_ZH && q->q_zh ? q->q_zh : q->q_en);
+			printf(lang == LANG_ZH ? "  ?? 预测：%s\n" : "  ?? Predict: %s\n",
+			       lang == LANG_ZH && q->q_zh ? q->q_zh : q->q_en);
 			if (answers)
-				printf(lang == LANG_ZH ? "     答案：%s\n" : "     Answer: %s\n", lang == LANG_ZH && q->a_zh ? q->a_zh : q->a_en);
+				printf(lang == LANG_ZH ? "     答案：%s\n" : "     Answer: %s\n",
+				       lang == LANG_ZH && q->a_zh ? q->a_zh : q->a_en);
 		}
 		int rc = engine_forward(&e);
 		const struct step_report *rep = &e.reports[i];
@@ -183,17 +193,19 @@ int cmd_run(int argc, char **argv)
 			char desc[300] = "";
 			if (st->act->describe)
 				st->act->describe(&e.m, st->args, lang == LANG_ZH, desc, sizeof desc);
-			printf("[%d/%d] %s%s%s%s\n", i + 1, sc.nsteps, st->act->name, *desc ? " — " : "", desc,
-			       st->repeat > 1 ? " (repeated)" : "");
+			printf("[%d/%d] %s%s%s%s\n", i + 1, sc.nsteps, st->act->name, *desc ? " — " : "",
+			       desc, st->repeat > 1 ? " (repeated)" : "");
 			const char *say = lang == LANG_ZH && st->say_zh ? st->say_zh : st->say_en;
 			if (say)
 				printf("    %s\n", say);
 			print_events(&e, rep->r.first_seq, rep->r.last_seq, lang, verbose);
 		}
-		held += st->nexpects - (rep->failed_expects > st->nexpects ? st->nexpects : rep->failed_expects);
+		held +=
+		    st->nexpects - (rep->failed_expects > st->nexpects ? st->nexpects : rep->failed_expects);
 		if (rep->failed_expects) {
 			failed += rep->failed_expects;
-			fprintf(stderr, "%s:%d:%d: step %d (%s) failed:\n%s", file, st->line, st->col, i + 1, st->act->name, rep->diff);
+			fprintf(stderr, "%s:%d:%d: step %d (%s) failed:\n%s", file, st->line, st->col, i + 1,
+			        st->act->name, rep->diff);
 		}
 		if (rc < 0 && e.m.stop_reason[0]) {
 			fprintf(stderr, "%s: stopped at step %d: %s\n", file, i + 1, e.m.stop_reason);
@@ -203,9 +215,11 @@ int cmd_run(int argc, char **argv)
 	}
 	for (; !quiet && qi < sc.nquestions; qi++) {
 		const struct question *q = &sc.questions[qi];
-		printf(lang == LANG_ZH ? "  ?? 思考：%s\n" : "  ?? Think: %s\n", lang == LANG_ZH && q->q_zh ? q->q_zh : q->q_en);
+		printf(lang == LANG_ZH ? "  ?? 思考：%s\n" : "  ?? Think: %s\n",
+		       lang == LANG_ZH && q->q_zh ? q->q_zh : q->q_en);
 		if (answers)
-			printf(lang == LANG_ZH ? "     答案：%s\n" : "     Answer: %s\n", lang == LANG_ZH && q->a_zh ? q->a_zh : q->a_en);
+			printf(lang == LANG_ZH ? "     答案：%s\n" : "     Answer: %s\n",
+			       lang == LANG_ZH && q->a_zh ? q->a_zh : q->a_en);
 	}
 	if (stats)
 		print_stats(&e);

@@ -26,7 +26,8 @@
 #include "app.h"
 #include "viewer.h"
 
-static int parse_common(int argc, char **argv, int i, struct viewer_opts *o, const char **out, const char *cmd)
+static int parse_common(int argc, char **argv, int i, struct viewer_opts *o, const char **out,
+                        const char *cmd)
 {
 	const char *a = argv[i];
 	if (!strcmp(a, "--lang") && i + 1 < argc) {
@@ -48,7 +49,8 @@ static int parse_common(int argc, char **argv, int i, struct viewer_opts *o, con
 	if (!strcmp(a, "--size") && i + 1 < argc) {
 		int w = 0, h = 0;
 		if (sscanf(argv[i + 1], "%dx%d", &w, &h) != 2 || w < 320 || h < 200 || w > 7680 || h > 4320) {
-			fprintf(stderr, "iommulab %s: --size: expected WxH (320x200 … 7680x4320), got \"%s\"\n", cmd,
+			fprintf(stderr,
+			        "iommulab %s: --size: expected WxH (320x200 … 7680x4320), got \"%s\"\n", cmd,
 			        argv[i + 1]);
 			return -1;
 		}
@@ -60,7 +62,8 @@ static int parse_common(int argc, char **argv, int i, struct viewer_opts *o, con
 		char *end;
 		long v = strtol(argv[i + 1], &end, 10);
 		if (*end || v < 0 || v > 10000000) {
-			fprintf(stderr, "iommulab %s: --step: expected a step number (0 = setup), got \"%s\"\n", cmd,
+			fprintf(stderr,
+			        "iommulab %s: --step: expected a step number (0 = setup), got \"%s\"\n", cmd,
 			        argv[i + 1]);
 			return -1;
 		}
@@ -71,8 +74,8 @@ static int parse_common(int argc, char **argv, int i, struct viewer_opts *o, con
 		char *end;
 		long v = strtol(argv[i + 1], &end, 10);
 		if (*end || v < 1 || v > 100000000) {
-			fprintf(stderr, "iommulab %s: --event: expected a 1-based event number, got \"%s\"\n", cmd,
-			        argv[i + 1]);
+			fprintf(stderr, "iommulab %s: --event: expected a 1-based event number, got \"%s\"\n",
+			        cmd, argv[i + 1]);
 			return -1;
 		}
 		o->event = (int)v;
@@ -89,8 +92,10 @@ static int parse_common(int argc, char **argv, int i, struct viewer_opts *o, con
 		return 2;
 	}
 	if (!strcmp(a, "--mouse") && i + 1 < argc) {
-		if (sscanf(argv[i + 1], "%d,%d", &o->mouse_x, &o->mouse_y) != 2 || o->mouse_x < 0 || o->mouse_y < 0) {
-			fprintf(stderr, "iommulab %s: --mouse: expected X,Y in pixels, got \"%s\"\n", cmd, argv[i + 1]);
+		if (sscanf(argv[i + 1], "%d,%d", &o->mouse_x, &o->mouse_y) != 2 || o->mouse_x < 0 ||
+		    o->mouse_y < 0) {
+			fprintf(stderr, "iommulab %s: --mouse: expected X,Y in pixels, got \"%s\"\n", cmd,
+			        argv[i + 1]);
 			return -1;
 		}
 		return 2;
@@ -145,14 +150,17 @@ int cmd_view(int argc, char **argv)
 			continue;
 		}
 		if (argv[i][0] == '-' || file) {
-			fprintf(stderr, "usage: iommulab view FILE [--lang zh|en] [--presenter] [--size WxH] [--step N] "
-			                "[--keys K1,K2,...] [--frames N]\n");
+			fprintf(
+			    stderr,
+			    "usage: iommulab view FILE [--lang zh|en] [--presenter] [--size WxH] [--step N] "
+			    "[--keys K1,K2,...] [--frames N]\n");
 			return 2;
 		}
 		file = argv[i++];
 	}
 	if (!file) {
-		fprintf(stderr, "usage: iommulab view FILE [--lang zh|en] [--presenter] [--size WxH] [--step N]\n");
+		fprintf(stderr,
+		        "usage: iommulab view FILE [--lang zh|en] [--presenter] [--size WxH] [--step N]\n");
 		return 2;
 	}
 	return viewer_open(file, 0, &o);
@@ -193,8 +201,8 @@ int cmd_screenshot(int argc, char **argv)
 		double med = 0, p99 = 0;
 		int rc = viewer_bench(file, o.w, o.h, bench, &med, &p99);
 		if (rc == 0)
-			printf("frame time at %dx%d over %d animated frames: median %.2f ms, p99 %.2f ms\n", o.w, o.h, bench,
-			       med, p99);
+			printf("frame time at %dx%d over %d animated frames: median %.2f ms, p99 %.2f ms\n",
+			       o.w, o.h, bench, med, p99);
 		return rc;
 	}
 	if (!file || !out || (!have_step && !o.end))
@@ -204,8 +212,10 @@ int cmd_screenshot(int argc, char **argv)
 	return viewer_screenshot(file, &o, out);
 usage:
 	fprintf(stderr, "usage: iommulab screenshot FILE --step N [--event K] [--size WxH] [--lang zh|en] "
-	                "[--presenter] [--t 0..1] [--mouse X,Y [--click]] [--help-overlay] [--question [--reveal]] -o OUT.png\n"
-	                "       iommulab screenshot FILE --end [--reveal] [--size WxH] [--lang zh|en] [--presenter] -o OUT.png\n"
+	                "[--presenter] [--t 0..1] [--mouse X,Y [--click]] [--help-overlay] [--question "
+	                "[--reveal]] -o OUT.png\n"
+	                "       iommulab screenshot FILE --end [--reveal] [--size WxH] [--lang zh|en] "
+	                "[--presenter] -o OUT.png\n"
 	                "       iommulab screenshot FILE --bench FRAMES [--size WxH]\n");
 	return 2;
 }

@@ -42,8 +42,10 @@ int app_load(const char *path, struct scenario *sc, const struct load_limits *li
 	fclose(f);
 	if (n > max_bytes) {
 		free(buf);
-		fprintf(stderr, "%s:1:1: error: file is larger than %zu MiB (a scenario is a few KiB; raise with --max-input)\n", path,
-			max_bytes >> 20);
+		fprintf(stderr,
+		        "%s:1:1: error: file is larger than %zu MiB (a scenario is a few KiB; raise with "
+		        "--max-input)\n",
+		        path, max_bytes >> 20);
 		memset(sc, 0, sizeof *sc);
 		return 2;
 	}
