@@ -792,11 +792,17 @@ static int xc_iova(const struct machine *m, const struct step_result *r, const v
 }
 
 /* dmar_fault: null | {"reason", "addr", "sid": "01:00.0", "type": "read"|"write", "recorded"} */
-struct x_dmar {
-	int none, has_reason, has_addr, has_sid, has_type, has_rec;
+/* what dmar_fault and fault_record may both say about a fault */
+struct fault_fields {
+	int has_reason, has_addr, has_sid, has_type;
 	uint64_t reason, addr;
 	unsigned sid;
-	int type_write, rec;
+	int type_write;
+};
+
+struct x_dmar {
+	int none, has_rec, rec;
+	struct fault_fields f;
 };
 
 static int parse_sid(const char *s, unsigned *sid)
@@ -808,17 +814,11 @@ static int parse_sid(const char *s, unsigned *sid)
 	return 0;
 }
 
-static int xp_dmar(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
+/* "reason", "addr", "sid" ("BB:DD.F"), "type" ("read"|"write") of an expect object */
+static int parse_fault_fields(struct parse_ctx *pc, const cJSON *val, const char *path,
+                              struct fault_fields *a)
 {
-	struct x_dmar *a = args;
-	if (cJSON_IsNull(val)) {
-		a->none = 1;
-		return 0;
-	}
-	if (jr_expect_object(pc->jr, val, path))
-		return -1;
-	static const char *const keys[] = {"reason", "addr", "sid", "type", "recorded", NULL};
-	int rc = jr_check_keys(pc->jr, val, path, keys);
+	int rc = 0;
 	char p[256];
 	const cJSON *x;
 	if ((x = jr_member(val, "reason"))) {
@@ -848,6 +848,23 @@ static int xp_dmar(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 		rc |= jr_enum(pc->jr, x, p, t, &a->type_write);
 		a->has_type = 1;
 	}
+	return rc;
+}
+
+static int xp_dmar(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
+{
+	struct x_dmar *a = args;
+	if (cJSON_IsNull(val)) {
+		a->none = 1;
+		return 0;
+	}
+	if (jr_expect_object(pc->jr, val, path))
+		return -1;
+	static const char *const keys[] = {"reason", "addr", "sid", "type", "recorded", NULL};
+	int rc = jr_check_keys(pc->jr, val, path, keys);
+	char p[256];
+	const cJSON *x;
+	rc |= parse_fault_fields(pc, val, path, &a->f);
 	if ((x = jr_member(val, "recorded"))) {
 		jr_path_key(p, sizeof p, path, "recorded");
 		rc |= jr_bool(pc->jr, x, p, &a->rec);
@@ -868,32 +885,32 @@ static int xc_dmar(const struct machine *m, const struct step_result *r, const v
 		          : 0;
 	if (!is)
 		return fail(msg, cap, "expected a DMAR fault, got none");
-	if (a->has_reason && (uint64_t)f->reason != a->reason)
-		return fail(msg, cap, "expected fault reason 0x%" PRIx64 " (%s), got 0x%x (%s)", a->reason,
-		            vtd_fault_reason_str((int)a->reason), f->reason, vtd_fault_reason_str(f->reason));
-	if (a->has_addr && f->addr != a->addr)
-		return fail(msg, cap, "expected fault address 0x%" PRIx64 ", got 0x%" PRIx64, a->addr,
+	if (a->f.has_reason && (uint64_t)f->reason != a->f.reason)
+		return fail(msg, cap, "expected fault reason 0x%" PRIx64 " (%s), got 0x%x (%s)", a->f.reason,
+		            vtd_fault_reason_str((int)a->f.reason), f->reason,
+		            vtd_fault_reason_str(f->reason));
+	if (a->f.has_addr && f->addr != a->f.addr)
+		return fail(msg, cap, "expected fault address 0x%" PRIx64 ", got 0x%" PRIx64, a->f.addr,
 		            f->addr);
 	if (a->has_rec && f->recorded != a->rec)
 		return fail(msg, cap, "expected the fault %s, but it was %s",
 		            a->rec ? "recorded" : "not recorded", f->recorded ? "recorded" : "not recorded");
 	const struct dma_step_flags *s = dma_step(m);
-	if (a->has_sid && s->fault_sid != a->sid)
-		return fail(msg, cap, "expected source-id %02x:%02x.%x, got %02x:%02x.%x", a->sid >> 8,
-		            (a->sid >> 3) & 31, a->sid & 7, s->fault_sid >> 8, (s->fault_sid >> 3) & 31,
+	if (a->f.has_sid && s->fault_sid != a->f.sid)
+		return fail(msg, cap, "expected source-id %02x:%02x.%x, got %02x:%02x.%x", a->f.sid >> 8,
+		            (a->f.sid >> 3) & 31, a->f.sid & 7, s->fault_sid >> 8, (s->fault_sid >> 3) & 31,
 		            s->fault_sid & 7);
-	if (a->has_type && s->fault_write != a->type_write)
+	if (a->f.has_type && s->fault_write != a->f.type_write)
 		return fail(msg, cap, "expected a DMA %s fault, got a DMA %s fault",
-		            a->type_write ? "write" : "read", s->fault_write ? "write" : "read");
+		            a->f.type_write ? "write" : "read", s->fault_write ? "write" : "read");
 	return 0;
 }
 
 /* fault_record: {"index": n, "valid", "reason", "sid", "type", "addr"} — the FRCD register */
 struct x_frcd {
 	uint64_t index;
-	int has_valid, valid, has_reason, has_sid, has_type, type_write, has_addr;
-	uint64_t reason, addr;
-	unsigned sid;
+	int has_valid, valid;
+	struct fault_fields f;
 };
 
 static int xp_frcd(struct parse_ctx *pc, const cJSON *val, const char *path, void *args)
@@ -914,33 +931,7 @@ static int xp_frcd(struct parse_ctx *pc, const cJSON *val, const char *path, voi
 		rc |= jr_bool(pc->jr, x, p, &a->valid);
 		a->has_valid = 1;
 	}
-	if ((x = jr_member(val, "reason"))) {
-		jr_path_key(p, sizeof p, path, "reason");
-		rc |= jr_u64(pc->jr, x, p, 0xff, &a->reason);
-		a->has_reason = 1;
-	}
-	if ((x = jr_member(val, "addr"))) {
-		jr_path_key(p, sizeof p, path, "addr");
-		rc |= jr_u64(pc->jr, x, p, UINT64_MAX, &a->addr);
-		a->has_addr = 1;
-	}
-	if ((x = jr_member(val, "sid"))) {
-		const char *s;
-		jr_path_key(p, sizeof p, path, "sid");
-		if (jr_str(pc->jr, x, p, &s) || parse_sid(s, &a->sid)) {
-			if (cJSON_IsString(x))
-				jr_error(pc->jr, x, p, "expected a source-id \"BB:DD.F\", got \"%.20s\"",
-				         x->valuestring);
-			rc = -1;
-		}
-		a->has_sid = 1;
-	}
-	if ((x = jr_member(val, "type"))) {
-		static const char *const t[] = {"read", "write", NULL};
-		jr_path_key(p, sizeof p, path, "type");
-		rc |= jr_enum(pc->jr, x, p, t, &a->type_write);
-		a->has_type = 1;
-	}
+	rc |= parse_fault_fields(pc, val, path, &a->f);
 	return rc ? -1 : 0;
 }
 
@@ -957,18 +948,18 @@ static int xc_frcd(const struct machine *m, const struct step_result *r, const v
 	int valid = (hi & VTD_FRCD_F) != 0;
 	if (a->has_valid && valid != a->valid)
 		return fail(msg, cap, "expected FRCD%" PRIu64 " F = %d, got %d", a->index, a->valid, valid);
-	if (a->has_reason && FIELD(hi, 39, 32) != a->reason)
+	if (a->f.has_reason && FIELD(hi, 39, 32) != a->f.reason)
 		return fail(msg, cap, "expected FRCD%" PRIu64 " reason 0x%" PRIx64 ", got 0x%" PRIx64,
-		            a->index, a->reason, (uint64_t)FIELD(hi, 39, 32));
-	if (a->has_sid && (hi & 0xffff) != a->sid)
-		return fail(msg, cap, "expected FRCD%" PRIu64 " SID 0x%04x, got 0x%04x", a->index, a->sid,
+		            a->index, a->f.reason, (uint64_t)FIELD(hi, 39, 32));
+	if (a->f.has_sid && (hi & 0xffff) != a->f.sid)
+		return fail(msg, cap, "expected FRCD%" PRIu64 " SID 0x%04x, got 0x%04x", a->index, a->f.sid,
 		            (unsigned)(hi & 0xffff));
-	if (a->has_type && ((hi & VTD_FRCD_T) == 0) != a->type_write)
-		return fail(msg, cap, "expected FRCD%" PRIu64 " T = %d, got %d", a->index, !a->type_write,
+	if (a->f.has_type && ((hi & VTD_FRCD_T) == 0) != a->f.type_write)
+		return fail(msg, cap, "expected FRCD%" PRIu64 " T = %d, got %d", a->index, !a->f.type_write,
 		            (hi & VTD_FRCD_T) != 0);
-	if (a->has_addr && (lo & MASK(63, 12)) != (a->addr & MASK(63, 12)))
+	if (a->f.has_addr && (lo & MASK(63, 12)) != (a->f.addr & MASK(63, 12)))
 		return fail(msg, cap, "expected FRCD%" PRIu64 " FI 0x%" PRIx64 ", got 0x%" PRIx64, a->index,
-		            (uint64_t)(a->addr & MASK(63, 12)), (uint64_t)(lo & MASK(63, 12)));
+		            (uint64_t)(a->f.addr & MASK(63, 12)), (uint64_t)(lo & MASK(63, 12)));
 	return 0;
 }
 

@@ -24,57 +24,57 @@ static const cJSON *member(struct parse_ctx *pc, const char *key, int required, 
 	return v;
 }
 
-int pc_vm(struct parse_ctx *pc, const char *key, int required, int *vm)
+/* "\"a\", \"b\", …" for an error message, at most ~150 characters */
+static void quote_list(char *out, size_t cap, const char *const *names, int n)
+{
+	size_t len = 0;
+	out[0] = 0;
+	for (int i = 0; i < n && len < 150; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s\"%s\"", i ? ", " : "", names[i]);
+}
+
+/* a name from the step that must be one of names[]; *idx = its index, -1 when absent */
+static int pc_name_of(struct parse_ctx *pc, const char *key, int required, const char *const *names, int n,
+                      const char *what, int *idx)
 {
 	char path[256];
 	const cJSON *v = member(pc, key, required, path, sizeof path);
-	*vm = -1;
+	*idx = -1;
 	if (!v)
 		return required ? -1 : 0;
 	const char *name;
 	if (jr_str(pc->jr, v, path, &name))
 		return -1;
-	if (!strcmp(name, "host"))
-		return 0;
-	for (int i = 0; i < pc->md->nvms; i++)
-		if (!strcmp(pc->md->vms[i].name, name)) {
-			*vm = i;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], name)) {
+			*idx = i;
 			return 0;
 		}
-	char list[200] = "\"host\"";
-	for (int i = 0; i < pc->md->nvms && strlen(list) < 150; i++) {
-		strcat(list, ", \"");
-		strcat(list, pc->md->vms[i].name);
-		strcat(list, "\"");
-	}
-	jr_error(pc->jr, v, path, "no VM named \"%.40s\"; expected one of %s", name, list);
+	char list[200];
+	quote_list(list, sizeof list, names, n);
+	jr_error(pc->jr, v, path, "no %s named \"%.40s\"%s%s", what, name,
+	         n ? "; expected one of " : " (the machine has none)", list);
 	return -1;
+}
+
+int pc_vm(struct parse_ctx *pc, const char *key, int required, int *vm)
+{
+	/* "host" names the host; then the VMs in order */
+	const char *names[MAX_VMS + 1] = {"host"};
+	for (int i = 0; i < pc->md->nvms; i++)
+		names[i + 1] = pc->md->vms[i].name;
+	int idx;
+	int rc = pc_name_of(pc, key, required, names, pc->md->nvms + 1, "VM", &idx);
+	*vm = idx > 0 ? idx - 1 : -1;
+	return rc;
 }
 
 int pc_device(struct parse_ctx *pc, const char *key, int required, int *dev)
 {
-	char path[256];
-	const cJSON *v = member(pc, key, required, path, sizeof path);
-	*dev = -1;
-	if (!v)
-		return required ? -1 : 0;
-	const char *name;
-	if (jr_str(pc->jr, v, path, &name))
-		return -1;
+	const char *names[MAX_DEVICES];
 	for (int i = 0; i < pc->md->ndevs; i++)
-		if (!strcmp(pc->md->devs[i].name, name)) {
-			*dev = i;
-			return 0;
-		}
-	char list[200] = "";
-	for (int i = 0; i < pc->md->ndevs && strlen(list) < 150; i++) {
-		strcat(list, i ? ", \"" : "\"");
-		strcat(list, pc->md->devs[i].name);
-		strcat(list, "\"");
-	}
-	jr_error(pc->jr, v, path, "no device named \"%.40s\"%s%s", name,
-	         *list ? "; expected one of " : " (machine has no devices)", list);
-	return -1;
+		names[i] = pc->md->devs[i].name;
+	return pc_name_of(pc, key, required, names, pc->md->ndevs, "device", dev);
 }
 
 static int find_var(const struct scenario *sc, const char *name)

@@ -564,7 +564,7 @@ static int parse_vms(struct ld *L, const cJSON *arr)
 				if (!e && R->size / d->ept_page > (1u << 21)) {
 					jr_error(L->jr, z, s,
 					         "%" PRIu64 " EPT pages is more than the cap of 2097152: use "
-					                    "\"ept_page\": \"2MiB\"",
+					         "\"ept_page\": \"2MiB\"",
 					         R->size / d->ept_page);
 					e = -1;
 				}

@@ -131,10 +131,9 @@ Test(ept, large_pages_give_19_19_15_and_8)
 	cr_assert_eq(r->r.walk_refs, 19, "4-level guest on 2 MiB EPT leaves");
 	done(&sc, &e);
 	r = run1(&sc, &e,
-	         VM(
-	             "\"ept_page\":\"2MiB\",", "{\"gva\":\"0x200000\",\"gpa\":\"0x200000\",\"page\":"
-	                                       "\"2MiB\"}") "\"steps\":[{\"do\":\"cpu.read\",\"vm\":\"vm1\","
-	                                                    "\"gva\":\"0x200000\"}]}");
+	         VM("\"ept_page\":\"2MiB\",", "{\"gva\":\"0x200000\",\"gpa\":\"0x200000\",\"page\":"
+	                                      "\"2MiB\"}") "\"steps\":[{\"do\":\"cpu.read\",\"vm\":\"vm1\","
+	                                                   "\"gva\":\"0x200000\"}]}");
 	cr_assert_eq(r->r.walk_refs, 15);
 	done(&sc, &e);
 	r = run1(&sc, &e,
