@@ -26,18 +26,30 @@
 #define PAGE_SIZE  4096ull
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
+/* On a little-endian host one 8-byte copy is the same as the byte loop,
+ * which gcc does not fold (22 instructions per page-table entry read). */
 static inline uint64_t le64_load(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+#else
 	uint64_t v = 0;
 	for (int i = 7; i >= 0; i--)
 		v = (v << 8) | p[i];
 	return v;
+#endif
 }
 
 static inline void le64_store(uint8_t *p, uint64_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, 8);
+#else
 	for (int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 static inline uint32_t le32_load(const uint8_t *p)

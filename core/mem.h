@@ -10,7 +10,11 @@
  *
  * A 4 KiB frame exists only once it is written: a scenario may declare 1 TiB
  * of RAM and touch a few pages; reads of untouched RAM return zeros without
- * allocating. Frames live in an open-addressing hash table keyed by PFN.
+ * allocating. Frames live in an open-addressing hash table keyed by PFN,
+ * fronted by a direct-mapped frame cache (1024 slots of {pfn+1, frame}) so
+ * that a page walk's entry read is one compare and two loads, not a hash
+ * probe: the cache only remembers where a frame already is (frames never
+ * move or go away before mem_free), so it changes no result.
  *
  * Spans: the owner map is a sorted list of non-overlapping spans, each with
  * an owner entity (host, a VM, a device) and a label. Labels of finer
@@ -57,10 +61,20 @@ struct mem_desc {
 	uint64_t max_frames; /* cap on touched 4 KiB frames; 0 = 65536 (256 MiB) */
 };
 
+#define MEM_FCACHE 1024 /* frame-cache slots (a power of two) */
+#define MEM_MEMOS  16   /* walker memo slots after them: see mem_frame_memo() */
+
+struct mem_fslot {
+	uint64_t pfn1; /* pfn + 1, 0 = empty */
+	uint8_t *frame;
+};
+
 struct mem {
 	/* frame hash table */
 	uint64_t *keys; /* pfn + 1, 0 = empty */
 	uint8_t **frames;
+	/* frame cache: a pointer member, so readers of a const mem may fill it */
+	struct mem_fslot *fc;
 	uint64_t cap, used, max_frames;
 	/* owner map */
 	struct span spans[MEM_MAX_SPANS];
@@ -87,6 +101,39 @@ uint64_t mem_read64(const struct mem *m, uint64_t hpa);
 int mem_write64(struct mem *m, uint64_t hpa, uint64_t v);
 /* Pointer to the 4 KiB frame holding hpa, or NULL if never written. */
 const uint8_t *mem_frame_peek(const struct mem *m, uint64_t hpa);
+/* The slow half of mem_frame_fast(): a hash probe that fills the cache. */
+uint8_t *mem_frame_fill(const struct mem *m, uint64_t pfn);
+
+/* The frame holding hpa (NULL if never written), through the frame cache.
+ * Inline for the page walkers: a hit is one compare. The pointer may be
+ * used to read or write the frame in place until mem_free. */
+static inline uint8_t *mem_frame_fast(const struct mem *m, uint64_t hpa)
+{
+	uint64_t pfn = hpa >> 12;
+	const struct mem_fslot *s = &m->fc[(pfn ^ (pfn >> 10)) & (MEM_FCACHE - 1)];
+	if (s->pfn1 == pfn + 1)
+		return s->frame;
+	return mem_frame_fill(m, pfn);
+}
+
+/* Like mem_frame_fast(), through memo slot `slot` (< MEM_MEMOS) first. A
+ * page walker gives each level its own slot, so a table the level used
+ * last time (the root, and the upper levels of most walks) costs one
+ * compare, and the CPU can start the entry load before the previous
+ * entry has arrived. */
+static inline uint8_t *mem_frame_memo(const struct mem *m, uint64_t hpa, unsigned slot)
+{
+	struct mem_fslot *s = &m->fc[MEM_FCACHE + slot];
+	uint64_t pfn1 = (hpa >> 12) + 1;
+	if (s->pfn1 == pfn1)
+		return s->frame;
+	uint8_t *f = mem_frame_fast(m, hpa);
+	if (f) {
+		s->pfn1 = pfn1;
+		s->frame = f;
+	}
+	return f;
+}
 
 /* Owner map. Adding a span carves it out of whatever it overlaps only if
  * the overlapped spans are host RAM (that is how RAM is given to a VM);

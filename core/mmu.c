@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bits.h"
 #include "ept.h"
 #include "paging.h"
 
@@ -23,25 +24,69 @@ static int16_t actor_of(const struct machine *m, int vm)
 	return (int16_t)(vm < 0 ? 0 : m->vms[vm].entity);
 }
 
-static void emit_ref(struct machine *m, int vm, enum walker w, int level, uint64_t for_addr, uint64_t ea,
-                     uint64_t e, uint8_t flags)
+/* One walk.ref event, built in place in the trace (the hot path of a
+ * traced walk: no copy of a stack event). Only while tracing: an untraced
+ * walk counts its references in bulk, in refs_done(). */
+static inline void emit_ref(struct machine *m, int vm, enum walker w, int level, uint64_t for_addr,
+                            uint64_t ea, uint64_t e, uint8_t flags)
 {
 	m->now_ns += m->cost.mem_ref_ns;
+	struct ev *d = trace_next(&m->trace);
+	if (!d)
+		return;
+	*d = (struct ev){.seq = (uint32_t)(m->trace.count - 1),
+	                 .step = m->step,
+	                 .kind = EV_WALK_REF,
+	                 .unit = w == WALKER_EPT ? UNIT_EPT : UNIT_MMU,
+	                 .walker = (uint8_t)w,
+	                 .level = (int8_t)level,
+	                 .flags = flags,
+	                 .actor = actor_of(m, vm),
+	                 .addr_in = for_addr,
+	                 .addr_out = ea,
+	                 .entry = e,
+	                 .t_ns = m->now_ns};
+}
+
+/* n entries were read: the step's count, and (untraced) the clock and the
+ * event count that emit_ref() would have advanced one by one. */
+static inline void refs_done(struct machine *m, struct step_result *r, int n)
+{
+	r->walk_refs += n;
 	if (!m->trace.enabled) {
-		m->trace.count++;
+		m->now_ns += (uint64_t)n * m->cost.mem_ref_ns;
+		m->trace.count += (uint64_t)n;
+	}
+}
+
+/* A paging-structure entry at ea. *p is where it lives, for the A/D
+ * update after the walk; NULL when its frame was never written (it reads
+ * as zero) or ea is not 8-aligned: then A/D go through mem_write64. The
+ * pointer is re-read before writing, so an entry that aliases another
+ * one updated meanwhile is still handled like the hardware's locked OR. */
+static inline uint64_t entry_load(const struct machine *m, uint64_t ea, unsigned memo, uint8_t **p)
+{
+	uint8_t *f = (ea & 7) ? NULL : mem_frame_memo(&m->mem, ea, memo);
+	if (!f) {
+		*p = NULL;
+		return mem_read64(&m->mem, ea);
+	}
+	*p = f + (ea & (PAGE_SIZE - 1));
+	return le64_load(*p);
+}
+
+/* Set `bits` in the entry at ea / p if any is still clear. */
+static inline void entry_set(struct machine *m, uint64_t ea, uint8_t *p, uint64_t bits)
+{
+	if (p) {
+		uint64_t cur = le64_load(p);
+		if ((cur | bits) != cur)
+			le64_store(p, cur | bits);
 		return;
 	}
-	struct ev ev = {0};
-	ev.kind = EV_WALK_REF;
-	ev.unit = w == WALKER_EPT ? UNIT_EPT : UNIT_MMU;
-	ev.walker = (uint8_t)w;
-	ev.level = (int8_t)level;
-	ev.actor = actor_of(m, vm);
-	ev.addr_in = for_addr;
-	ev.addr_out = ea;
-	ev.entry = e;
-	ev.flags = flags;
-	machine_emit(m, &ev);
+	uint64_t cur = mem_read64(&m->mem, ea);
+	if ((cur | bits) != cur)
+		mem_write64(&m->mem, ea, cur | bits);
 }
 
 static void emit_vmexit(struct machine *m, int vm, int reason, uint64_t gpa, uint64_t gla, uint64_t qual,
@@ -64,8 +109,16 @@ static void emit_vmexit(struct machine *m, int vm, int reason, uint64_t gpa, uin
 	counter_add(m, "vmexits", 1);
 }
 
-int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
-                  struct step_result *r, uint64_t *hpa)
+/* The EPT walk, inlined into the 2-D walk (five per guest translation):
+ * the VM's EPT settings are then loaded once, not per call. */
+#if defined(__GNUC__)
+#define WALK_INLINE static inline __attribute__((always_inline))
+#else
+#define WALK_INLINE static inline
+#endif
+
+WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
+                         struct step_result *r, uint64_t *hpa)
 {
 	struct vm *v = &m->vms[vm];
 	int levels = v->d->ept_levels;
@@ -73,21 +126,24 @@ int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int 
 	/* with EPT A/D on, guest paging-structure accesses count as writes */
 	int write = acc == ACC_WRITE || (!final && ad);
 	uint64_t table = v->ept_root, eaddr[5];
+	uint8_t *eptr[5];
 	int eff = 7, n = 0, lvl;
 	uint64_t e = 0;
 	uint8_t fl = final ? EVF_FINAL : 0;
+	int traced = m->trace.enabled;
 	for (lvl = levels; lvl >= 1; lvl--) {
 		uint64_t ea = table + 8 * PX(lvl, gpa);
-		e = mem_read64(&m->mem, ea);
+		e = entry_load(m, ea, (unsigned)lvl - 1, &eptr[n]); /* memo slots 0-4: EPT levels */
 		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & EPT_PS) && (e & EPT_XWR));
-		emit_ref(m, vm, WALKER_EPT, lvl, gpa, ea, e, (uint8_t)(fl | (leaf ? EVF_LEAF : 0)));
-		r->walk_refs++;
+		if (traced)
+			emit_ref(m, vm, WALKER_EPT, lvl, gpa, ea, e, (uint8_t)(fl | (leaf ? EVF_LEAF : 0)));
 		eaddr[n++] = ea;
 		if (!(e & EPT_XWR)) {
 			eff = 0;
 			break;
 		}
 		if (ept_misconfigured(e, lvl, MAXPHYADDR)) {
+			refs_done(m, r, n);
 			emit_vmexit(m, vm, EXIT_EPT_MISCONFIG, gpa, gla, 0, r);
 			return -1;
 		}
@@ -96,6 +152,7 @@ int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int 
 			break;
 		table = e & EPT_ADDR;
 	}
+	refs_done(m, r, n);
 	int need = acc == ACC_FETCH ? EPT_X : write ? EPT_W : EPT_R;
 	if (eff == 0 || !(eff & need)) {
 		uint64_t q = 0;
@@ -111,16 +168,16 @@ int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int 
 	}
 	uint64_t psize = LEVEL_SIZE(lvl);
 	*hpa = (e & EPT_ADDR & ~(psize - 1)) | (gpa & (psize - 1));
-	if (ad) {
-		for (int i = 0; i < n; i++) {
-			uint64_t cur = mem_read64(&m->mem, eaddr[i]), x = cur | EPT_A;
-			if (i == n - 1 && write)
-				x |= EPT_D;
-			if (x != cur)
-				mem_write64(&m->mem, eaddr[i], x);
-		}
-	}
+	if (ad)
+		for (int i = 0; i < n; i++)
+			entry_set(m, eaddr[i], eptr[i], i == n - 1 && write ? EPT_A | EPT_D : EPT_A);
 	return 0;
+}
+
+int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
+                  struct step_result *r, uint64_t *hpa)
+{
+	return ept_walk(m, vm, gpa, acc, final, gla, r, hpa);
 }
 
 static void pf(struct machine *m, int vm, uint64_t va, uint32_t code, struct step_result *r)
@@ -159,32 +216,44 @@ static void emit_translate(struct machine *m, int vm, enum space a, uint64_t in,
 	machine_emit(m, &ev);
 }
 
-static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,
-                uint64_t *hpa, struct tlb_entry *te)
+/* The walk, instantiated twice below with `guest` a constant: the host's
+ * version carries no EPT code, the guest's has its five EPT walks inline. */
+WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc, int user,
+                         struct step_result *r, uint64_t *hpa, struct tlb_entry *te, const int guest)
 {
-	int guest = vm >= 0, levels = vm_levels(m, vm);
+	int levels = vm_levels(m, vm), traced = m->trace.enabled;
 	uint64_t table = guest ? m->vms[vm].cr3 : m->host_cr3;
 	uint64_t eaddr[5];
+	uint8_t *eptr[5];
 	int n = 0, lvl, rw = 1, us = 1, nx = 0, refs0 = r->walk_refs;
+	int pend = 0; /* entries read, not yet counted (a guest walk counts each at once) */
 	uint64_t e = 0;
 	uint32_t accbits =
 	    (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
 	for (lvl = levels; lvl >= 1; lvl--) {
 		uint64_t ta = table + 8 * PX(lvl, va), ea = ta;
-		if (guest && ept_translate(m, vm, ta, ACC_READ, 0, va, r, &ea))
+		if (guest && ept_walk(m, vm, ta, ACC_READ, 0, va, r, &ea))
 			return -1;
-		e = mem_read64(&m->mem, ea);
+		e = entry_load(m, ea, 4 + (unsigned)lvl, &eptr[n]); /* slots 5-9: paging levels */
 		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & PTE_PS));
-		emit_ref(m, vm, guest ? WALKER_GUEST : WALKER_HOST, lvl, va, ea, e, leaf ? EVF_LEAF : 0);
-		r->walk_refs++;
+		if (traced)
+			emit_ref(m, vm, guest ? WALKER_GUEST : WALKER_HOST, lvl, va, ea, e,
+			         leaf ? EVF_LEAF : 0);
 		eaddr[n++] = ea;
+		pend++;
+		if (guest) {
+			refs_done(m, r, pend);
+			pend = 0;
+		}
 		if (!(e & PTE_P)) {
+			refs_done(m, r, pend);
 			pf(m, vm, va, accbits, r);
 			return -1;
 		}
 		/* reserved: PS in PML4E/PML5E; low address bits of a large leaf */
 		if ((lvl >= 4 && (e & PTE_PS)) || (leaf && lvl == 2 && (e & MASK(20, 13))) ||
 		    (leaf && lvl == 3 && (e & MASK(29, 13)))) {
+			refs_done(m, r, pend);
 			pf(m, vm, va, accbits | PFEC_P | PFEC_RSVD, r);
 			return -1;
 		}
@@ -195,6 +264,7 @@ static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int use
 			break;
 		table = e & PTE_ADDR;
 	}
+	refs_done(m, r, pend);
 	if ((acc == ACC_WRITE && !rw) || (user && !us) || (acc == ACC_FETCH && nx)) {
 		pf(m, vm, va, accbits | PFEC_P, r);
 		return -1;
@@ -207,7 +277,7 @@ static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int use
 	if (guest) {
 		emit_translate(m, vm, SPACE_GVA, va, SPACE_GPA, pa, gwalk_refs);
 		int before = r->walk_refs;
-		if (ept_translate(m, vm, pa, acc, 1, va, r, &out))
+		if (ept_walk(m, vm, pa, acc, 1, va, r, &out))
 			return -1;
 		emit_translate(m, vm, SPACE_GPA, pa, SPACE_HPA, out, r->walk_refs - before);
 		r->has_gpa = 1;
@@ -218,13 +288,8 @@ static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int use
 	/* A on every entry used, D on the leaf for a write. Like the hardware,
 	 * write an entry only when a bit is still clear (re-read: a hostile
 	 * layout may alias a guest entry with an EPT entry updated above). */
-	for (int i = 0; i < n; i++) {
-		uint64_t cur = mem_read64(&m->mem, eaddr[i]), x = cur | PTE_A;
-		if (i == n - 1 && acc == ACC_WRITE)
-			x |= PTE_D;
-		if (x != cur)
-			mem_write64(&m->mem, eaddr[i], x);
-	}
+	for (int i = 0; i < n; i++)
+		entry_set(m, eaddr[i], eptr[i], i == n - 1 && acc == ACC_WRITE ? PTE_A | PTE_D : PTE_A);
 	*hpa = out;
 	memset(te, 0, sizeof *te);
 	te->vpid = (uint16_t)(vm + 1);
@@ -240,6 +305,18 @@ static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int use
 	te->nx = (uint8_t)nx;
 	te->dirty = acc == ACC_WRITE;
 	return 0;
+}
+
+static int walk_host(struct machine *m, uint64_t va, enum access acc, int user, struct step_result *r,
+                     uint64_t *hpa, struct tlb_entry *te)
+{
+	return walk_any(m, -1, va, acc, user, r, hpa, te, 0);
+}
+
+static int walk_guest(struct machine *m, int vm, uint64_t va, enum access acc, int user,
+                      struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
+{
+	return walk_any(m, vm, va, acc, user, r, hpa, te, 1);
 }
 
 int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,
@@ -288,7 +365,8 @@ int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int u
 		m->tlb.cid_misses = counter_id(m, "tlb_misses") + 1;
 	counter_add_id(m, m->tlb.cid_misses - 1, 1);
 	struct tlb_entry te;
-	if (walk(m, vm, va, acc, user, r, hpa, &te))
+	if (vm >= 0 ? walk_guest(m, vm, va, acc, user, r, hpa, &te)
+	            : walk_host(m, va, acc, user, r, hpa, &te))
 		return -1;
 	tlb_insert(&m->tlb, &te);
 	return 0;

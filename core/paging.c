@@ -151,33 +151,6 @@ void pte_decode(uint64_t e, int level, char *buf, unsigned cap)
 
 /* ---- EPT helpers (ept.h) ---- */
 
-int ept_misconfigured(uint64_t e, int level, int maxphyaddr)
-{
-	uint64_t xwr = e & EPT_XWR;
-	if (!xwr)
-		return 0; /* not present: a violation, not a misconfiguration */
-	if (xwr == 2 || xwr == 6 || xwr == 4)
-		return 1; /* write-only, write+execute without read, execute-only (no support) */
-	if (maxphyaddr < 52 && (e & MASK(51, maxphyaddr)))
-		return 1;
-	int leaf = level == 1 || ((level == 2 || level == 3) && (e & EPT_PS));
-	if (leaf) {
-		uint64_t mt = EPT_MT(e);
-		if (mt == 2 || mt == 3 || mt == 7)
-			return 1;
-		if (level == 3 && (e & MASK(29, 12)))
-			return 1;
-		if (level == 2 && (e & MASK(20, 12)))
-			return 1;
-	} else {
-		if (level >= 4 && (e & MASK(7, 3)))
-			return 1;
-		if (level < 4 && (e & MASK(6, 3)))
-			return 1;
-	}
-	return 0;
-}
-
 void epte_decode(uint64_t e, int level, char *buf, unsigned cap)
 {
 	int leaf = level == 1 || (e & EPT_PS);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#define BIT63 (1ull << 63)
+
 void tlb_init(struct tlb *t, int entries)
 {
 	memset(t, 0, sizeof *t);
@@ -27,17 +29,26 @@ static int live(const struct tlb *t, const struct tlb_entry *e)
 	return e->valid && e->gen == t->gen[e->vpid % TLB_MAX_VPIDS];
 }
 
+/* The compact key: bit 63 valid, vpn (truncated: a match is confirmed on
+ * the entry itself), size class k (0 4K, 1 2M, 2 1G), vpid. */
+static uint64_t tag_of(uint64_t vpn, int k, uint16_t vpid)
+{
+	return BIT63 | (vpn << 18) | ((uint64_t)k << 16) | vpid;
+}
+
 struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va)
 {
 	/* try 4 KiB, 2 MiB and 1 GiB pages: each is indexed by its own vpn */
 	static const uint64_t sizes[] = {1ull << 12, 1ull << 21, 1ull << 30};
 	for (int k = 0; k < 3; k++) {
-		uint64_t vpn = (va & ~(sizes[k] - 1)) >> 12;
-		struct tlb_entry *set = t->e[set_of(t, vpn >> (9 * k))];
+		uint64_t vpn = (va & ~(sizes[k] - 1)) >> 12, key = tag_of(vpn, k, vpid);
+		unsigned s = set_of(t, vpn >> (9 * k));
 		for (int w = 0; w < TLB_WAYS; w++)
-			if (set[w].vpid == vpid && set[w].psize == sizes[k] && set[w].vpn == vpn &&
-			    live(t, &set[w]))
-				return &set[w];
+			if (t->tag[s][w] == key) {
+				struct tlb_entry *e = &t->e[s][w];
+				if (e->vpid == vpid && e->psize == sizes[k] && e->vpn == vpn && live(t, e))
+					return e;
+			}
 	}
 	return NULL;
 }
@@ -54,6 +65,7 @@ void tlb_insert(struct tlb *t, const struct tlb_entry *e)
 			set[w] = *e;
 			set[w].valid = 1;
 			set[w].gen = t->gen[v];
+			t->tag[s][w] = tag_of(e->vpn, k, e->vpid);
 			return;
 		}
 	int w = t->next[s];
@@ -63,6 +75,7 @@ void tlb_insert(struct tlb *t, const struct tlb_entry *e)
 	set[w] = *e;
 	set[w].valid = 1;
 	set[w].gen = t->gen[v];
+	t->tag[s][w] = tag_of(e->vpn, k, e->vpid);
 	t->live[v]++;
 }
 
@@ -91,6 +104,7 @@ int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va)
 				if (live(t, e) && e->vpid == vpid &&
 				    (va >> 12 & ~((e->psize >> 12) - 1)) == e->vpn) {
 					e->valid = 0;
+					t->tag[s][w] = 0;
 					t->live[v]--;
 					n++;
 				}

@@ -39,6 +39,9 @@ struct tlb_entry {
 
 struct tlb {
 	struct tlb_entry e[TLB_MAX_SETS][TLB_WAYS];
+	/* a compact copy of each entry's key (vpn, size, vpid; 0 = invalid):
+	 * a miss compares one cache line per page size, not four entries */
+	uint64_t tag[TLB_MAX_SETS][TLB_WAYS];
 	uint8_t next[TLB_MAX_SETS];
 	int sets;
 	uint32_t gen[TLB_MAX_VPIDS]; /* current generation of each VPID */

@@ -37,9 +37,9 @@ void trace_truncate(struct trace *t, uint64_t n)
 		t->n = n;
 }
 
-struct ev *trace_push(struct trace *t, const struct ev *e)
+struct ev *trace_next_slow(struct trace *t)
 {
-	uint64_t seq = t->count++;
+	t->count++;
 	if (!t->enabled)
 		return NULL;
 	if (t->n >= t->max_events) {
@@ -56,9 +56,16 @@ struct ev *trace_push(struct trace *t, const struct ev *e)
 		t->ev = p;
 		t->cap = nc;
 	}
-	struct ev *d = &t->ev[t->n++];
+	return &t->ev[t->n++];
+}
+
+struct ev *trace_push(struct trace *t, const struct ev *e)
+{
+	struct ev *d = trace_next(t);
+	if (!d)
+		return NULL;
 	*d = *e;
-	d->seq = (uint32_t)seq;
+	d->seq = (uint32_t)(t->count - 1);
 	return d;
 }
 

@@ -150,6 +150,22 @@ void trace_free(struct trace *t);
 void trace_truncate(struct trace *t, uint64_t n);
 /* Append; fills seq. Returns the stored event (or NULL when disabled/full). */
 struct ev *trace_push(struct trace *t, const struct ev *e);
+/* The next event's slot, for hot loops that build an event in place: the
+ * caller assigns the whole struct, with seq = t->count - 1. NULL when
+ * tracing is off or the trace is full; the event is counted either way. */
+struct ev *trace_next_slow(struct trace *t);
+static inline struct ev *trace_next(struct trace *t)
+{
+	if (!t->enabled) {
+		t->count++;
+		return NULL;
+	}
+	if (t->n < t->cap && t->n < t->max_events) {
+		t->count++;
+		return &t->ev[t->n++];
+	}
+	return trace_next_slow(t);
+}
 /* Store a string, returns its pool offset (0 when disabled or empty). */
 uint32_t trace_str(struct trace *t, const char *s);
 const char *trace_get_str(const struct trace *t, uint32_t off);

@@ -197,7 +197,11 @@ static double bench_walk1(enum walk_kind k, int trace_on, uint64_t n, int *refs)
 			     (i & 0xff8); /* 8 consecutive pages: 8 TLB sets, always hits */
 		else
 			tlb_flush(&m->tlb, FLUSH_CR3, vpid, 0);
-		memset(&r, 0, sizeof r);
+		/* what a step resets before its translations (the engine clears the
+		 * whole result once per step; a step may translate many times) */
+		r.walk_refs = 0;
+		r.tlb = 0;
+		r.has_gpa = 0;
 		if (mmu_translate(m, vm, va, ACC_READ, 1, &r, &hpa))
 			abort();
 		acc += hpa;
