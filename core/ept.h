@@ -67,11 +67,11 @@
  * Inline: every entry of every EPT walk goes through it. */
 static inline int ept_misconfigured(uint64_t e, int level, int maxphyaddr)
 {
-	uint64_t xwr = e & EPT_XWR;
-	if (!xwr)
-		return 0; /* not present: a violation, not a misconfiguration */
-	if (xwr == 2 || xwr == 6 || xwr == 4)
-		return 1; /* write-only, write+execute without read, execute-only (no support) */
+	/* R clear: XWR 000 is not present (a violation, not a misconfiguration);
+	 * 010 write-only, 110 write+execute, 100 execute-only (not supported)
+	 * are misconfigured */
+	if (!(e & EPT_R))
+		return (e & EPT_XWR) != 0;
 	if (maxphyaddr < 52 && (e & MASK(51, maxphyaddr)))
 		return 1;
 	int leaf = level == 1 || ((level == 2 || level == 3) && (e & EPT_PS));

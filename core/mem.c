@@ -27,7 +27,7 @@ int mem_init(struct mem *m, const struct mem_desc *d)
 	m->cap = 1024;
 	m->keys = calloc(m->cap, sizeof *m->keys);
 	m->frames = calloc(m->cap, sizeof *m->frames);
-	m->fc = calloc(MEM_FCACHE + MEM_MEMOS, sizeof *m->fc);
+	m->fc = calloc(MEM_FCACHE + 2 * MEM_MEMOS, sizeof *m->fc);
 	if (!m->keys || !m->frames || !m->fc) {
 		mem_free(m);
 		return -1;
@@ -200,8 +200,8 @@ int mem_clone(struct mem *dst, const struct mem *src)
 	*dst = *src;
 	dst->keys = calloc(src->cap, sizeof *dst->keys);
 	dst->frames = calloc(src->cap, sizeof *dst->frames);
-	dst->fc =
-	    calloc(MEM_FCACHE + MEM_MEMOS, sizeof *dst->fc); /* its own cache: src's points at src's frames */
+	dst->fc = calloc(MEM_FCACHE + 2 * MEM_MEMOS,
+	                 sizeof *dst->fc); /* its own cache: src's points at src's frames */
 	if (!dst->keys || !dst->frames || !dst->fc)
 		goto fail;
 	memcpy(dst->keys, src->keys, src->cap * sizeof *dst->keys);

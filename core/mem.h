@@ -62,7 +62,7 @@ struct mem_desc {
 };
 
 #define MEM_FCACHE 1024 /* frame-cache slots (a power of two) */
-#define MEM_MEMOS  16   /* walker memo slots after them: see mem_frame_memo() */
+#define MEM_MEMOS  16   /* walker memos (two slots each) after them: see mem_frame_memo() */
 
 struct mem_fslot {
 	uint64_t pfn1; /* pfn + 1, 0 = empty */
@@ -116,21 +116,25 @@ static inline uint8_t *mem_frame_fast(const struct mem *m, uint64_t hpa)
 	return mem_frame_fill(m, pfn);
 }
 
-/* Like mem_frame_fast(), through memo slot `slot` (< MEM_MEMOS) first. A
- * page walker gives each level its own slot, so a table the level used
- * last time (the root, and the upper levels of most walks) costs one
- * compare, and the CPU can start the entry load before the previous
- * entry has arrived. */
+/* Like mem_frame_fast(), through memo `slot` (< MEM_MEMOS) first. A page
+ * walker gives each level its own memo: the two tables the level used
+ * last (the root, the upper levels of most walks, and the two regions an
+ * EPT leaf level alternates between: guest tables and guest data) cost a
+ * compare or two, and the CPU can start the entry load before the
+ * previous entry has arrived. */
 static inline uint8_t *mem_frame_memo(const struct mem *m, uint64_t hpa, unsigned slot)
 {
-	struct mem_fslot *s = &m->fc[MEM_FCACHE + slot];
+	struct mem_fslot *s = &m->fc[MEM_FCACHE + 2 * slot];
 	uint64_t pfn1 = (hpa >> 12) + 1;
-	if (s->pfn1 == pfn1)
-		return s->frame;
+	if (s[0].pfn1 == pfn1)
+		return s[0].frame;
+	if (s[1].pfn1 == pfn1)
+		return s[1].frame;
 	uint8_t *f = mem_frame_fast(m, hpa);
-	if (f) {
-		s->pfn1 = pfn1;
-		s->frame = f;
+	if (f) { /* most recent first */
+		s[1] = s[0];
+		s[0].pfn1 = pfn1;
+		s[0].frame = f;
 	}
 	return f;
 }

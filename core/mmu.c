@@ -50,10 +50,10 @@ static inline void emit_ref(struct machine *m, int vm, enum walker w, int level,
 
 /* n entries were read: the step's count, and (untraced) the clock and the
  * event count that emit_ref() would have advanced one by one. */
-static inline void refs_done(struct machine *m, struct step_result *r, int n)
+static inline void refs_done(struct machine *m, struct step_result *r, int n, int traced)
 {
 	r->walk_refs += n;
-	if (!m->trace.enabled) {
+	if (!traced) {
 		m->now_ns += (uint64_t)n * m->cost.mem_ref_ns;
 		m->trace.count += (uint64_t)n;
 	}
@@ -109,8 +109,10 @@ static void emit_vmexit(struct machine *m, int vm, int reason, uint64_t gpa, uin
 	counter_add(m, "vmexits", 1);
 }
 
-/* The EPT walk, inlined into the 2-D walk (five per guest translation):
- * the VM's EPT settings are then loaded once, not per call. */
+/* The EPT walk, inlined into the 2-D walk (five per guest translation).
+ * `elv` is the number of EPT levels when the caller knows it as a
+ * constant (then the loop unrolls: constant shifts, leaf tests and
+ * reserved-bit masks per level), or 0 to read it from the VM. */
 #if defined(__GNUC__)
 #define WALK_INLINE static inline __attribute__((always_inline))
 #else
@@ -118,10 +120,10 @@ static void emit_vmexit(struct machine *m, int vm, int reason, uint64_t gpa, uin
 #endif
 
 WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
-                         struct step_result *r, uint64_t *hpa)
+                         struct step_result *r, uint64_t *hpa, const int elv, const int tmode, int *refs)
 {
 	struct vm *v = &m->vms[vm];
-	int levels = v->d->ept_levels;
+	int levels = elv ? elv : v->d->ept_levels == 5 ? 5 : 4; /* the loader allows 4 or 5 */
 	int ad = v->d->ept_ad;
 	/* with EPT A/D on, guest paging-structure accesses count as writes */
 	int write = acc == ACC_WRITE || (!final && ad);
@@ -130,7 +132,8 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access ac
 	int eff = 7, n = 0, lvl;
 	uint64_t e = 0;
 	uint8_t fl = final ? EVF_FINAL : 0;
-	int traced = m->trace.enabled;
+	int traced = tmode < 0 ? m->trace.enabled : tmode;
+#pragma GCC unroll 5
 	for (lvl = levels; lvl >= 1; lvl--) {
 		uint64_t ea = table + 8 * PX(lvl, gpa);
 		e = entry_load(m, ea, (unsigned)lvl - 1, &eptr[n]); /* memo slots 0-4: EPT levels */
@@ -143,7 +146,7 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access ac
 			break;
 		}
 		if (ept_misconfigured(e, lvl, MAXPHYADDR)) {
-			refs_done(m, r, n);
+			*refs += n;
 			emit_vmexit(m, vm, EXIT_EPT_MISCONFIG, gpa, gla, 0, r);
 			return -1;
 		}
@@ -152,7 +155,7 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access ac
 			break;
 		table = e & EPT_ADDR;
 	}
-	refs_done(m, r, n);
+	*refs += n;
 	int need = acc == ACC_FETCH ? EPT_X : write ? EPT_W : EPT_R;
 	if (eff == 0 || !(eff & need)) {
 		uint64_t q = 0;
@@ -177,7 +180,9 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access ac
 int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
                   struct step_result *r, uint64_t *hpa)
 {
-	return ept_walk(m, vm, gpa, acc, final, gla, r, hpa);
+	int refs = 0, rc = ept_walk(m, vm, gpa, acc, final, gla, r, hpa, 0, -1, &refs);
+	refs_done(m, r, refs, m->trace.enabled);
+	return rc;
 }
 
 static void pf(struct machine *m, int vm, uint64_t va, uint32_t code, struct step_result *r)
@@ -216,44 +221,47 @@ static void emit_translate(struct machine *m, int vm, enum space a, uint64_t in,
 	machine_emit(m, &ev);
 }
 
-/* The walk, instantiated twice below with `guest` a constant: the host's
- * version carries no EPT code, the guest's has its five EPT walks inline. */
+/* The walk, instantiated below with `guest` a constant (the host's
+ * version carries no EPT code, the guest's has its five EPT walks
+ * inline) and, for the default machine (4-level paging, 4-level EPT),
+ * constant level counts `glv` / `elv` so that every loop unrolls;
+ * 0 = read them from the machine. `tmode`: 1 traced, 0 untraced (then
+ * no event code is compiled in), -1 = ask the trace. */
 WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc, int user,
-                         struct step_result *r, uint64_t *hpa, struct tlb_entry *te, const int guest)
+                         struct step_result *r, uint64_t *hpa, struct tlb_entry *te, const int guest,
+                         const int glv, const int elv, const int tmode)
 {
-	int levels = vm_levels(m, vm), traced = m->trace.enabled;
+	int levels = glv ? glv : vm_levels(m, vm) == 5 ? 5 : 4;
+	int traced = tmode < 0 ? m->trace.enabled : tmode;
 	uint64_t table = guest ? m->vms[vm].cr3 : m->host_cr3;
 	uint64_t eaddr[5];
 	uint8_t *eptr[5];
-	int n = 0, lvl, rw = 1, us = 1, nx = 0, refs0 = r->walk_refs;
-	int pend = 0; /* entries read, not yet counted (a guest walk counts each at once) */
+	int n = 0, lvl, rw = 1, us = 1, nx = 0;
+	int refs = 0; /* entries read (EPT's too), counted into r once, at the end */
 	uint64_t e = 0;
 	uint32_t accbits =
 	    (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
+#pragma GCC unroll 5
 	for (lvl = levels; lvl >= 1; lvl--) {
 		uint64_t ta = table + 8 * PX(lvl, va), ea = ta;
-		if (guest && ept_walk(m, vm, ta, ACC_READ, 0, va, r, &ea))
-			return -1;
+		if (guest && ept_walk(m, vm, ta, ACC_READ, 0, va, r, &ea, elv, tmode, &refs))
+			goto fail;
 		e = entry_load(m, ea, 4 + (unsigned)lvl, &eptr[n]); /* slots 5-9: paging levels */
 		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & PTE_PS));
 		if (traced)
 			emit_ref(m, vm, guest ? WALKER_GUEST : WALKER_HOST, lvl, va, ea, e,
 			         leaf ? EVF_LEAF : 0);
 		eaddr[n++] = ea;
-		pend++;
-		if (guest) {
-			refs_done(m, r, pend);
-			pend = 0;
-		}
+		refs++;
 		if (!(e & PTE_P)) {
-			refs_done(m, r, pend);
+			refs_done(m, r, refs, traced);
 			pf(m, vm, va, accbits, r);
 			return -1;
 		}
 		/* reserved: PS in PML4E/PML5E; low address bits of a large leaf */
 		if ((lvl >= 4 && (e & PTE_PS)) || (leaf && lvl == 2 && (e & MASK(20, 13))) ||
 		    (leaf && lvl == 3 && (e & MASK(29, 13)))) {
-			refs_done(m, r, pend);
+			refs_done(m, r, refs, traced);
 			pf(m, vm, va, accbits | PFEC_P | PFEC_RSVD, r);
 			return -1;
 		}
@@ -264,8 +272,8 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 			break;
 		table = e & PTE_ADDR;
 	}
-	refs_done(m, r, pend);
 	if ((acc == ACC_WRITE && !rw) || (user && !us) || (acc == ACC_FETCH && nx)) {
+		refs_done(m, r, refs, traced);
 		pf(m, vm, va, accbits | PFEC_P, r);
 		return -1;
 	}
@@ -273,18 +281,18 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	uint64_t frame_mask = PTE_ADDR & ~(psize - 1);
 	uint64_t pa = (e & frame_mask) | (va & (psize - 1));
 	uint64_t out = pa;
-	int gwalk_refs = r->walk_refs - refs0;
 	if (guest) {
-		emit_translate(m, vm, SPACE_GVA, va, SPACE_GPA, pa, gwalk_refs);
-		int before = r->walk_refs;
-		if (ept_walk(m, vm, pa, acc, 1, va, r, &out))
-			return -1;
-		emit_translate(m, vm, SPACE_GPA, pa, SPACE_HPA, out, r->walk_refs - before);
+		emit_translate(m, vm, SPACE_GVA, va, SPACE_GPA, pa, refs);
+		int before = refs;
+		if (ept_walk(m, vm, pa, acc, 1, va, r, &out, elv, tmode, &refs))
+			goto fail;
+		emit_translate(m, vm, SPACE_GPA, pa, SPACE_HPA, out, refs - before);
 		r->has_gpa = 1;
 		r->gpa = pa;
 	} else {
-		emit_translate(m, vm, SPACE_VA, va, SPACE_HPA, out, gwalk_refs);
+		emit_translate(m, vm, SPACE_VA, va, SPACE_HPA, out, refs);
 	}
+	refs_done(m, r, refs, traced);
 	/* A on every entry used, D on the leaf for a write. Like the hardware,
 	 * write an entry only when a bit is still clear (re-read: a hostile
 	 * layout may alias a guest entry with an EPT entry updated above). */
@@ -305,18 +313,28 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	te->nx = (uint8_t)nx;
 	te->dirty = acc == ACC_WRITE;
 	return 0;
+fail: /* an EPT violation or misconfiguration (already reported) */
+	refs_done(m, r, refs, traced);
+	return -1;
 }
 
 static int walk_host(struct machine *m, uint64_t va, enum access acc, int user, struct step_result *r,
                      uint64_t *hpa, struct tlb_entry *te)
 {
-	return walk_any(m, -1, va, acc, user, r, hpa, te, 0);
+	if (m->d->host_levels == 4)
+		return m->trace.enabled ? walk_any(m, -1, va, acc, user, r, hpa, te, 0, 4, 0, 1)
+		                        : walk_any(m, -1, va, acc, user, r, hpa, te, 0, 4, 0, 0);
+	return walk_any(m, -1, va, acc, user, r, hpa, te, 0, 0, 0, -1);
 }
 
 static int walk_guest(struct machine *m, int vm, uint64_t va, enum access acc, int user,
                       struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
 {
-	return walk_any(m, vm, va, acc, user, r, hpa, te, 1);
+	const struct vm_desc *d = m->vms[vm].d;
+	if (d->levels == 4 && d->ept_levels == 4)
+		return m->trace.enabled ? walk_any(m, vm, va, acc, user, r, hpa, te, 1, 4, 4, 1)
+		                        : walk_any(m, vm, va, acc, user, r, hpa, te, 1, 4, 4, 0);
+	return walk_any(m, vm, va, acc, user, r, hpa, te, 1, 0, 0, -1);
 }
 
 int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,

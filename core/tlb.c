@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-#define BIT63 (1ull << 63)
+#define BIT63        (1ull << 63)
+#define TAG_CLASS(t) ((int)(((t) >> 16) & 3))
 
 void tlb_init(struct tlb *t, int entries)
 {
@@ -41,6 +42,8 @@ struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va)
 	/* try 4 KiB, 2 MiB and 1 GiB pages: each is indexed by its own vpn */
 	static const uint64_t sizes[] = {1ull << 12, 1ull << 21, 1ull << 30};
 	for (int k = 0; k < 3; k++) {
+		if (!t->nclass[k])
+			continue;
 		uint64_t vpn = (va & ~(sizes[k] - 1)) >> 12, key = tag_of(vpn, k, vpid);
 		unsigned s = set_of(t, vpn >> (9 * k));
 		for (int w = 0; w < TLB_WAYS; w++)
@@ -58,25 +61,28 @@ void tlb_insert(struct tlb *t, const struct tlb_entry *e)
 	int k = e->psize == (1ull << 30) ? 2 : e->psize == (1ull << 21) ? 1 : 0;
 	unsigned s = set_of(t, e->vpn >> (9 * k));
 	unsigned v = e->vpid % TLB_MAX_VPIDS;
+	uint64_t key = tag_of(e->vpn, k, e->vpid);
 	struct tlb_entry *set = t->e[s];
-	for (int w = 0; w < TLB_WAYS; w++)
-		if (set[w].vpid == e->vpid && set[w].vpn == e->vpn && set[w].psize == e->psize &&
-		    live(t, &set[w])) {
-			set[w] = *e;
-			set[w].valid = 1;
-			set[w].gen = t->gen[v];
-			t->tag[s][w] = tag_of(e->vpn, k, e->vpid);
-			return;
-		}
-	int w = t->next[s];
-	t->next[s] = (uint8_t)((w + 1) % TLB_WAYS);
-	if (live(t, &set[w]))
-		t->live[set[w].vpid % TLB_MAX_VPIDS]--;
+	int w;
+	/* the same page already cached (and live): refresh it in place */
+	for (w = 0; w < TLB_WAYS; w++)
+		if (t->tag[s][w] == key && set[w].vpid == e->vpid && set[w].vpn == e->vpn &&
+		    set[w].psize == e->psize && live(t, &set[w]))
+			break;
+	if (w == TLB_WAYS) { /* else the set's round-robin victim */
+		w = t->next[s];
+		t->next[s] = (uint8_t)((w + 1) % TLB_WAYS);
+		if (live(t, &set[w]))
+			t->live[set[w].vpid % TLB_MAX_VPIDS]--;
+		t->live[v]++;
+	}
+	if (t->tag[s][w])
+		t->nclass[TAG_CLASS(t->tag[s][w])]--;
+	t->nclass[k]++;
 	set[w] = *e;
 	set[w].valid = 1;
 	set[w].gen = t->gen[v];
-	t->tag[s][w] = tag_of(e->vpn, k, e->vpid);
-	t->live[v]++;
+	t->tag[s][w] = key;
 }
 
 int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va)
@@ -104,6 +110,7 @@ int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va)
 				if (live(t, e) && e->vpid == vpid &&
 				    (va >> 12 & ~((e->psize >> 12) - 1)) == e->vpn) {
 					e->valid = 0;
+					t->nclass[TAG_CLASS(t->tag[s][w])]--;
 					t->tag[s][w] = 0;
 					t->live[v]--;
 					n++;

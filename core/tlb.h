@@ -42,6 +42,9 @@ struct tlb {
 	/* a compact copy of each entry's key (vpn, size, vpid; 0 = invalid):
 	 * a miss compares one cache line per page size, not four entries */
 	uint64_t tag[TLB_MAX_SETS][TLB_WAYS];
+	/* slots holding a tag of each size class (4K, 2M, 1G), live or not: a
+	 * lookup skips the classes nothing was ever cached at */
+	int nclass[3];
 	uint8_t next[TLB_MAX_SETS];
 	int sets;
 	uint32_t gen[TLB_MAX_VPIDS]; /* current generation of each VPID */
