@@ -119,15 +119,30 @@ static void emit_vmexit(struct machine *m, int vm, int reason, uint64_t gpa, uin
 #define WALK_INLINE static inline
 #endif
 
-WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
-                         struct step_result *r, uint64_t *hpa, const int elv, const int tmode, int *refs)
+struct ept_ctx { /* what every EPT walk of one translation needs, read once */
+	uint64_t root;
+	int levels, ad;
+};
+
+static inline struct ept_ctx ept_ctx_of(const struct machine *m, int vm, const int elv)
 {
-	struct vm *v = &m->vms[vm];
-	int levels = elv ? elv : v->d->ept_levels == 5 ? 5 : 4; /* the loader allows 4 or 5 */
-	int ad = v->d->ept_ad;
+	const struct vm *v = &m->vms[vm];
+	struct ept_ctx c = {v->ept_root,
+	                    elv                     ? elv
+	                    : v->d->ept_levels == 5 ? 5
+	                                            : 4, /* loader: 4 or 5 */
+	                    v->d->ept_ad};
+	return c;
+}
+
+WALK_INLINE int ept_walk(struct machine *m, int vm, const struct ept_ctx c, uint64_t gpa, enum access acc,
+                         int final, uint64_t gla, struct step_result *r, uint64_t *hpa, const int tmode,
+                         int *refs)
+{
+	int levels = c.levels, ad = c.ad;
 	/* with EPT A/D on, guest paging-structure accesses count as writes */
 	int write = acc == ACC_WRITE || (!final && ad);
-	uint64_t table = v->ept_root, eaddr[5];
+	uint64_t table = c.root, eaddr[5];
 	uint8_t *eptr[5];
 	int eff = 7, n = 0, lvl;
 	uint64_t e = 0;
@@ -136,11 +151,16 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access ac
 #pragma GCC unroll 5
 	for (lvl = levels; lvl >= 1; lvl--) {
 		uint64_t ea = table + 8 * PX(lvl, gpa);
-		e = entry_load(m, ea, (unsigned)lvl - 1, &eptr[n]); /* memo slots 0-4: EPT levels */
+		uint8_t *p;
+		e = entry_load(m, ea, (unsigned)lvl - 1, &p); /* memo slots 0-4: EPT levels */
 		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & EPT_PS) && (e & EPT_XWR));
 		if (traced)
 			emit_ref(m, vm, WALKER_EPT, lvl, gpa, ea, e, (uint8_t)(fl | (leaf ? EVF_LEAF : 0)));
-		eaddr[n++] = ea;
+		if (ad) { /* kept for the A/D update */
+			eaddr[n] = ea;
+			eptr[n] = p;
+		}
+		n++;
 		if (!(e & EPT_XWR)) {
 			eff = 0;
 			break;
@@ -180,7 +200,7 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, uint64_t gpa, enum access ac
 int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
                   struct step_result *r, uint64_t *hpa)
 {
-	int refs = 0, rc = ept_walk(m, vm, gpa, acc, final, gla, r, hpa, 0, -1, &refs);
+	int refs = 0, rc = ept_walk(m, vm, ept_ctx_of(m, vm, 0), gpa, acc, final, gla, r, hpa, -1, &refs);
 	refs_done(m, r, refs, m->trace.enabled);
 	return rc;
 }
@@ -238,13 +258,16 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	uint8_t *eptr[5];
 	int n = 0, lvl, rw = 1, us = 1, nx = 0;
 	int refs = 0; /* entries read (EPT's too), counted into r once, at the end */
+	struct ept_ctx ec = {0, 0, 0};
+	if (guest)
+		ec = ept_ctx_of(m, vm, elv);
 	uint64_t e = 0;
 	uint32_t accbits =
 	    (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
 #pragma GCC unroll 5
 	for (lvl = levels; lvl >= 1; lvl--) {
 		uint64_t ta = table + 8 * PX(lvl, va), ea = ta;
-		if (guest && ept_walk(m, vm, ta, ACC_READ, 0, va, r, &ea, elv, tmode, &refs))
+		if (guest && ept_walk(m, vm, ec, ta, ACC_READ, 0, va, r, &ea, tmode, &refs))
 			goto fail;
 		e = entry_load(m, ea, 4 + (unsigned)lvl, &eptr[n]); /* slots 5-9: paging levels */
 		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & PTE_PS));
@@ -284,7 +307,7 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	if (guest) {
 		emit_translate(m, vm, SPACE_GVA, va, SPACE_GPA, pa, refs);
 		int before = refs;
-		if (ept_walk(m, vm, pa, acc, 1, va, r, &out, elv, tmode, &refs))
+		if (ept_walk(m, vm, ec, pa, acc, 1, va, r, &out, tmode, &refs))
 			goto fail;
 		emit_translate(m, vm, SPACE_GPA, pa, SPACE_HPA, out, refs - before);
 		r->has_gpa = 1;
@@ -299,19 +322,18 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	for (int i = 0; i < n; i++)
 		entry_set(m, eaddr[i], eptr[i], i == n - 1 && acc == ACC_WRITE ? PTE_A | PTE_D : PTE_A);
 	*hpa = out;
-	memset(te, 0, sizeof *te);
-	te->vpid = (uint16_t)(vm + 1);
 	/* a 2-D translation is cached at the smaller of the two page sizes */
 	if (guest && m->vms[vm].d->ept_page < psize)
 		psize = m->vms[vm].d->ept_page;
-	te->psize = psize;
-	te->vpn = (va & ~(psize - 1)) >> 12;
-	te->frame = out & ~(psize - 1);
-	te->gpa_frame = pa & ~(psize - 1);
-	te->writable = (uint8_t)rw;
-	te->user = (uint8_t)us;
-	te->nx = (uint8_t)nx;
-	te->dirty = acc == ACC_WRITE;
+	*te = (struct tlb_entry){.vpn = (va & ~(psize - 1)) >> 12,
+	                         .frame = out & ~(psize - 1),
+	                         .gpa_frame = pa & ~(psize - 1),
+	                         .psize = psize,
+	                         .vpid = (uint16_t)(vm + 1),
+	                         .writable = (uint8_t)rw,
+	                         .user = (uint8_t)us,
+	                         .nx = (uint8_t)nx,
+	                         .dirty = acc == ACC_WRITE};
 	return 0;
 fail: /* an EPT violation or misconfiguration (already reported) */
 	refs_done(m, r, refs, traced);
@@ -321,9 +343,8 @@ fail: /* an EPT violation or misconfiguration (already reported) */
 static int walk_host(struct machine *m, uint64_t va, enum access acc, int user, struct step_result *r,
                      uint64_t *hpa, struct tlb_entry *te)
 {
-	if (m->d->host_levels == 4)
-		return m->trace.enabled ? walk_any(m, -1, va, acc, user, r, hpa, te, 0, 4, 0, 1)
-		                        : walk_any(m, -1, va, acc, user, r, hpa, te, 0, 4, 0, 0);
+	if (m->d->host_levels == 4 && !m->trace.enabled)
+		return walk_any(m, -1, va, acc, user, r, hpa, te, 0, 4, 0, 0);
 	return walk_any(m, -1, va, acc, user, r, hpa, te, 0, 0, 0, -1);
 }
 
@@ -331,9 +352,8 @@ static int walk_guest(struct machine *m, int vm, uint64_t va, enum access acc, i
                       struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
 {
 	const struct vm_desc *d = m->vms[vm].d;
-	if (d->levels == 4 && d->ept_levels == 4)
-		return m->trace.enabled ? walk_any(m, vm, va, acc, user, r, hpa, te, 1, 4, 4, 1)
-		                        : walk_any(m, vm, va, acc, user, r, hpa, te, 1, 4, 4, 0);
+	if (d->levels == 4 && d->ept_levels == 4 && !m->trace.enabled)
+		return walk_any(m, vm, va, acc, user, r, hpa, te, 1, 4, 4, 0);
 	return walk_any(m, vm, va, acc, user, r, hpa, te, 1, 0, 0, -1);
 }
 
@@ -386,7 +406,7 @@ int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int u
 	if (vm >= 0 ? walk_guest(m, vm, va, acc, user, r, hpa, &te)
 	            : walk_host(m, va, acc, user, r, hpa, &te))
 		return -1;
-	tlb_insert(&m->tlb, &te);
+	tlb_insert(&m->tlb, &te, t == NULL);
 	return 0;
 }
 

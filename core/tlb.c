@@ -56,7 +56,7 @@ struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va)
 	return NULL;
 }
 
-void tlb_insert(struct tlb *t, const struct tlb_entry *e)
+void tlb_insert(struct tlb *t, const struct tlb_entry *e, int fresh)
 {
 	int k = e->psize == (1ull << 30) ? 2 : e->psize == (1ull << 21) ? 1 : 0;
 	unsigned s = set_of(t, e->vpn >> (9 * k));
@@ -65,7 +65,7 @@ void tlb_insert(struct tlb *t, const struct tlb_entry *e)
 	struct tlb_entry *set = t->e[s];
 	int w;
 	/* the same page already cached (and live): refresh it in place */
-	for (w = 0; w < TLB_WAYS; w++)
+	for (w = fresh ? TLB_WAYS : 0; w < TLB_WAYS; w++)
 		if (t->tag[s][w] == key && set[w].vpid == e->vpid && set[w].vpn == e->vpn &&
 		    set[w].psize == e->psize && live(t, &set[w]))
 			break;

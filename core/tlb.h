@@ -59,7 +59,10 @@ enum flush_kind { FLUSH_INVLPG, FLUSH_ALL, FLUSH_INVEPT, FLUSH_CR3 };
 
 void tlb_init(struct tlb *t, int entries);
 struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va);
-void tlb_insert(struct tlb *t, const struct tlb_entry *e);
+/* Cache a translation (copied). fresh: the caller's tlb_lookup for this
+ * address found nothing, so no live entry for the page can exist and the
+ * set is not searched for one to refresh. */
+void tlb_insert(struct tlb *t, const struct tlb_entry *e, int fresh);
 /* Returns the number of entries dropped. */
 int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va);
 
