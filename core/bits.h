@@ -17,6 +17,16 @@
 #define MASK(hi, lo)     (((~0ull) >> (63 - (hi))) & ~((1ull << (lo)) - 1))
 #define FIELD(v, hi, lo) (((v)&MASK(hi, lo)) >> (lo))
 
+/* Branch hints for the hot paths of the walkers (the hit side is laid out
+ * as the straight line). */
+#if defined(__GNUC__)
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define LIKELY(x)   (x)
+#define UNLIKELY(x) (x)
+#endif
+
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bits.h"
+
 #define MEM_MAX_ADDR_BITS 52
 #define MEM_MAX_SPANS     256
 #define MEM_MAX_NOTES     512
@@ -111,7 +113,7 @@ static inline uint8_t *mem_frame_fast(const struct mem *m, uint64_t hpa)
 {
 	uint64_t pfn = hpa >> 12;
 	const struct mem_fslot *s = &m->fc[(pfn ^ (pfn >> 10)) & (MEM_FCACHE - 1)];
-	if (s->pfn1 == pfn + 1)
+	if (LIKELY(s->pfn1 == pfn + 1))
 		return s->frame;
 	return mem_frame_fill(m, pfn);
 }
@@ -126,9 +128,9 @@ static inline uint8_t *mem_frame_memo(const struct mem *m, uint64_t hpa, unsigne
 {
 	struct mem_fslot *s = &m->fc[MEM_FCACHE + 2 * slot];
 	uint64_t pfn1 = (hpa >> 12) + 1;
-	if (s[0].pfn1 == pfn1)
+	if (LIKELY(s[0].pfn1 == pfn1))
 		return s[0].frame;
-	if (s[1].pfn1 == pfn1)
+	if (LIKELY(s[1].pfn1 == pfn1))
 		return s[1].frame;
 	uint8_t *f = mem_frame_fast(m, hpa);
 	if (f) { /* most recent first */

@@ -5,6 +5,7 @@
  */
 #include "mmu.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,15 +62,24 @@ static inline void refs_done(struct machine *m, struct step_result *r, int n, in
 
 /* A paging-structure entry at ea. *p is where it lives, for the A/D
  * update after the walk; NULL when its frame was never written (it reads
- * as zero) or ea is not 8-aligned: then A/D go through mem_write64. The
- * pointer is re-read before writing, so an entry that aliases another
- * one updated meanwhile is still handled like the hardware's locked OR. */
+ * as zero): then A/D go through mem_write64. The pointer is re-read
+ * before writing, so an entry that aliases another one updated meanwhile
+ * is still handled like the hardware's locked OR.
+ * ea is 8-aligned: roots come from mem_alloc (page-aligned) and every
+ * table address is an entry's 4 KiB-aligned address field. */
 static inline uint64_t entry_load(const struct machine *m, uint64_t ea, unsigned memo, uint8_t **p)
 {
-	uint8_t *f = (ea & 7) ? NULL : mem_frame_memo(&m->mem, ea, memo);
-	if (!f) {
+	assert((ea & 7) == 0);
+	const struct mem_fslot *s = &m->mem.fc[MEM_FCACHE + 2 * memo];
+	uint64_t pfn1 = (ea >> PAGE_SHIFT) + 1;
+	uint8_t *f;
+	if (LIKELY(s[0].pfn1 == pfn1)) /* the level's last table (see mem_frame_memo) */
+		f = s[0].frame;
+	else if (LIKELY(s[1].pfn1 == pfn1))
+		f = s[1].frame;
+	else if (UNLIKELY(!(f = mem_frame_memo(&m->mem, ea, memo)))) {
 		*p = NULL;
-		return mem_read64(&m->mem, ea);
+		return 0; /* never written: reads as zero */
 	}
 	*p = f + (ea & (PAGE_SIZE - 1));
 	return le64_load(*p);
@@ -124,14 +134,15 @@ struct ept_ctx { /* what every EPT walk of one translation needs, read once */
 	int levels, ad;
 };
 
-static inline struct ept_ctx ept_ctx_of(const struct machine *m, int vm, const int elv)
+/* elv: EPT levels if known as a constant (else 0); ead: EPT A/D likewise
+ * (0 off, -1 = read it). */
+static inline struct ept_ctx ept_ctx_of(const struct machine *m, int vm, const int elv, const int ead)
 {
 	const struct vm *v = &m->vms[vm];
-	struct ept_ctx c = {v->ept_root,
-	                    elv                     ? elv
-	                    : v->d->ept_levels == 5 ? 5
-	                                            : 4, /* loader: 4 or 5 */
-	                    v->d->ept_ad};
+	struct ept_ctx c;
+	c.root = v->ept_root;
+	c.levels = elv ? elv : v->d->ept_levels == 5 ? 5 : 4; /* the loader allows 4 or 5 */
+	c.ad = ead < 0 ? v->d->ept_ad : ead;
 	return c;
 }
 
@@ -153,19 +164,22 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, const struct ept_ctx c, uint
 		uint64_t ea = table + 8 * PX(lvl, gpa);
 		uint8_t *p;
 		e = entry_load(m, ea, (unsigned)lvl - 1, &p); /* memo slots 0-4: EPT levels */
-		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & EPT_PS) && (e & EPT_XWR));
-		if (traced)
-			emit_ref(m, vm, WALKER_EPT, lvl, gpa, ea, e, (uint8_t)(fl | (leaf ? EVF_LEAF : 0)));
+		if (traced) {
+			int lf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & EPT_PS) && (e & EPT_XWR));
+			emit_ref(m, vm, WALKER_EPT, lvl, gpa, ea, e, (uint8_t)(fl | (lf ? EVF_LEAF : 0)));
+		}
 		if (ad) { /* kept for the A/D update */
 			eaddr[n] = ea;
 			eptr[n] = p;
 		}
 		n++;
-		if (!(e & EPT_XWR)) {
+		if (UNLIKELY(!(e & EPT_XWR))) {
 			eff = 0;
 			break;
 		}
-		if (ept_misconfigured(e, lvl, MAXPHYADDR)) {
+		/* a leaf: level 1, or a present 2M/1G entry with PS */
+		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & EPT_PS));
+		if (UNLIKELY(ept_misconfigured(e, lvl, MAXPHYADDR))) {
 			*refs += n;
 			emit_vmexit(m, vm, EXIT_EPT_MISCONFIG, gpa, gla, 0, r);
 			return -1;
@@ -177,7 +191,7 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, const struct ept_ctx c, uint
 	}
 	*refs += n;
 	int need = acc == ACC_FETCH ? EPT_X : write ? EPT_W : EPT_R;
-	if (eff == 0 || !(eff & need)) {
+	if (UNLIKELY(eff == 0 || !(eff & need))) {
 		uint64_t q = 0;
 		q |= acc == ACC_FETCH ? EPTQ_FETCH : write ? EPTQ_WRITE : EPTQ_READ;
 		if (!final && ad && acc != ACC_WRITE)
@@ -200,7 +214,7 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, const struct ept_ctx c, uint
 int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int final, uint64_t gla,
                   struct step_result *r, uint64_t *hpa)
 {
-	int refs = 0, rc = ept_walk(m, vm, ept_ctx_of(m, vm, 0), gpa, acc, final, gla, r, hpa, -1, &refs);
+	int refs = 0, rc = ept_walk(m, vm, ept_ctx_of(m, vm, 0, -1), gpa, acc, final, gla, r, hpa, -1, &refs);
 	refs_done(m, r, refs, m->trace.enabled);
 	return rc;
 }
@@ -260,7 +274,7 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	int refs = 0; /* entries read (EPT's too), counted into r once, at the end */
 	struct ept_ctx ec = {0, 0, 0};
 	if (guest)
-		ec = ept_ctx_of(m, vm, elv);
+		ec = ept_ctx_of(m, vm, elv, elv ? 0 : -1); /* the fast instance: EPT A/D off */
 	uint64_t e = 0;
 	uint32_t accbits =
 	    (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
@@ -276,14 +290,14 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 			         leaf ? EVF_LEAF : 0);
 		eaddr[n++] = ea;
 		refs++;
-		if (!(e & PTE_P)) {
+		if (UNLIKELY(!(e & PTE_P))) {
 			refs_done(m, r, refs, traced);
 			pf(m, vm, va, accbits, r);
 			return -1;
 		}
 		/* reserved: PS in PML4E/PML5E; low address bits of a large leaf */
-		if ((lvl >= 4 && (e & PTE_PS)) || (leaf && lvl == 2 && (e & MASK(20, 13))) ||
-		    (leaf && lvl == 3 && (e & MASK(29, 13)))) {
+		if (UNLIKELY((lvl >= 4 && (e & PTE_PS)) || (leaf && lvl == 2 && (e & MASK(20, 13))) ||
+		             (leaf && lvl == 3 && (e & MASK(29, 13))))) {
 			refs_done(m, r, refs, traced);
 			pf(m, vm, va, accbits | PFEC_P | PFEC_RSVD, r);
 			return -1;
@@ -295,7 +309,7 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 			break;
 		table = e & PTE_ADDR;
 	}
-	if ((acc == ACC_WRITE && !rw) || (user && !us) || (acc == ACC_FETCH && nx)) {
+	if (UNLIKELY((acc == ACC_WRITE && !rw) || (user && !us) || (acc == ACC_FETCH && nx))) {
 		refs_done(m, r, refs, traced);
 		pf(m, vm, va, accbits | PFEC_P, r);
 		return -1;
@@ -340,21 +354,51 @@ fail: /* an EPT violation or misconfiguration (already reported) */
 	return -1;
 }
 
-static int walk_host(struct machine *m, uint64_t va, enum access acc, int user, struct step_result *r,
-                     uint64_t *hpa, struct tlb_entry *te)
+/* The four instances. Each is its own function so that the hot one stays
+ * small and the general ones (5-level tables, a trace to fill) do not
+ * crowd it out of the instruction cache. */
+#if defined(__GNUC__)
+#define WALK_OUTLINE static __attribute__((noinline))
+#else
+#define WALK_OUTLINE static
+#endif
+
+WALK_OUTLINE int walk_host_fast(struct machine *m, uint64_t va, enum access acc, int user,
+                                struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
 {
-	if (m->d->host_levels == 4 && !m->trace.enabled)
-		return walk_any(m, -1, va, acc, user, r, hpa, te, 0, 4, 0, 0);
+	return walk_any(m, -1, va, acc, user, r, hpa, te, 0, 4, 0, 0);
+}
+
+WALK_OUTLINE int walk_host_any(struct machine *m, uint64_t va, enum access acc, int user,
+                               struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
+{
 	return walk_any(m, -1, va, acc, user, r, hpa, te, 0, 0, 0, -1);
 }
 
-static int walk_guest(struct machine *m, int vm, uint64_t va, enum access acc, int user,
-                      struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
+WALK_OUTLINE int walk_guest_fast(struct machine *m, int vm, uint64_t va, enum access acc, int user,
+                                 struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
 {
-	const struct vm_desc *d = m->vms[vm].d;
-	if (d->levels == 4 && d->ept_levels == 4 && !m->trace.enabled)
-		return walk_any(m, vm, va, acc, user, r, hpa, te, 1, 4, 4, 0);
+	return walk_any(m, vm, va, acc, user, r, hpa, te, 1, 4, 4, 0);
+}
+
+WALK_OUTLINE int walk_guest_any(struct machine *m, int vm, uint64_t va, enum access acc, int user,
+                                struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
+{
 	return walk_any(m, vm, va, acc, user, r, hpa, te, 1, 0, 0, -1);
+}
+
+static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,
+                uint64_t *hpa, struct tlb_entry *te)
+{
+	/* the fast instances: untraced, default 4-level tables (and 4-level EPT, A/D off) */
+	int fast = !m->trace.enabled;
+	if (vm < 0)
+		return fast && m->d->host_levels == 4 ? walk_host_fast(m, va, acc, user, r, hpa, te)
+		                                      : walk_host_any(m, va, acc, user, r, hpa, te);
+	const struct vm_desc *d = m->vms[vm].d;
+	return fast && d->levels == 4 && d->ept_levels == 4 && !d->ept_ad
+	           ? walk_guest_fast(m, vm, va, acc, user, r, hpa, te)
+	           : walk_guest_any(m, vm, va, acc, user, r, hpa, te);
 }
 
 int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,
@@ -403,8 +447,7 @@ int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int u
 		m->tlb.cid_misses = counter_id(m, "tlb_misses") + 1;
 	counter_add_id(m, m->tlb.cid_misses - 1, 1);
 	struct tlb_entry te;
-	if (vm >= 0 ? walk_guest(m, vm, va, acc, user, r, hpa, &te)
-	            : walk_host(m, va, acc, user, r, hpa, &te))
+	if (walk(m, vm, va, acc, user, r, hpa, &te))
 		return -1;
 	tlb_insert(&m->tlb, &te, t == NULL);
 	return 0;

@@ -121,6 +121,66 @@ Test(engine, stepping_back_then_forward_lands_in_the_same_state, .timeout = 120)
 	}
 }
 
+/* The walkers have a separate, specialised instance for untraced runs
+ * (benchmarks, long NIC runs): it must compute exactly what the traced
+ * one does. Every shipped file, step by step: the same results, clock,
+ * event count, counters, and in the end the same memory, byte for byte. */
+static int same_result(const struct step_result *a, const struct step_result *b)
+{
+	return a->walk_refs == b->walk_refs && a->tlb == b->tlb && a->has_gpa == b->has_gpa &&
+	       a->has_hpa == b->has_hpa && a->has_iova == b->has_iova && a->gpa == b->gpa &&
+	       a->hpa == b->hpa && a->iova == b->iova && a->value == b->value &&
+	       a->has_value == b->has_value && !memcmp(&a->fault, &b->fault, sizeof a->fault) &&
+	       !strcmp(a->error, b->error);
+}
+
+Test(engine, untraced_run_computes_what_the_traced_run_does, .timeout = 180)
+{
+	static char files[128][256];
+	int n = shipped(files, 128), compared = 0;
+	for (int i = 0; i < n; i++) {
+		struct scenario sc;
+		char *err = NULL;
+		if (tu_load_file(&sc, files[i], &err)) {
+			free(err);
+			continue;
+		}
+		struct engine a, b;
+		cr_assert_eq(engine_init(&a, &sc, 1), 0, "%s: %s", files[i], a.err);
+		cr_assert_eq(engine_init(&b, &sc, 0), 0, "%s: %s", files[i], b.err);
+		for (int k = 0; k < sc.nsteps; k++) {
+			int ra = engine_forward(&a), rb = engine_forward(&b);
+			cr_assert_eq(ra < 0, rb < 0, "%s: step %d: one run stopped", files[i], k);
+			if (ra < 0 && a.next <= k)
+				break;
+			cr_assert(same_result(&a.reports[k].r, &b.reports[k].r),
+			          "%s: step %d: results differ", files[i], k);
+			cr_assert_eq(a.m.now_ns, b.m.now_ns, "%s: step %d: clock", files[i], k);
+			cr_assert_eq(a.m.trace.count, b.m.trace.count, "%s: step %d: event count", files[i],
+			             k);
+			cr_assert_eq(a.m.ncounters, b.m.ncounters, "%s: step %d", files[i], k);
+			for (int c = 0; c < a.m.ncounters; c++)
+				cr_assert_eq(a.m.counters[c].v, b.m.counters[c].v, "%s: step %d: counter %s",
+				             files[i], k, a.m.counters[c].name);
+		}
+		cr_assert_eq(a.m.mem.used, b.m.mem.used, "%s: frames touched", files[i]);
+		for (uint64_t s = 0; s < a.m.mem.cap; s++) {
+			if (!a.m.mem.keys[s])
+				continue;
+			uint64_t hpa = (a.m.mem.keys[s] - 1) << 12;
+			const uint8_t *fa = mem_frame_peek(&a.m.mem, hpa),
+			              *fb = mem_frame_peek(&b.m.mem, hpa);
+			cr_assert(fb && !memcmp(fa, fb, 4096), "%s: frame %#llx differs", files[i],
+			          (unsigned long long)hpa);
+		}
+		compared++;
+		engine_free(&a);
+		engine_free(&b);
+		scenario_free(&sc);
+	}
+	cr_assert_gt(compared, 40);
+}
+
 Test(engine, back_restores_memory_written_by_a_step)
 {
 	struct scenario sc;
