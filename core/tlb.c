@@ -3,9 +3,6 @@
 
 #include <string.h>
 
-#define BIT63        (1ull << 63)
-#define TAG_CLASS(t) ((int)(((t) >> 16) & 3))
-
 void tlb_init(struct tlb *t, int entries)
 {
 	memset(t, 0, sizeof *t);
@@ -20,48 +17,17 @@ void tlb_init(struct tlb *t, int entries)
 	t->sets = sets;
 }
 
-static unsigned set_of(const struct tlb *t, uint64_t vpn)
-{
-	return (unsigned)(vpn & (uint64_t)(t->sets - 1));
-}
-
 static int live(const struct tlb *t, const struct tlb_entry *e)
 {
 	return e->valid && e->gen == t->gen[e->vpid % TLB_MAX_VPIDS];
 }
 
-/* The compact key: bit 63 valid, vpn (truncated: a match is confirmed on
- * the entry itself), size class k (0 4K, 1 2M, 2 1G), vpid. */
-static uint64_t tag_of(uint64_t vpn, int k, uint16_t vpid)
-{
-	return BIT63 | (vpn << 18) | ((uint64_t)k << 16) | vpid;
-}
-
-struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_t va)
-{
-	/* try 4 KiB, 2 MiB and 1 GiB pages: each is indexed by its own vpn */
-	static const uint64_t sizes[] = {1ull << 12, 1ull << 21, 1ull << 30};
-	for (int k = 0; k < 3; k++) {
-		if (!t->nclass[k])
-			continue;
-		uint64_t vpn = (va & ~(sizes[k] - 1)) >> 12, key = tag_of(vpn, k, vpid);
-		unsigned s = set_of(t, vpn >> (9 * k));
-		for (int w = 0; w < TLB_WAYS; w++)
-			if (t->tag[s][w] == key) {
-				struct tlb_entry *e = &t->e[s][w];
-				if (e->vpid == vpid && e->psize == sizes[k] && e->vpn == vpn && live(t, e))
-					return e;
-			}
-	}
-	return NULL;
-}
-
 void tlb_insert(struct tlb *t, const struct tlb_entry *e, int fresh)
 {
 	int k = e->psize == (1ull << 30) ? 2 : e->psize == (1ull << 21) ? 1 : 0;
-	unsigned s = set_of(t, e->vpn >> (9 * k));
+	unsigned s = tlb_set_of(t, e->vpn >> (9 * k));
 	unsigned v = e->vpid % TLB_MAX_VPIDS;
-	uint64_t key = tag_of(e->vpn, k, e->vpid);
+	uint64_t key = tlb_tag(t, e->vpn, k, e->vpid);
 	struct tlb_entry *set = t->e[s];
 	int w;
 	/* the same page already cached (and live): refresh it in place */
@@ -77,7 +43,7 @@ void tlb_insert(struct tlb *t, const struct tlb_entry *e, int fresh)
 		t->live[v]++;
 	}
 	if (t->tag[s][w])
-		t->nclass[TAG_CLASS(t->tag[s][w])]--;
+		t->nclass[TLB_TAG_CLASS(t->tag[s][w])]--;
 	t->nclass[k]++;
 	set[w] = *e;
 	set[w].valid = 1;
@@ -110,7 +76,7 @@ int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va)
 				if (live(t, e) && e->vpid == vpid &&
 				    (va >> 12 & ~((e->psize >> 12) - 1)) == e->vpn) {
 					e->valid = 0;
-					t->nclass[TAG_CLASS(t->tag[s][w])]--;
+					t->nclass[TLB_TAG_CLASS(t->tag[s][w])]--;
 					t->tag[s][w] = 0;
 					t->live[v]--;
 					n++;
