@@ -268,10 +268,11 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	int levels = glv ? glv : vm_levels(m, vm) == 5 ? 5 : 4;
 	int traced = tmode < 0 ? m->trace.enabled : tmode;
 	uint64_t table = guest ? m->vms[vm].cr3 : m->host_cr3;
-	uint64_t eaddr[5];
+	uint64_t eaddr[5], eval[5];
 	uint8_t *eptr[5];
-	int n = 0, lvl, rw = 1, us = 1, nx = 0;
-	int refs = 0; /* entries read (EPT's too), counted into r once, at the end */
+	int n = 0, lvl;
+	uint64_t all = ~0ull, any = 0; /* AND and OR of the entries: R/W, U/S need all, XD any */
+	int refs = 0;                  /* entries read (EPT's too), counted into r once, at the end */
 	struct ept_ctx ec = {0, 0, 0};
 	if (guest)
 		ec = ept_ctx_of(m, vm, elv, elv ? 0 : -1); /* the fast instance: EPT A/D off */
@@ -288,7 +289,8 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 		if (traced)
 			emit_ref(m, vm, guest ? WALKER_GUEST : WALKER_HOST, lvl, va, ea, e,
 			         leaf ? EVF_LEAF : 0);
-		eaddr[n++] = ea;
+		eaddr[n] = ea;
+		eval[n++] = e;
 		refs++;
 		if (UNLIKELY(!(e & PTE_P))) {
 			refs_done(m, r, refs, traced);
@@ -302,13 +304,13 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 			pf(m, vm, va, accbits | PFEC_P | PFEC_RSVD, r);
 			return -1;
 		}
-		rw &= !!(e & PTE_RW);
-		us &= !!(e & PTE_US);
-		nx |= !!(e & PTE_NX);
+		all &= e;
+		any |= e;
 		if (leaf)
 			break;
 		table = e & PTE_ADDR;
 	}
+	int rw = !!(all & PTE_RW), us = !!(all & PTE_US), nx = !!(any & PTE_NX);
 	if (UNLIKELY((acc == ACC_WRITE && !rw) || (user && !us) || (acc == ACC_FETCH && nx))) {
 		refs_done(m, r, refs, traced);
 		pf(m, vm, va, accbits | PFEC_P, r);
@@ -331,10 +333,15 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	}
 	refs_done(m, r, refs, traced);
 	/* A on every entry used, D on the leaf for a write. Like the hardware,
-	 * write an entry only when a bit is still clear (re-read: a hostile
-	 * layout may alias a guest entry with an EPT entry updated above). */
-	for (int i = 0; i < n; i++)
-		entry_set(m, eaddr[i], eptr[i], i == n - 1 && acc == ACC_WRITE ? PTE_A | PTE_D : PTE_A);
+	 * write an entry only when a bit is still clear. An entry that had its
+	 * bits when the walk read it still has them (a walk only sets bits);
+	 * else it is re-read: a hostile layout may alias a guest entry with an
+	 * entry updated since. */
+	for (int i = 0; i < n; i++) {
+		uint64_t want = i == n - 1 && acc == ACC_WRITE ? PTE_A | PTE_D : PTE_A;
+		if ((eval[i] & want) != want)
+			entry_set(m, eaddr[i], eptr[i], want);
+	}
 	*hpa = out;
 	/* a 2-D translation is cached at the smaller of the two page sizes */
 	if (guest && m->vms[vm].d->ept_page < psize)
