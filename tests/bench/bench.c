@@ -736,10 +736,15 @@ static void report(void)
 	       fig_get("slowdown_native_cold"), fig_get("slowdown_native_cold_trace"));
 	printf("tlb-hit slowdown vs reference: %.2fx\n", fig_get("slowdown_tlb_hit"));
 	printf("tlb-hit (trace on) slowdown vs reference: %.2fx\n", fig_get("slowdown_tlb_hit_trace"));
-	printf("targets: tracing off within 3x of the reference on cold walks (%s); tracing on within 10x "
-	       "(%s)\n\n",
-	       fig_get("slowdown_nested_cold") <= 3 ? "met" : "NOT met",
-	       fig_get("slowdown_nested_cold_trace") <= 10 ? "met" : "NOT met");
+	/* the targets, for both walk kinds: off <= 3x, on <= 10x */
+	double nco = fig_get("slowdown_nested_cold"), ncn = fig_get("slowdown_nested_cold_trace");
+	double hco = fig_get("slowdown_native_cold"), hcn = fig_get("slowdown_native_cold_trace");
+	printf("targets (tracing off within 3x, on within 10x of the reference on cold walks):\n"
+	       "  2-D cold walk:    off %.2fx %s, on %.2fx %s\n"
+	       "  native cold walk: off %.2fx %s, on %.2fx %s%s\n\n",
+	       nco, nco <= 3 ? "met" : "NOT met", ncn, ncn <= 10 ? "met" : "NOT met", hco,
+	       hco <= 3 ? "met" : "NOT met", hcn, hcn <= 10 ? "met" : "NOT met",
+	       hco > 3 ? "\n  (native: 4 reads, so the TLB miss check and fill cost as much as the walk)" : "");
 	printf("{\"machine\": \"%s\", \"cores\": %ld, \"figures\": {", host, sysconf(_SC_NPROCESSORS_ONLN));
 	for (int i = 0; i < nfigs; i++)
 		printf("%s\n  \"%s\": %.6g", i ? "," : "", figs[i].key, figs[i].value);
