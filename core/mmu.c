@@ -236,23 +236,32 @@ static void pf(struct machine *m, int vm, uint64_t va, uint32_t code, struct ste
 	counter_add(m, "page_faults", 1);
 }
 
+/* A small MMU event (TLB hit/miss, a finished translation), built in
+ * place like emit_ref(); counted only when tracing is off. */
+static inline void emit_mmu(struct machine *m, int vm, uint16_t kind, uint8_t unit, uint8_t sin, uint64_t in,
+                            uint8_t sout, uint64_t out, uint32_t len)
+{
+	struct ev *d = trace_next(&m->trace);
+	if (!d)
+		return;
+	*d = (struct ev){.seq = (uint32_t)(m->trace.count - 1),
+	                 .step = m->step,
+	                 .kind = kind,
+	                 .unit = unit,
+	                 .space_in = sin,
+	                 .space_out = sout,
+	                 .actor = actor_of(m, vm),
+	                 .len = len,
+	                 .addr_in = in,
+	                 .addr_out = out,
+	                 .t_ns = m->now_ns};
+}
+
 static void emit_translate(struct machine *m, int vm, enum space a, uint64_t in, enum space b, uint64_t out,
                            int refs)
 {
-	if (!m->trace.enabled) {
-		m->trace.count++;
-		return;
-	}
-	struct ev ev = {0};
-	ev.kind = EV_TRANSLATE;
-	ev.unit = a == SPACE_GPA ? UNIT_EPT : UNIT_MMU;
-	ev.actor = actor_of(m, vm);
-	ev.space_in = (uint8_t)a;
-	ev.space_out = (uint8_t)b;
-	ev.addr_in = in;
-	ev.addr_out = out;
-	ev.len = (uint32_t)refs;
-	machine_emit(m, &ev);
+	emit_mmu(m, vm, EV_TRANSLATE, a == SPACE_GPA ? UNIT_EPT : UNIT_MMU, (uint8_t)a, in, (uint8_t)b, out,
+	         (uint32_t)refs);
 }
 
 /* The walk, instantiated below with `guest` a constant (the host's
@@ -424,16 +433,7 @@ int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int u
 			r->has_gpa = 1;
 			r->gpa = t->gpa_frame | off;
 		}
-		if (m->trace.enabled) {
-			struct ev ev = {0};
-			ev.kind = EV_TLB_HIT;
-			ev.unit = UNIT_MMU;
-			ev.actor = actor_of(m, vm);
-			ev.addr_in = va;
-			ev.addr_out = *hpa;
-			machine_emit(m, &ev);
-		} else
-			m->trace.count++;
+		emit_mmu(m, vm, EV_TLB_HIT, UNIT_MMU, 0, va, 0, *hpa, 0);
 		if (!m->tlb.cid_hits)
 			m->tlb.cid_hits = counter_id(m, "tlb_hits") + 1;
 		counter_add_id(m, m->tlb.cid_hits - 1, 1);
@@ -441,15 +441,7 @@ int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int u
 	}
 	if (!r->tlb)
 		r->tlb = 2;
-	if (m->trace.enabled) {
-		struct ev ev = {0};
-		ev.kind = EV_TLB_MISS;
-		ev.unit = UNIT_MMU;
-		ev.actor = actor_of(m, vm);
-		ev.addr_in = va;
-		machine_emit(m, &ev);
-	} else
-		m->trace.count++;
+	emit_mmu(m, vm, EV_TLB_MISS, UNIT_MMU, 0, va, 0, 0, 0);
 	if (!m->tlb.cid_misses)
 		m->tlb.cid_misses = counter_id(m, "tlb_misses") + 1;
 	counter_add_id(m, m->tlb.cid_misses - 1, 1);

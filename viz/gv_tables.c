@@ -56,7 +56,7 @@ struct tctx {
 	int nreads;
 	int planned; /* tables drawn or about to be, in the current tree */
 	struct gv_sb b;
-	char prefix[16];
+	char prefix[32]; /* "g0", "e1", "host", "vtd": a cluster name after "cluster_" */
 	/* tables already drawn (shared SL tables), by HPA */
 	uint64_t seen[256];
 	int nseen;
