@@ -155,8 +155,8 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, const struct ept_ctx c, uint
 	int write = acc == ACC_WRITE || (!final && ad);
 	uint64_t table = c.root, eaddr[5];
 	uint8_t *eptr[5];
-	int eff = 7, n = 0, lvl;
-	uint64_t e = 0;
+	int n = 0, lvl;
+	uint64_t e = 0, all = ~0ull; /* AND of the entries: bits 2:0 = the effective XWR */
 	uint8_t fl = final ? EVF_FINAL : 0;
 	int traced = tmode < 0 ? m->trace.enabled : tmode;
 #pragma GCC unroll 5
@@ -173,10 +173,9 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, const struct ept_ctx c, uint
 			eptr[n] = p;
 		}
 		n++;
-		if (UNLIKELY(!(e & EPT_XWR))) {
-			eff = 0;
-			break;
-		}
+		all &= e;
+		if (UNLIKELY(!(e & EPT_XWR)))
+			break; /* not present: XWR 000, so the effective XWR is 000 too */
 		/* a leaf: level 1, or a present 2M/1G entry with PS */
 		int leaf = lvl == 1 || ((lvl == 2 || lvl == 3) && (e & EPT_PS));
 		if (UNLIKELY(ept_misconfigured(e, lvl, MAXPHYADDR))) {
@@ -184,12 +183,12 @@ WALK_INLINE int ept_walk(struct machine *m, int vm, const struct ept_ctx c, uint
 			emit_vmexit(m, vm, EXIT_EPT_MISCONFIG, gpa, gla, 0, r);
 			return -1;
 		}
-		eff &= (int)(e & EPT_XWR);
 		if (leaf)
 			break;
 		table = e & EPT_ADDR;
 	}
 	*refs += n;
+	int eff = (int)(all & EPT_XWR);
 	int need = acc == ACC_FETCH ? EPT_X : write ? EPT_W : EPT_R;
 	if (UNLIKELY(eff == 0 || !(eff & need))) {
 		uint64_t q = 0;
