@@ -1,7 +1,16 @@
 /*
  * mmu.c — the CPU side: TLB, native and two-dimensional walks, A/D
  * updates, #PF / EPT violation / EPT misconfiguration, RAM vs MMIO.
- * See mmu.h for the walk order; xv6's walk() is the ancestor of walk_x86().
+ * See mmu.h for the walk order; xv6's walk() is the ancestor of walk_any().
+ *
+ * Speed (tests/bench/README.md): the walk is one function, walk_any(),
+ * instantiated for the default machine (4-level paging, 4-level EPT with
+ * A/D off, no trace) with constant levels so its loops unroll, and once
+ * in general. Entry reads go through mem_frame_memo(): a per-level memo of
+ * the simulator, *not* a paging-structure cache of the modelled CPU: every
+ * entry is still read from simulated memory, counted and traced. A test
+ * (test_engine: untraced_run_computes_what_the_traced_run_does) keeps the
+ * instances equal.
  */
 #include "mmu.h"
 
