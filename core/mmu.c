@@ -227,6 +227,12 @@ int ept_translate(struct machine *m, int vm, uint64_t gpa, enum access acc, int 
 	return rc;
 }
 
+/* The #PF error code's access bits: W/R (bit 1), U/S (bit 2), I/D (bit 4). */
+static uint32_t pfec_of(enum access acc, int user)
+{
+	return (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
+}
+
 static void pf(struct machine *m, int vm, uint64_t va, uint32_t code, struct step_result *r)
 {
 	struct ev ev = {0};
@@ -279,8 +285,8 @@ static void emit_translate(struct machine *m, int vm, enum space a, uint64_t in,
  * 0 = read them from the machine. `tmode`: 1 traced, 0 untraced (then
  * no event code is compiled in), -1 = ask the trace. */
 WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc, int user,
-                         struct step_result *r, uint64_t *hpa, struct tlb_entry *te, const int guest,
-                         const int glv, const int elv, const int tmode)
+                         struct step_result *r, uint64_t *hpa, int fresh, const int guest, const int glv,
+                         const int elv, const int tmode)
 {
 	int levels = glv ? glv : vm_levels(m, vm) == 5 ? 5 : 4;
 	int traced = tmode < 0 ? m->trace.enabled : tmode;
@@ -294,8 +300,6 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	if (guest)
 		ec = ept_ctx_of(m, vm, elv, elv ? 0 : -1); /* the fast instance: EPT A/D off */
 	uint64_t e = 0;
-	uint32_t accbits =
-	    (acc == ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (acc == ACC_FETCH ? PFEC_I : 0);
 #pragma GCC unroll 5
 	for (lvl = levels; lvl >= 1; lvl--) {
 		uint64_t ta = table + 8 * PX(lvl, va), ea = ta;
@@ -311,14 +315,14 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 		refs++;
 		if (UNLIKELY(!(e & PTE_P))) {
 			refs_done(m, r, refs, traced);
-			pf(m, vm, va, accbits, r);
+			pf(m, vm, va, pfec_of(acc, user), r);
 			return -1;
 		}
 		/* reserved: PS in PML4E/PML5E; low address bits of a large leaf */
 		if (UNLIKELY((lvl >= 4 && (e & PTE_PS)) || (leaf && lvl == 2 && (e & MASK(20, 13))) ||
 		             (leaf && lvl == 3 && (e & MASK(29, 13))))) {
 			refs_done(m, r, refs, traced);
-			pf(m, vm, va, accbits | PFEC_P | PFEC_RSVD, r);
+			pf(m, vm, va, pfec_of(acc, user) | PFEC_P | PFEC_RSVD, r);
 			return -1;
 		}
 		all &= e;
@@ -330,7 +334,7 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	int rw = !!(all & PTE_RW), us = !!(all & PTE_US), nx = !!(any & PTE_NX);
 	if (UNLIKELY((acc == ACC_WRITE && !rw) || (user && !us) || (acc == ACC_FETCH && nx))) {
 		refs_done(m, r, refs, traced);
-		pf(m, vm, va, accbits | PFEC_P, r);
+		pf(m, vm, va, pfec_of(acc, user) | PFEC_P, r);
 		return -1;
 	}
 	uint64_t psize = LEVEL_SIZE(lvl);
@@ -351,27 +355,29 @@ WALK_INLINE int walk_any(struct machine *m, int vm, uint64_t va, enum access acc
 	refs_done(m, r, refs, traced);
 	/* A on every entry used, D on the leaf for a write. Like the hardware,
 	 * write an entry only when a bit is still clear. An entry that had its
-	 * bits when the walk read it still has them (a walk only sets bits);
-	 * else it is re-read: a hostile layout may alias a guest entry with an
-	 * entry updated since. */
-	for (int i = 0; i < n; i++) {
-		uint64_t want = i == n - 1 && acc == ACC_WRITE ? PTE_A | PTE_D : PTE_A;
-		if ((eval[i] & want) != want)
-			entry_set(m, eaddr[i], eptr[i], want);
-	}
+	 * bits when the walk read it still has them (a walk only sets bits):
+	 * the common case, all of them, is one test; else each entry lacking a
+	 * bit is re-read, since a hostile layout may alias a guest entry with
+	 * an entry updated since. */
+	uint64_t dirty = acc == ACC_WRITE ? PTE_D : 0;
+	if (UNLIKELY(!(all & PTE_A) || (eval[n - 1] & dirty) != dirty))
+		for (int i = 0; i < n; i++) {
+			uint64_t want = i == n - 1 ? PTE_A | dirty : PTE_A;
+			if ((eval[i] & want) != want)
+				entry_set(m, eaddr[i], eptr[i], want);
+		}
 	*hpa = out;
 	/* a 2-D translation is cached at the smaller of the two page sizes */
 	if (guest && m->vms[vm].d->ept_page < psize)
 		psize = m->vms[vm].d->ept_page;
-	*te = (struct tlb_entry){.vpn = (va & ~(psize - 1)) >> 12,
-	                         .frame = out & ~(psize - 1),
-	                         .gpa_frame = pa & ~(psize - 1),
-	                         .psize = psize,
-	                         .vpid = (uint16_t)(vm + 1),
-	                         .writable = (uint8_t)rw,
-	                         .user = (uint8_t)us,
-	                         .nx = (uint8_t)nx,
-	                         .dirty = acc == ACC_WRITE};
+	struct tlb_entry *te =
+	    tlb_claim(&m->tlb, (uint16_t)(vm + 1), (va & ~(psize - 1)) >> 12, psize, fresh);
+	te->frame = out & ~(psize - 1);
+	te->gpa_frame = pa & ~(psize - 1);
+	te->writable = (uint8_t)rw;
+	te->user = (uint8_t)us;
+	te->nx = (uint8_t)nx;
+	te->dirty = acc == ACC_WRITE;
 	return 0;
 fail: /* an EPT violation or misconfiguration (already reported) */
 	refs_done(m, r, refs, traced);
@@ -388,41 +394,43 @@ fail: /* an EPT violation or misconfiguration (already reported) */
 #endif
 
 WALK_OUTLINE int walk_host_fast(struct machine *m, uint64_t va, enum access acc, int user,
-                                struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
+                                struct step_result *r, uint64_t *hpa, int fresh)
 {
-	return walk_any(m, -1, va, acc, user, r, hpa, te, 0, 4, 0, 0);
+	return walk_any(m, -1, va, acc, user, r, hpa, fresh, 0, 4, 0, 0);
 }
 
 WALK_OUTLINE int walk_host_any(struct machine *m, uint64_t va, enum access acc, int user,
-                               struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
+                               struct step_result *r, uint64_t *hpa, int fresh)
 {
-	return walk_any(m, -1, va, acc, user, r, hpa, te, 0, 0, 0, -1);
+	return walk_any(m, -1, va, acc, user, r, hpa, fresh, 0, 0, 0, -1);
 }
 
 WALK_OUTLINE int walk_guest_fast(struct machine *m, int vm, uint64_t va, enum access acc, int user,
-                                 struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
+                                 struct step_result *r, uint64_t *hpa, int fresh)
 {
-	return walk_any(m, vm, va, acc, user, r, hpa, te, 1, 4, 4, 0);
+	return walk_any(m, vm, va, acc, user, r, hpa, fresh, 1, 4, 4, 0);
 }
 
 WALK_OUTLINE int walk_guest_any(struct machine *m, int vm, uint64_t va, enum access acc, int user,
-                                struct step_result *r, uint64_t *hpa, struct tlb_entry *te)
+                                struct step_result *r, uint64_t *hpa, int fresh)
 {
-	return walk_any(m, vm, va, acc, user, r, hpa, te, 1, 0, 0, -1);
+	return walk_any(m, vm, va, acc, user, r, hpa, fresh, 1, 0, 0, -1);
 }
 
+/* Walk, and on success cache the translation in the TLB. fresh: the TLB
+ * lookup found no entry for va (see tlb_claim). */
 static int walk(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,
-                uint64_t *hpa, struct tlb_entry *te)
+                uint64_t *hpa, int fresh)
 {
 	/* the fast instances: untraced, default 4-level tables (and 4-level EPT, A/D off) */
 	int fast = !m->trace.enabled;
 	if (vm < 0)
-		return fast && m->d->host_levels == 4 ? walk_host_fast(m, va, acc, user, r, hpa, te)
-		                                      : walk_host_any(m, va, acc, user, r, hpa, te);
+		return fast && m->d->host_levels == 4 ? walk_host_fast(m, va, acc, user, r, hpa, fresh)
+		                                      : walk_host_any(m, va, acc, user, r, hpa, fresh);
 	const struct vm_desc *d = m->vms[vm].d;
 	return fast && d->levels == 4 && d->ept_levels == 4 && !d->ept_ad
-	           ? walk_guest_fast(m, vm, va, acc, user, r, hpa, te)
-	           : walk_guest_any(m, vm, va, acc, user, r, hpa, te);
+	           ? walk_guest_fast(m, vm, va, acc, user, r, hpa, fresh)
+	           : walk_guest_any(m, vm, va, acc, user, r, hpa, fresh);
 }
 
 int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int user, struct step_result *r,
@@ -453,11 +461,7 @@ int mmu_translate(struct machine *m, int vm, uint64_t va, enum access acc, int u
 	if (!m->tlb.cid_misses)
 		m->tlb.cid_misses = counter_id(m, "tlb_misses") + 1;
 	counter_add_id(m, m->tlb.cid_misses - 1, 1);
-	struct tlb_entry te;
-	if (walk(m, vm, va, acc, user, r, hpa, &te))
-		return -1;
-	tlb_insert(&m->tlb, &te, t == NULL);
-	return 0;
+	return walk(m, vm, va, acc, user, r, hpa, t == NULL);
 }
 
 uint64_t cpu_mmio(struct machine *m, int vm, uint64_t hpa, int write, uint64_t val, unsigned len)

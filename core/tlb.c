@@ -22,18 +22,18 @@ static int live(const struct tlb *t, const struct tlb_entry *e)
 	return e->valid && e->gen == t->gen[e->vpid % TLB_MAX_VPIDS];
 }
 
-void tlb_insert(struct tlb *t, const struct tlb_entry *e, int fresh)
+struct tlb_entry *tlb_claim(struct tlb *t, uint16_t vpid, uint64_t vpn, uint64_t psize, int fresh)
 {
-	int k = e->psize == (1ull << 30) ? 2 : e->psize == (1ull << 21) ? 1 : 0;
-	unsigned s = tlb_set_of(t, e->vpn >> (9 * k));
-	unsigned v = e->vpid % TLB_MAX_VPIDS;
-	uint64_t key = tlb_tag(t, e->vpn, k, e->vpid);
+	int k = psize == (1ull << 21) ? 1 : psize == (1ull << 30) ? 2 : 0;
+	unsigned s = tlb_set_of(t, vpn >> (9 * k));
+	unsigned v = vpid % TLB_MAX_VPIDS;
+	uint64_t key = tlb_tag(t, vpn, k, vpid);
 	struct tlb_entry *set = t->e[s];
 	int w;
 	/* the same page already cached (and live): refresh it in place */
 	for (w = fresh ? TLB_WAYS : 0; w < TLB_WAYS; w++)
-		if (t->tag[s][w] == key && set[w].vpid == e->vpid && set[w].vpn == e->vpn &&
-		    set[w].psize == e->psize && live(t, &set[w]))
+		if (t->tag[s][w] == key && set[w].vpid == vpid && set[w].vpn == vpn &&
+		    set[w].psize == psize && live(t, &set[w]))
 			break;
 	if (w == TLB_WAYS) { /* else the set's round-robin victim */
 		w = t->next[s];
@@ -45,10 +45,14 @@ void tlb_insert(struct tlb *t, const struct tlb_entry *e, int fresh)
 	if (t->tag[s][w])
 		t->nclass[TLB_TAG_CLASS(t->tag[s][w])]--;
 	t->nclass[k]++;
-	set[w] = *e;
-	set[w].valid = 1;
-	set[w].gen = t->gen[v];
 	t->tag[s][w] = key;
+	struct tlb_entry *e = &set[w];
+	e->vpn = vpn;
+	e->psize = psize;
+	e->vpid = vpid;
+	e->valid = 1;
+	e->gen = t->gen[v];
+	return e;
 }
 
 int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va)

@@ -102,10 +102,13 @@ static inline struct tlb_entry *tlb_lookup(struct tlb *t, uint16_t vpid, uint64_
 	return NULL;
 }
 
-/* Cache a translation (copied). fresh: the caller's tlb_lookup for this
- * address found nothing, so no live entry for the page can exist and the
- * set is not searched for one to refresh. */
-void tlb_insert(struct tlb *t, const struct tlb_entry *e, int fresh);
+/* The slot for a new translation of (vpid, vpn, psize): the same page's
+ * live entry (refreshed in place), else the set's round-robin victim. Its
+ * key, generation and valid bit are set; the caller fills frame,
+ * gpa_frame and the permission bits. fresh: the caller's tlb_lookup for
+ * this address found nothing, so no live entry for the page can exist and
+ * the set is not searched for one. */
+struct tlb_entry *tlb_claim(struct tlb *t, uint16_t vpid, uint64_t vpn, uint64_t psize, int fresh);
 /* Returns the number of entries dropped. */
 int tlb_flush(struct tlb *t, enum flush_kind k, uint16_t vpid, uint64_t va);
 
