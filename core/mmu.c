@@ -34,28 +34,35 @@ static int16_t actor_of(const struct machine *m, int vm)
 	return (int16_t)(vm < 0 ? 0 : m->vms[vm].entity);
 }
 
-/* One walk.ref event, built in place in the trace (the hot path of a
- * traced walk: no copy of a stack event). Only while tracing: an untraced
- * walk counts its references in bulk, in refs_done(). */
+/* Store an event straight into the trace (seq, step and time filled in
+ * here): the walkers' hot path, with no event built on the stack and
+ * copied. Counted only, when tracing is off. */
+static inline void emit_fast(struct machine *m, struct ev e)
+{
+	struct ev *d = trace_next(&m->trace);
+	if (!d)
+		return;
+	e.seq = (uint32_t)(m->trace.count - 1);
+	e.step = m->step;
+	e.t_ns = m->now_ns;
+	*d = e;
+}
+
+/* One walk.ref event. Only while tracing: an untraced walk counts its
+ * references in bulk, in refs_done(). */
 static inline void emit_ref(struct machine *m, int vm, enum walker w, int level, uint64_t for_addr,
                             uint64_t ea, uint64_t e, uint8_t flags)
 {
 	m->now_ns += m->cost.mem_ref_ns;
-	struct ev *d = trace_next(&m->trace);
-	if (!d)
-		return;
-	*d = (struct ev){.seq = (uint32_t)(m->trace.count - 1),
-	                 .step = m->step,
-	                 .kind = EV_WALK_REF,
-	                 .unit = w == WALKER_EPT ? UNIT_EPT : UNIT_MMU,
-	                 .walker = (uint8_t)w,
-	                 .level = (int8_t)level,
-	                 .flags = flags,
-	                 .actor = actor_of(m, vm),
-	                 .addr_in = for_addr,
-	                 .addr_out = ea,
-	                 .entry = e,
-	                 .t_ns = m->now_ns};
+	emit_fast(m, (struct ev){.kind = EV_WALK_REF,
+	                         .unit = w == WALKER_EPT ? UNIT_EPT : UNIT_MMU,
+	                         .walker = (uint8_t)w,
+	                         .level = (int8_t)level,
+	                         .flags = flags,
+	                         .actor = actor_of(m, vm),
+	                         .addr_in = for_addr,
+	                         .addr_out = ea,
+	                         .entry = e});
 }
 
 /* n entries were read: the step's count, and (untraced) the clock and the
@@ -250,25 +257,18 @@ static void pf(struct machine *m, int vm, uint64_t va, uint32_t code, struct ste
 	counter_add(m, "page_faults", 1);
 }
 
-/* A small MMU event (TLB hit/miss, a finished translation), built in
- * place like emit_ref(); counted only when tracing is off. */
+/* A small MMU event: a TLB hit or miss, a finished translation. */
 static inline void emit_mmu(struct machine *m, int vm, uint16_t kind, uint8_t unit, uint8_t sin, uint64_t in,
                             uint8_t sout, uint64_t out, uint32_t len)
 {
-	struct ev *d = trace_next(&m->trace);
-	if (!d)
-		return;
-	*d = (struct ev){.seq = (uint32_t)(m->trace.count - 1),
-	                 .step = m->step,
-	                 .kind = kind,
-	                 .unit = unit,
-	                 .space_in = sin,
-	                 .space_out = sout,
-	                 .actor = actor_of(m, vm),
-	                 .len = len,
-	                 .addr_in = in,
-	                 .addr_out = out,
-	                 .t_ns = m->now_ns};
+	emit_fast(m, (struct ev){.kind = kind,
+	                         .unit = unit,
+	                         .space_in = sin,
+	                         .space_out = sout,
+	                         .actor = actor_of(m, vm),
+	                         .len = len,
+	                         .addr_in = in,
+	                         .addr_out = out});
 }
 
 static void emit_translate(struct machine *m, int vm, enum space a, uint64_t in, enum space b, uint64_t out,
