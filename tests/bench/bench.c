@@ -744,7 +744,8 @@ static void report(void)
 	       "  native cold walk: off %.2fx %s, on %.2fx %s%s\n\n",
 	       nco, nco <= 3 ? "met" : "NOT met", ncn, ncn <= 10 ? "met" : "NOT met", hco,
 	       hco <= 3 ? "met" : "NOT met", hcn, hcn <= 10 ? "met" : "NOT met",
-	       hco > 3 ? "\n  (native: 4 reads, so the TLB miss check and fill cost as much as the walk)" : "");
+	       hco > 3 ? "\n  (native: 4 reads, so the TLB miss check and fill cost as much as the walk)"
+	               : "");
 	printf("{\"machine\": \"%s\", \"cores\": %ld, \"figures\": {", host, sysconf(_SC_NPROCESSORS_ONLN));
 	for (int i = 0; i < nfigs; i++)
 		printf("%s\n  \"%s\": %.6g", i ? "," : "", figs[i].key, figs[i].value);
