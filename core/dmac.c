@@ -58,7 +58,17 @@
  *     dma_map_resource, which this model does not;
  *   - the instruction cache is one 32-byte line; no secure/non-secure
  *     distinction, no watchdog, no cyclic transfers; transfers run to
- *     completion inside the step that starts them.
+ *     completion inside the step that starts them;
+ *   - a fault raises the same interrupt (a PL330 has a separate abort
+ *     line, irq_abort); pl330.c's _stop() also clears the channel's INTEN
+ *     bit and _trigger() sets it again: the model keeps INTEN as probed.
+ *
+ * A faulting channel, as pl330.c handles it: pl330_update() sees the
+ * channel's bit in FSRC, logs "Reset Channel-N CS-x FTC-y" and kills the
+ * thread (DMAKILL through the debug registers); pl330_dotask() then calls
+ * dma_pl330_rqcb(desc, PL330_ERR_ABORT), which ignores the error and marks
+ * the descriptor DONE: its cookie completes and the client's callback
+ * runs as if the transfer had worked. The client cannot tell.
  */
 #include "dmac.h"
 
@@ -71,6 +81,8 @@
 #include "dma.h"
 #include "mmu.h"
 #include "scenario.h"
+
+#define PL330_ERR_ABORT 2 /* pl330.c: enum pl330_op_err { NONE, FAIL, ABORT } */
 
 #define PL330_MAX_CHAN       8
 #define PL330_MAX_DESC       32
@@ -354,6 +366,8 @@ static uint32_t burst_bytes(uint32_t ccr, int dst)
 	return (1u << bsz) * (blen + 1);
 }
 
+static void dmac_irq(struct machine *m, int dev);
+
 static void chan_fault(struct machine *m, int dev, int c, uint32_t why, uint64_t addr)
 {
 	struct dmac_state *s = dmac_get(m, dev);
@@ -362,6 +376,7 @@ static void chan_fault(struct machine *m, int dev, int c, uint32_t why, uint64_t
 	s->fsrc |= 1u << c;
 	counter_add_id(m, s->c_faults, 1);
 	dmac_ev(m, dev, DMAC_FAULT, addr, why, (uint64_t)c, 0, 0);
+	dmac_irq(m, dev); /* the abort interrupt: not masked by INTEN */
 }
 
 static void dmac_irq(struct machine *m, int dev)
@@ -551,6 +566,13 @@ static void dmac_mmio_write(struct machine *m, int dev, uint64_t off, uint64_t v
 				s->ch[c].pc = s->dbginst1;
 				s->ch[c].ftc = 0;
 				chan_run(m, dev, c);
+			} else if (b0 == 0x01 && (s->dbginst0 & 1) &&
+			           ((s->dbginst0 >> 8) & 7) < s->o.channels) {
+				/* DMAKILL on a channel thread: it stops, its fault is cleared */
+				int c = (s->dbginst0 >> 8) & 7;
+				s->ch[c].state = CH_STOPPED;
+				s->ch[c].ftc = 0;
+				s->fsrc &= ~(1u << c);
 			}
 		}
 		break;
@@ -667,7 +689,30 @@ static void dwr(struct machine *m, int dev, uint32_t off, uint32_t v)
 static void dmac_isr(struct machine *m, int dev)
 {
 	struct dmac_state *s = dmac_get(m, dev);
+	const struct device_desc *dd = m->devs[dev].d;
 	machine_advance(m, m->cost.irq_ns);
+	/* faulting channels first: log, kill, and complete their descriptors
+	 * (pl330_update, then pl330_dotask -> dma_pl330_rqcb(PL330_ERR_ABORT)) */
+	uint32_t fsc = drd(m, dev, PL330_FSRC) & ((1u << s->o.channels) - 1);
+	for (int c = 0; c < (int)s->o.channels; c++) {
+		if (!(fsc & (1u << c)))
+			continue;
+		char line[160];
+		snprintf(line, sizeof line, "dma-pl330 0000:%02x:%02x.%u: Reset Channel-%d CS-%x FTC-%x",
+		         dd->bdf >> 8, (dd->bdf >> 3) & 0x1f, dd->bdf & 7u, c, drd(m, dev, PL330_CSR(c)),
+		         drd(m, dev, PL330_FTC(c)));
+		machine_log(m, UNIT_KERNEL, line);
+		dwr(m, dev, PL330_DBGINST0, 0x01u << 16 | (uint32_t)c << 8 | 1u); /* DMAKILL, channel c */
+		dwr(m, dev, PL330_DBGCMD, 0);
+		for (int i = 0; i < PL330_MAX_DESC; i++) {
+			struct pl330_desc *d = &s->desc[i];
+			if (d->st == D_ISSUED && d->chan == c) {
+				d->st = D_COMPLETE;
+				counter_add_id(m, s->c_callbacks, 1);
+				dmac_ev(m, dev, DMAC_CALLBACK, 0, PL330_ERR_ABORT, (uint64_t)i, d->cookie, 1);
+			}
+		}
+	}
 	uint32_t mis = drd(m, dev, PL330_INTMIS);
 	if (!mis)
 		return;

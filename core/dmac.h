@@ -34,7 +34,7 @@ enum dmac_ev {
 	DMAC_FETCH,      /* instruction fetch: addr_in = bus address, len */
 	DMAC_BURST,      /* one DMALD+DMAST pair: addr_in = src, entry = dst, len */
 	DMAC_DONE,       /* DMASEV: extra = channel */
-	DMAC_CALLBACK,   /* len = cookie */
+	DMAC_CALLBACK,   /* len = cookie; entry = pl330_op_err the driver dropped (2 = ABORT) */
 	DMAC_FAULT,      /* addr_in = blocked bus address */
 	DMAC_UART_TX     /* the UART sends len bytes */
 };

@@ -219,6 +219,20 @@ static size_t narrate_dmac(const struct machine *m, const struct ev *e, const ch
 		          : out(buf, cap, "channel %" PRIu64 " done (DMASEV): completion interrupt raised",
 		                e->extra);
 	case DMAC_CALLBACK:
+		if (e->entry) /* an aborted transfer */
+			return zh ? out(buf, cap,
+			                "cookie %u 的传输已中止（PL330_ERR_ABORT），但 pl330.c 的 "
+			                "dma_pl330_rqcb() "
+			                "忽略错误、照样标记为 DONE：cookie "
+			                "完成，客户端回调照常运行——客户端无从得知",
+			                e->len)
+			          : out(buf, cap,
+			                "cookie %u was aborted (PL330_ERR_ABORT), but pl330.c's "
+			                "dma_pl330_rqcb() "
+			                "ignores the error and marks it DONE: the cookie completes and the "
+			                "client's "
+			                "callback runs as if it had worked; the client cannot tell",
+			                e->len);
 		return zh ? out(buf, cap, "中断处理：cookie %u 完成，调用客户端回调", e->len)
 		          : out(buf, cap, "interrupt handler: cookie %u complete, the client's callback runs",
 		                e->len);
