@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "e1000.h"
@@ -268,6 +269,45 @@ Test(export, same_input_gives_the_same_dot_bytes)
 			free(a);
 			free(b);
 		}
+}
+
+static int contains(const char *buf, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (!memcmp(buf + i, needle, k))
+			return 1;
+	return 0;
+}
+
+/* cairo stamps a PDF with the time of rendering; gv_render replaces it, so a
+ * handout re-exported a second later is the same file (and SOURCE_DATE_EPOCH
+ * sets the date, as reproducible builds expect). */
+Test(export, same_input_gives_the_same_pdf_bytes, .timeout = 60)
+{
+	struct run r;
+	start(&r, "scenarios/nested-walk-24.json", 0, 0, LANG_EN);
+	char err[256];
+	Agraph_t *g = gv_build(&r.v, GV_WALK, err, sizeof err);
+	cr_assert_not_null(g, "%s", err);
+	unsetenv("SOURCE_DATE_EPOCH");
+	size_t na, nb, nc;
+	char *a = render(g, GV_PDF, &na);
+	struct timespec ts = {1, 100000000}; /* past cairo's one-second clock */
+	nanosleep(&ts, NULL);
+	char *b = render(g, GV_PDF, &nb);
+	cr_assert_eq(na, nb);
+	cr_assert(!memcmp(a, b, na), "the PDF bytes differ between two exports");
+	cr_assert(contains(a, na, "/CreationDate (D:20000101000000Z)"));
+	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	char *c = render(g, GV_PDF, &nc);
+	unsetenv("SOURCE_DATE_EPOCH");
+	cr_assert(contains(c, nc, "/CreationDate (D:20231114221320Z)"), "2023-11-14 22:13:20 UTC");
+	free(a);
+	free(b);
+	free(c);
+	gv_free_graph(g);
+	stop(&r);
 }
 
 Test(export, labels_use_the_cjk_font_on_nodes_and_edges)

@@ -8,7 +8,8 @@
  *   dot     agwrite of the built graph (no layout)  yes: creation order only
  *   svg     gvLayout "dot" + gvRenderData "svg"     yes (same Graphviz build)
  *   png     same, cairo, 144 dpi                    pixels depend on fonts
- *   pdf     same, cairo                             embeds a creation date
+ *   pdf     same, cairo                             yes: cairo's creation date
+ *                                                   is replaced (see pdf_fix_date)
  *
  * Graphviz reports problems (a bad HTML label, a missing font) through its
  * error callback; we collect them so the caller and the tests can see them
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <graphviz/gvc.h>
 
@@ -725,6 +727,34 @@ void gv_shutdown(void)
 		the_gvc = NULL;
 	}
 }
+/* cairo (1.16) stamps a PDF with the time of rendering, "/CreationDate
+ * (D:YYYYMMDDHHMMSSZ)". So that the same diagram gives the same bytes, the
+ * 14 digits are replaced in place (same length: the xref offsets stay
+ * right) by SOURCE_DATE_EPOCH when it is set, else 2000-01-01 00:00:00. */
+static void pdf_fix_date(char *pdf, size_t n)
+{
+	static const char key[] = "/CreationDate (D:";
+	size_t k = sizeof key - 1;
+	char digits[64] = "20000101000000";
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		char *end;
+		long long t = strtoll(sde, &end, 10);
+		time_t tt = (time_t)t;
+		struct tm tm;
+		if (!*end && t >= 0 && t < 253402300800LL /* year 10000 */ && gmtime_r(&tt, &tm))
+			snprintf(digits, sizeof digits, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900,
+			         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	}
+	for (size_t i = 0; i + k + 14 <= n; i++)
+		if (pdf[i] == '/' && !memcmp(pdf + i, key, k)) {
+			int ok = 1;
+			for (size_t j = 0; j < 14; j++)
+				ok &= pdf[i + k + j] >= '0' && pdf[i + k + j] <= '9';
+			if (ok)
+				memcpy(pdf + i + k, digits, 14);
+		}
+}
 
 int gv_render(Agraph_t *g, enum gv_format f, char **out, size_t *len, char *err, size_t cap)
 {
@@ -785,6 +815,8 @@ int gv_render(Agraph_t *g, enum gv_format f, char **out, size_t *len, char *err,
 	}
 	memcpy(copy, data, n);
 	gvFreeRenderData(data);
+	if (f == GV_PDF)
+		pdf_fix_date(copy, n);
 	*out = copy;
 	*len = n;
 	return 0;
