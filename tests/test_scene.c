@@ -437,9 +437,38 @@ Test(scene, nic_ring_ownership_follows_the_registers)
 	fx_close(&f);
 }
 
+static int shows(const struct scene *s, const char *str);
+
+/* Lesson 3 has two NICs: the ring panel follows the one at work (nic0's
+ * frames in step 4, nic1's in step 6), not always the first. */
+Test(scene, ring_panel_shows_the_nic_the_event_involves)
+{
+	struct fixture f;
+	fx_open_file(&f, "lessons/03-pt-lazy-strict-off.json");
+	struct engine now;
+	cr_assert_eq(engine_init(&now, &f.sc, 0), 0);
+	struct scene s;
+	scene_init(&s);
+	struct scene_view v;
+	static const struct {
+		int step; /* 0-based */
+		const char *title;
+	} want[] = {{3, "nic0 descriptor rings"}, {5, "nic1 descriptor rings"}, {6, "nic1 descriptor rings"}};
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+		engine_goto(&now, want[k].step);
+		f.src.m_now = &now.m;
+		view(&v, 1280, 800, LANG_EN, 0, f.mark[want[k].step + 1] - 1);
+		scene_build(&s, &f.src, &v, &MX);
+		cr_assert(shows(&s, want[k].title), "step %d: the panel should read \"%s\"", want[k].step + 1,
+		          want[k].title);
+	}
+	scene_free(&s);
+	engine_free(&now);
+	fx_close(&f);
+}
+
 #include <dirent.h>
 
-static int shows(const struct scene *s, const char *str);
 #define TL(v, en, zh) ((v)->lang == LANG_ZH ? (zh) : (en))
 
 /* Every shipped scenario and lesson, sampled at 40 events in both

@@ -14,7 +14,8 @@
  *
  * Ring state at event N = the NIC registers and descriptor memory at the
  * start of N's step (the engine's replay), then every desc.wb (head, DD,
- * EOP) and MMIO write of RDT/TDT (tail) up to N in trace order.
+ * EOP) and MMIO write of RDT/TDT (tail) up to N in trace order. With
+ * several NICs the panel shows the one the latest event involves.
  *
  * Not modelled here: TX write-back that only sets DD on RS descriptors is
  * shown as the model's trace reports it, no more.
@@ -40,10 +41,40 @@ struct ring_view {
 	int touched;              /* descriptor index the current event touches, -1 */
 };
 
-static int first_nic(const struct machine *m)
+static int is_nic(const struct machine *m, int dev)
 {
+	return dev >= 0 && dev < m->ndevs && m->devs[dev].d && m->devs[dev].d->type_id == DEV_E1000 &&
+	       m->devs[dev].state;
+}
+
+/* The e1000 an event is about: the NIC as the actor (descriptor fetch and
+ * write-back, its DMA), or the device whose register an MMIO access hits. */
+static int nic_of_event(const struct machine *m, const struct ev *e)
+{
+	if (e->kind == EV_MMIO && e->code != 0xffff)
+		return is_nic(m, e->code) ? e->code : -1;
 	for (int i = 0; i < m->ndevs; i++)
-		if (m->devs[i].d && m->devs[i].d->type_id == DEV_E1000 && m->devs[i].state)
+		if (m->devs[i].entity == e->actor && is_nic(m, i))
+			return i;
+	return -1;
+}
+
+#define RING_LOOKBACK 16384 /* events searched back for the NIC to show */
+
+/* The NIC the panel shows: the one the latest event up to cur involves
+ * (a scenario with several NICs follows the one at work), else the first. */
+static int ring_nic(const struct scene_src *src, uint64_t cur)
+{
+	const struct machine *m = src->m;
+	const struct trace *t = src->t;
+	uint64_t hi = cur < t->n ? cur + 1 : t->n, lo = hi > RING_LOOKBACK ? hi - RING_LOOKBACK : 0;
+	for (uint64_t i = hi; i-- > lo;) {
+		int dev = nic_of_event(m, &t->ev[i]);
+		if (dev >= 0)
+			return dev;
+	}
+	for (int i = 0; i < m->ndevs; i++)
+		if (is_nic(m, i))
 			return i;
 	return -1;
 }
@@ -68,7 +99,7 @@ static void ring_state(const struct scene_src *src, uint64_t cur, int tx, struct
 	 * registers and descriptor bytes as they were when the step began */
 	const struct machine *mf = src->m;
 	const struct machine *m0 = src->m_now ? src->m_now : src->m;
-	int dev = first_nic(mf);
+	int dev = ring_nic(src, cur);
 	r->nic = dev;
 	if (dev < 0 || dev >= m0->ndevs || !m0->devs[dev].state)
 		return;
