@@ -88,17 +88,12 @@ static int grow(struct mem *m)
 	return 0;
 }
 
-static struct mem_fslot *fslot(const struct mem *m, uint64_t pfn)
-{
-	return &m->fc[(pfn ^ (pfn >> 10)) & (MEM_FCACHE - 1)];
-}
-
 uint8_t *mem_frame_fill(const struct mem *m, uint64_t pfn)
 {
 	int64_t s = slot_find(m, pfn);
 	if (s < 0)
 		return NULL; /* absent frames are not cached: a later write adds them */
-	struct mem_fslot *c = fslot(m, pfn);
+	struct mem_fslot *c = mem_fslot_of(m, pfn);
 	c->pfn1 = pfn + 1;
 	c->frame = m->frames[s];
 	return c->frame;
@@ -106,10 +101,12 @@ uint8_t *mem_frame_fill(const struct mem *m, uint64_t pfn)
 
 static uint8_t *frame_get(struct mem *m, uint64_t pfn)
 {
-	uint8_t *hit = mem_frame_fast(m, pfn << PAGE_SHIFT);
-	if (hit)
-		return hit;
+	const struct mem_fslot *c = mem_fslot_of(m, pfn);
+	if (c->pfn1 == pfn + 1)
+		return c->frame;
 	int64_t s = slot_find(m, pfn);
+	if (s >= 0)
+		return m->frames[s];
 	if (m->used >= m->max_frames) {
 		m->out_of_frames = 1;
 		return NULL;

@@ -109,13 +109,31 @@ uint8_t *mem_frame_fill(const struct mem *m, uint64_t pfn);
 /* The frame holding hpa (NULL if never written), through the frame cache.
  * Inline for the page walkers: a hit is one compare. The pointer may be
  * used to read or write the frame in place until mem_free. */
+static inline struct mem_fslot *mem_fslot_of(const struct mem *m, uint64_t pfn)
+{
+	return &m->fc[(pfn ^ (pfn >> 10)) & (MEM_FCACHE - 1)];
+}
+
 static inline uint8_t *mem_frame_fast(const struct mem *m, uint64_t hpa)
 {
 	uint64_t pfn = hpa >> 12;
-	const struct mem_fslot *s = &m->fc[(pfn ^ (pfn >> 10)) & (MEM_FCACHE - 1)];
+	const struct mem_fslot *s = mem_fslot_of(m, pfn);
 	if (LIKELY(s->pfn1 == pfn + 1))
 		return s->frame;
 	return mem_frame_fill(m, pfn);
+}
+
+/* A hit in memo `slot` (< MEM_MEMOS) for the frame holding hpa, or NULL
+ * (a miss: not "never written"; see mem_frame_memo). */
+static inline uint8_t *mem_memo_hit(const struct mem *m, uint64_t hpa, unsigned slot)
+{
+	const struct mem_fslot *s = &m->fc[MEM_FCACHE + 2 * slot];
+	uint64_t pfn1 = (hpa >> 12) + 1;
+	if (LIKELY(s[0].pfn1 == pfn1))
+		return s[0].frame;
+	if (LIKELY(s[1].pfn1 == pfn1))
+		return s[1].frame;
+	return NULL;
 }
 
 /* Like mem_frame_fast(), through memo `slot` (< MEM_MEMOS) first. A page
@@ -126,16 +144,14 @@ static inline uint8_t *mem_frame_fast(const struct mem *m, uint64_t hpa)
  * previous entry has arrived. */
 static inline uint8_t *mem_frame_memo(const struct mem *m, uint64_t hpa, unsigned slot)
 {
-	struct mem_fslot *s = &m->fc[MEM_FCACHE + 2 * slot];
-	uint64_t pfn1 = (hpa >> 12) + 1;
-	if (LIKELY(s[0].pfn1 == pfn1))
-		return s[0].frame;
-	if (LIKELY(s[1].pfn1 == pfn1))
-		return s[1].frame;
-	uint8_t *f = mem_frame_fast(m, hpa);
+	uint8_t *f = mem_memo_hit(m, hpa, slot);
+	if (f)
+		return f;
+	f = mem_frame_fast(m, hpa);
 	if (f) { /* most recent first */
+		struct mem_fslot *s = &m->fc[MEM_FCACHE + 2 * slot];
 		s[1] = s[0];
-		s[0].pfn1 = pfn1;
+		s[0].pfn1 = (hpa >> 12) + 1;
 		s[0].frame = f;
 	}
 	return f;

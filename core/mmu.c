@@ -86,14 +86,8 @@ static inline void refs_done(struct machine *m, struct step_result *r, int n, in
 static inline uint64_t entry_load(const struct machine *m, uint64_t ea, unsigned memo, uint8_t **p)
 {
 	assert((ea & 7) == 0);
-	const struct mem_fslot *s = &m->mem.fc[MEM_FCACHE + 2 * memo];
-	uint64_t pfn1 = (ea >> PAGE_SHIFT) + 1;
-	uint8_t *f;
-	if (LIKELY(s[0].pfn1 == pfn1)) /* the level's last table (see mem_frame_memo) */
-		f = s[0].frame;
-	else if (LIKELY(s[1].pfn1 == pfn1))
-		f = s[1].frame;
-	else if (UNLIKELY(!(f = mem_frame_memo(&m->mem, ea, memo)))) {
+	uint8_t *f = mem_memo_hit(&m->mem, ea, memo); /* the level's last tables (mem_frame_memo) */
+	if (UNLIKELY(!f) && UNLIKELY(!(f = mem_frame_memo(&m->mem, ea, memo)))) {
 		*p = NULL;
 		return 0; /* never written: reads as zero */
 	}
